@@ -1,0 +1,84 @@
+//! Generates `wasmtime_rr.h` with cbindgen and stages it, beside Wasmtime's own
+//! headers, in `<target>/<profile>/include`, so a host builds with one `-I`
+//! and one `-L` into the build output.
+//!
+//! The committed `include/wasmtime_rr.h` is rewritten only when
+//! `WASMTIME_RR_UPDATE_HEADER=1`; otherwise a test compares it with the staged
+//! copy and fails on any difference, so it can never go stale unnoticed.
+
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
+    // OUT_DIR is <target>/<profile>/build/<package>-<hash>/out.
+    let profile_dir = out_dir.ancestors().nth(3).expect("OUT_DIR has the usual layout");
+    let include_dir = profile_dir.join("include");
+
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-env-changed=WASMTIME_RR_UPDATE_HEADER");
+
+    stage_wasmtime_headers(&include_dir);
+    let header = generate_header(&manifest_dir);
+    write_if_changed(&include_dir.join("wasmtime_rr.h"), &header);
+    if env::var_os("WASMTIME_RR_UPDATE_HEADER").is_some_and(|v| v == "1") {
+        write_if_changed(&manifest_dir.join("include/wasmtime_rr.h"), &header);
+    }
+    println!("cargo:rustc-env=WASMTIME_RR_STAGED_INCLUDE={}", include_dir.display());
+}
+
+fn generate_header(manifest_dir: &Path) -> String {
+    let mut config = cbindgen::Config::from_file(manifest_dir.join("cbindgen.toml"))
+        .expect("cbindgen.toml parses");
+    let version = env::var("CARGO_PKG_VERSION").unwrap();
+    let macros = [
+        "/** The version of this header, as in Cargo.toml. wasmtime_rr_version() gives the library's. */".to_string(),
+        format!("#define WASMTIME_RR_VERSION \"{version}\""),
+        format!("#define WASMTIME_RR_VERSION_MAJOR {}", env::var("CARGO_PKG_VERSION_MAJOR").unwrap()),
+        format!("#define WASMTIME_RR_VERSION_MINOR {}", env::var("CARGO_PKG_VERSION_MINOR").unwrap()),
+        format!("#define WASMTIME_RR_VERSION_PATCH {}", env::var("CARGO_PKG_VERSION_PATCH").unwrap()),
+    ];
+    config.after_includes = Some(format!("\n{}", macros.join("\n")));
+    let mut bytes = Vec::new();
+    cbindgen::Builder::new()
+        .with_config(config)
+        .with_src(manifest_dir.join("src/lib.rs"))
+        .generate()
+        .expect("cbindgen generates the header")
+        .write(&mut bytes);
+    String::from_utf8(bytes).expect("header is UTF-8")
+}
+
+/// Copies Wasmtime's installed headers (wasm.h, wasi.h, wasmtime.h,
+/// wasmtime/..., with the conf.h generated for our feature set).
+fn stage_wasmtime_headers(include_dir: &Path) {
+    let from = PathBuf::from(
+        env::var("DEP_WASMTIME_C_API_INCLUDE").expect("wasmtime-c-api-impl exports its include dir"),
+    );
+    copy_tree(&from, include_dir);
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            write_if_changed(&target, &fs::read_to_string(entry.path()).unwrap());
+        }
+    }
+}
+
+/// Leaves an unchanged file alone so its timestamp does not trigger rebuilds
+/// of whatever includes it.
+fn write_if_changed(path: &Path, contents: &str) {
+    if fs::read_to_string(path).ok().as_deref() != Some(contents) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, contents).unwrap();
+    }
+}

@@ -1,0 +1,295 @@
+//! Errors created by this library, their stable kinds, and the accessors that
+//! let C read a kind back from a `wasmtime_error_t`.
+//!
+//! Every error we hand to C is an ordinary `wasmtime_error_t` (so
+//! `wasmtime_error_message` and `wasmtime_error_delete` work on it) whose inner
+//! `wasmtime::Error` wraps an [`RrError`]; the kind accessor finds it by downcast.
+
+use crate::boundary;
+use crate::handles;
+use std::fmt;
+use std::ffi::CStr;
+use std::os::raw::c_char;
+use wasmtime_c_api::wasmtime_error_t;
+
+/// A stable classification of an error, readable from C with
+/// `wasmtime_rr_error_kind`. Values never change meaning between releases.
+pub type wasmtime_rr_error_kind_t = u32;
+
+/// No error: the kind reported for a NULL error pointer (NULL means success).
+pub const WASMTIME_RR_ERROR_KIND_NONE: wasmtime_rr_error_kind_t = 0;
+/// An error that this library did not create: it came from Wasmtime's own C API
+/// (for example `wasmtime_module_new`) and keeps Wasmtime's message.
+pub const WASMTIME_RR_ERROR_KIND_WASMTIME: wasmtime_rr_error_kind_t = 1;
+/// A required pointer argument was NULL.
+pub const WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT: wasmtime_rr_error_kind_t = 2;
+/// An argument had a value outside its documented range (an unknown enum value,
+/// a misaligned pointer, ...).
+pub const WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT: wasmtime_rr_error_kind_t = 3;
+/// The operation needs support that this build of the library does not have
+/// (for example record/replay with the `rr` Cargo feature off).
+pub const WASMTIME_RR_ERROR_KIND_UNSUPPORTED: wasmtime_rr_error_kind_t = 4;
+/// Wasmtime rejected the configuration (engine creation or validation failed).
+/// The message is Wasmtime's own.
+pub const WASMTIME_RR_ERROR_KIND_INVALID_CONFIG: wasmtime_rr_error_kind_t = 5;
+/// The library panicked internally; the panic was caught at the boundary and the
+/// host process keeps running. This is always a bug worth reporting.
+pub const WASMTIME_RR_ERROR_KIND_PANIC: wasmtime_rr_error_kind_t = 6;
+
+/// The kinds as a Rust enum, for code behind the boundary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum ErrorKind {
+    NullArgument = WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
+    InvalidArgument = WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+    Unsupported = WASMTIME_RR_ERROR_KIND_UNSUPPORTED,
+    InvalidConfig = WASMTIME_RR_ERROR_KIND_INVALID_CONFIG,
+    Panic = WASMTIME_RR_ERROR_KIND_PANIC,
+}
+
+/// Every kind value with its stable name, in value order: the one table that the
+/// name accessor reads. NUL-terminated because C receives these pointers.
+pub const KIND_NAMES: &[(wasmtime_rr_error_kind_t, &CStr)] = &[
+    (WASMTIME_RR_ERROR_KIND_NONE, c"none"),
+    (WASMTIME_RR_ERROR_KIND_WASMTIME, c"wasmtime"),
+    (WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, c"null_argument"),
+    (WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, c"invalid_argument"),
+    (WASMTIME_RR_ERROR_KIND_UNSUPPORTED, c"unsupported"),
+    (WASMTIME_RR_ERROR_KIND_INVALID_CONFIG, c"invalid_config"),
+    (WASMTIME_RR_ERROR_KIND_PANIC, c"panic"),
+];
+
+impl ErrorKind {
+    /// Validates a kind value that came from C, for creating an error object.
+    pub fn from_raw(raw: wasmtime_rr_error_kind_t) -> Result<ErrorKind> {
+        Ok(match raw {
+            WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT => ErrorKind::NullArgument,
+            WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT => ErrorKind::InvalidArgument,
+            WASMTIME_RR_ERROR_KIND_UNSUPPORTED => ErrorKind::Unsupported,
+            WASMTIME_RR_ERROR_KIND_INVALID_CONFIG => ErrorKind::InvalidConfig,
+            WASMTIME_RR_ERROR_KIND_PANIC => ErrorKind::Panic,
+            other => {
+                return Err(RrError::invalid_argument(format!(
+                    "error kind {other} ({}) cannot be created; use one of \
+                     WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT .. WASMTIME_RR_ERROR_KIND_PANIC",
+                    kind_name(other).to_string_lossy()
+                )));
+            }
+        })
+    }
+}
+
+/// An error created by this library: a kind and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RrError {
+    kind: ErrorKind,
+    message: String,
+    /// Whether the message is ours (the boundary prefixes it with the name of the
+    /// exported function) or Wasmtime's (kept to the letter).
+    ours: bool,
+}
+
+pub type Result<T, E = RrError> = std::result::Result<T, E>;
+
+impl RrError {
+    /// An error whose message this library wrote.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> RrError {
+        RrError { kind, message: message.into(), ours: true }
+    }
+
+    /// An error that carries Wasmtime's own message unchanged, rendered the way
+    /// `wasmtime_error_message` renders Wasmtime errors (with their causes).
+    pub fn from_wasmtime(kind: ErrorKind, error: &wasmtime::Error) -> RrError {
+        RrError { kind, message: format!("{error:?}"), ours: false }
+    }
+
+    pub fn null_argument(name: &str) -> RrError {
+        RrError::new(ErrorKind::NullArgument, format!("argument `{name}` is NULL"))
+    }
+
+    pub fn invalid_argument(message: impl Into<String>) -> RrError {
+        RrError::new(ErrorKind::InvalidArgument, message)
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Names the exported function in a message of ours, so a C user sees where
+    /// the error arose; Wasmtime's messages are left exactly as Wasmtime wrote them.
+    pub(crate) fn in_function(mut self, function: &str) -> RrError {
+        if self.ours {
+            self.message = format!("{function}: {}", self.message);
+            self.ours = false;
+        }
+        self
+    }
+
+    /// Hands the error to C as an owned `wasmtime_error_t*`.
+    pub(crate) fn into_raw(self) -> *mut wasmtime_error_t {
+        Box::into_raw(Box::new(wasmtime_error_t::from(wasmtime::Error::new(self))))
+    }
+}
+
+impl fmt::Display for RrError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RrError {}
+
+/// The kind of an error object, for the kind accessor: ours carry an
+/// [`RrError`]; anything else came from Wasmtime.
+pub(crate) fn kind_of(error: &wasmtime::Error) -> wasmtime_rr_error_kind_t {
+    match error.downcast_ref::<RrError>() {
+        Some(ours) => ours.kind as wasmtime_rr_error_kind_t,
+        None => WASMTIME_RR_ERROR_KIND_WASMTIME,
+    }
+}
+
+/// Returns the stable kind of an error object.
+///
+/// Works on every `wasmtime_error_t`: errors created by this library report
+/// their `WASMTIME_RR_ERROR_KIND_*` value; errors created by Wasmtime's own C
+/// API report `WASMTIME_RR_ERROR_KIND_WASMTIME`. Bindings use this to pick an
+/// exception or error type without parsing messages.
+///
+/// \param error the error to classify; borrowed, not freed. May be NULL.
+///
+/// \return the kind; `WASMTIME_RR_ERROR_KIND_NONE` when `error` is NULL (a
+/// NULL error means success throughout this API).
+///
+/// Cannot fail. Cannot abort: a panic inside is caught and reported as
+/// `WASMTIME_RR_ERROR_KIND_PANIC`.
+///
+/// Example:
+/// \code
+/// wasmtime_error_t *err = wasm_config_rr_mode_set(config, 42);
+/// if (wasmtime_rr_error_kind(err) == WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT) { ... }
+/// wasmtime_error_delete(err);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_error_kind(
+    error: *const wasmtime_error_t,
+) -> wasmtime_rr_error_kind_t {
+    boundary::guard_value("wasmtime_rr_error_kind", WASMTIME_RR_ERROR_KIND_PANIC, || {
+        match unsafe { handles::error_ref(error) } {
+            Ok(error) => kind_of(error),
+            Err(_) => WASMTIME_RR_ERROR_KIND_NONE,
+        }
+    })
+}
+
+/// Returns the stable name of an error kind, such as `"invalid_config"`.
+///
+/// \param kind any value; unknown values are allowed.
+///
+/// \return a static NUL-terminated string owned by the library (never free it):
+/// one of `"none"`, `"wasmtime"`, `"null_argument"`, `"invalid_argument"`,
+/// `"unsupported"`, `"invalid_config"`, `"panic"`, or `"unknown"` for a value
+/// that is not a kind.
+///
+/// Cannot fail. Cannot abort.
+///
+/// Example:
+/// \code
+/// printf("%s\n", wasmtime_rr_error_kind_name(wasmtime_rr_error_kind(err)));
+/// \endcode
+#[unsafe(no_mangle)]
+pub extern "C" fn wasmtime_rr_error_kind_name(kind: wasmtime_rr_error_kind_t) -> *const c_char {
+    boundary::guard_value("wasmtime_rr_error_kind_name", c"unknown".as_ptr(), || {
+        kind_name(kind).as_ptr()
+    })
+}
+
+/// Creates an error object of a given kind, for host code and tests.
+///
+/// Lets a host function or a binding produce an error that reads back with
+/// `wasmtime_rr_error_kind` like one of ours (Wasmtime's `wasmtime_error_new`
+/// makes errors of kind `WASMTIME_RR_ERROR_KIND_WASMTIME`). The message is kept
+/// exactly as given.
+///
+/// \param kind one of the `WASMTIME_RR_ERROR_KIND_*` values other than
+/// `WASMTIME_RR_ERROR_KIND_NONE` and `WASMTIME_RR_ERROR_KIND_WASMTIME`.
+/// \param message a NUL-terminated UTF-8 message; borrowed (copied).
+/// \param error_out receives the new error, owned by the caller (free it with
+/// `wasmtime_error_delete`); written only on success.
+///
+/// \return NULL on success, or an error (owned by the caller) saying why no
+/// error object could be made.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `message` or
+/// `error_out` is NULL, and `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when
+/// `kind` is not a creatable kind or `message` is not valid UTF-8.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_error_t *made = NULL;
+/// if (wasmtime_rr_error_new(WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "bad flag", &made) == NULL) { ... }
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_error_new(
+    kind: wasmtime_rr_error_kind_t,
+    message: *const c_char,
+    error_out: *mut *mut wasmtime_error_t,
+) -> *mut wasmtime_error_t {
+    boundary::guard("wasmtime_rr_error_new", || {
+        let kind = ErrorKind::from_raw(kind)?;
+        let message = unsafe { boundary::c_str(message, "message") }?;
+        let out = unsafe { boundary::out(error_out, "error_out") }?;
+        // Kept verbatim: not "ours" in the sense of getting a function prefix.
+        out.write(RrError { kind, message: message.to_string(), ours: false }.into_raw());
+        Ok(())
+    })
+}
+
+/// The name of a kind; `unknown` for a value that is not one.
+pub fn kind_name(kind: wasmtime_rr_error_kind_t) -> &'static CStr {
+    KIND_NAMES
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(c"unknown", |(_, name)| name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_are_distinct_and_unknown_values_have_a_name() {
+        for (i, (kind, name)) in KIND_NAMES.iter().enumerate() {
+            assert_eq!(*kind, i as u32, "table is in value order");
+            assert_eq!(kind_name(*kind), *name);
+        }
+        assert_eq!(kind_name(KIND_NAMES.len() as u32).to_str().unwrap(), "unknown");
+        assert_eq!(kind_name(u32::MAX).to_str().unwrap(), "unknown");
+    }
+
+    #[test]
+    fn messages_of_ours_name_the_function_and_wasmtime_messages_stay() {
+        let ours = RrError::null_argument("config").in_function("f");
+        assert_eq!(ours.message(), "f: argument `config` is NULL");
+        let theirs = RrError::from_wasmtime(
+            ErrorKind::InvalidConfig,
+            &wasmtime::format_err!("NaN canonicalization cannot be disabled"),
+        )
+        .in_function("f");
+        assert_eq!(theirs.message(), "NaN canonicalization cannot be disabled");
+    }
+
+    #[test]
+    fn kind_survives_the_trip_through_wasmtime_error() {
+        let raw = RrError::new(ErrorKind::Unsupported, "x").into_raw();
+        let kind = unsafe { wasmtime_rr_error_kind(raw) };
+        assert_eq!(kind, WASMTIME_RR_ERROR_KIND_UNSUPPORTED);
+        wasmtime_c_api::wasmtime_error_delete(unsafe { Box::from_raw(raw) });
+        assert_eq!(unsafe { wasmtime_rr_error_kind(std::ptr::null()) }, WASMTIME_RR_ERROR_KIND_NONE);
+    }
+}

@@ -1,0 +1,64 @@
+//! Views of the C API's own handle types as the Wasmtime values they wrap.
+//!
+//! `wasm_config_t`, `wasm_engine_t` and `wasmtime_error_t` are `#[repr(C)]`
+//! structs with a single field (`Config`, `Engine`, `wasmtime::Error`) that
+//! wasmtime-c-api-impl keeps `pub(crate)`. A `#[repr(C)]` struct places its first
+//! field at offset 0, so a pointer to the handle is a pointer to the value; the
+//! assertions below make the build fail if a future version changes that.
+//! Working on the very handles the C API hands out is what lets our functions
+//! accept a config from `wasm_config_new` and return an engine that every other
+//! C API function accepts.
+
+use crate::boundary;
+use crate::error::Result;
+use std::mem::{align_of, size_of};
+use wasmtime::{Config, Engine};
+use wasmtime_c_api::{wasm_config_t, wasm_engine_t, wasmtime_error_t};
+
+const _: () = {
+    assert!(size_of::<wasm_config_t>() == size_of::<Config>());
+    assert!(align_of::<wasm_config_t>() == align_of::<Config>());
+    assert!(size_of::<wasm_engine_t>() == size_of::<Engine>());
+    assert!(align_of::<wasm_engine_t>() == align_of::<Engine>());
+    assert!(size_of::<wasmtime_error_t>() == size_of::<wasmtime::Error>());
+    assert!(align_of::<wasmtime_error_t>() == align_of::<wasmtime::Error>());
+};
+
+/// # Safety
+/// A non-NULL `config` must come from the C API and be live, unaliased.
+pub(crate) unsafe fn config_mut<'a>(config: *mut wasm_config_t, name: &str) -> Result<&'a mut Config> {
+    unsafe { boundary::arg_mut(config.cast::<Config>(), name) }
+}
+
+/// # Safety
+/// A non-NULL `config` must come from the C API and be live.
+pub(crate) unsafe fn config_ref<'a>(config: *const wasm_config_t, name: &str) -> Result<&'a Config> {
+    unsafe { boundary::arg(config.cast::<Config>(), name) }
+}
+
+/// # Safety
+/// A non-NULL `engine` must come from the C API and be live.
+pub(crate) unsafe fn engine_ref<'a>(engine: *const wasm_engine_t, name: &str) -> Result<&'a Engine> {
+    unsafe { boundary::arg(engine.cast::<Engine>(), name) }
+}
+
+/// # Safety
+/// A non-NULL `error` must come from the C API or this library and be live.
+pub(crate) unsafe fn error_ref<'a>(error: *const wasmtime_error_t) -> Result<&'a wasmtime::Error> {
+    unsafe { boundary::arg(error.cast::<wasmtime::Error>(), "error") }
+}
+
+/// Hands an engine to C as a `wasm_engine_t*` that `wasm_engine_delete` frees.
+pub(crate) fn engine_into_raw(engine: Engine) -> *mut wasm_engine_t {
+    // Same size and alignment (asserted above), so the allocation made for an
+    // `Engine` is the one `wasm_engine_delete` expects to free.
+    Box::into_raw(Box::new(engine)).cast::<wasm_engine_t>()
+}
+
+/// Frees a config the way `wasm_config_delete` does.
+///
+/// # Safety
+/// `config` must be a live, non-NULL config from the C API; it is gone after.
+pub(crate) unsafe fn config_delete(config: *mut wasm_config_t) {
+    wasmtime_c_api::wasm_config_delete(unsafe { Box::from_raw(config) });
+}

@@ -1,0 +1,112 @@
+//! The committed header is exactly what the sources generate, carries the
+//! version from Cargo.toml, and documents every exported function of ours in
+//! the required form.
+
+use std::fs;
+use std::path::Path;
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn committed_header() -> String {
+    fs::read_to_string(manifest_dir().join("include/wasmtime_rr.h")).expect("include/wasmtime_rr.h exists")
+}
+
+#[test]
+fn committed_header_is_what_the_sources_generate() {
+    // build.rs regenerated this copy from the current sources for this build.
+    let generated =
+        fs::read_to_string(Path::new(env!("WASMTIME_RR_STAGED_INCLUDE")).join("wasmtime_rr.h")).unwrap();
+    let committed = committed_header();
+    if generated != committed {
+        let line = generated
+            .lines()
+            .zip(committed.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| generated.lines().count().min(committed.lines().count()));
+        panic!(
+            "include/wasmtime_rr.h is stale (first difference at line {}):\n  generated: {:?}\n  committed: {:?}\n\
+             regenerate it with: WASMTIME_RR_UPDATE_HEADER=1 cargo build",
+            line + 1,
+            generated.lines().nth(line),
+            committed.lines().nth(line)
+        );
+    }
+}
+
+/// `version = "..."` of the [package] table, read from the file itself.
+fn cargo_toml_version() -> String {
+    let toml = fs::read_to_string(manifest_dir().join("Cargo.toml")).unwrap();
+    let package = toml.split("[package]").nth(1).unwrap();
+    let line = package.lines().find(|l| l.trim_start().starts_with("version")).unwrap();
+    line.split('"').nth(1).unwrap().to_string()
+}
+
+#[test]
+fn header_and_runtime_versions_match_cargo_toml() {
+    let version = cargo_toml_version();
+    let header = committed_header();
+    assert!(header.contains(&format!("#define WASMTIME_RR_VERSION \"{version}\"")), "version macro");
+    let parts: Vec<&str> = version.split('.').collect();
+    for (name, value) in ["MAJOR", "MINOR", "PATCH"].iter().zip(&parts) {
+        let value = value.split(['-', '+']).next().unwrap();
+        assert!(header.contains(&format!("#define WASMTIME_RR_VERSION_{name} {value}\n")), "{name}");
+    }
+    let runtime = unsafe { std::ffi::CStr::from_ptr(wasmtime_rr::version::wasmtime_rr_version()) };
+    assert_eq!(runtime.to_str().unwrap(), version);
+}
+
+/// The names of our `extern "C"` functions, read from the sources.
+fn exported_functions() -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(manifest_dir().join("src")).unwrap() {
+        let text = fs::read_to_string(entry.unwrap().path()).unwrap();
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            if line.trim() == "#[unsafe(no_mangle)]" {
+                let signature = lines.next().unwrap();
+                let name = signature.split("extern \"C\" fn ").nth(1).unwrap().split('(').next().unwrap();
+                names.push(name.to_string());
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
+#[test]
+fn every_function_is_declared_and_documented_in_the_required_form() {
+    let header = committed_header();
+    let functions = exported_functions();
+    assert!(functions.len() >= 16, "found only {functions:?}");
+    for name in &functions {
+        let at = header
+            .find(&format!(" {name}("))
+            .unwrap_or_else(|| panic!("{name} is not declared in the header"));
+        let before = &header[..at];
+        let doc = &before[before.rfind("/**").unwrap_or_else(|| panic!("{name} has no doc comment"))..];
+        let between = &before[before.rfind("*/").unwrap()..];
+        assert!(!between.contains(';'), "{name}: its doc comment belongs to another declaration");
+        let summary = doc.lines().nth(1).unwrap_or_default().trim_start_matches([' ', '*']).to_string();
+        assert!(summary.ends_with('.') && summary.len() > 10, "{name}: summary sentence, got {summary:?}");
+        for required in ["\\return", "\\code", "\\endcode"] {
+            assert!(doc.contains(required), "{name}: doc lacks {required}");
+        }
+        let says_failure = doc.contains("Fails with") || doc.contains("Cannot fail");
+        let says_abort = doc.contains("Never aborts") || doc.contains("Cannot abort");
+        assert!(says_failure, "{name}: doc must say when it fails");
+        assert!(says_abort, "{name}: doc must say whether it can abort");
+    }
+}
+
+#[test]
+fn header_includes_wasmtime_and_declares_none_of_its_types() {
+    let header = committed_header();
+    assert!(header.contains("#include <wasmtime.h>"));
+    assert!(header.contains("GENERATED FILE, DO NOT EDIT"));
+    for wasmtime_type in ["wasm_config_t", "wasm_engine_t", "wasmtime_error_t"] {
+        assert!(!header.contains(&format!("typedef struct {wasmtime_type}")), "{wasmtime_type} redeclared");
+        assert!(!header.contains(&format!("}} {wasmtime_type};")), "{wasmtime_type} redeclared");
+    }
+}
