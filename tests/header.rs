@@ -81,13 +81,15 @@ fn every_function_is_declared_and_documented_in_the_required_form() {
     let functions = exported_functions();
     assert!(functions.len() >= 16, "found only {functions:?}");
     for name in &functions {
-        let at = header
-            .find(&format!(" {name}("))
+        // The declaration: a line outside comments that names the function.
+        let lines: Vec<&str> = header.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| !l.starts_with(" *") && !l.starts_with("/*") && [' ', '*'].iter().any(|c| l.contains(&format!("{c}{name}("))))
             .unwrap_or_else(|| panic!("{name} is not declared in the header"));
-        let before = &header[..at];
-        let doc = &before[before.rfind("/**").unwrap_or_else(|| panic!("{name} has no doc comment"))..];
-        let between = &before[before.rfind("*/").unwrap()..];
-        assert!(!between.contains(';'), "{name}: its doc comment belongs to another declaration");
+        assert_eq!(lines[at - 1], " */", "{name}: no doc comment right above the declaration");
+        let start = lines[..at].iter().rposition(|l| *l == "/**").unwrap();
+        let doc = lines[start..at].join("\n");
         let summary = doc.lines().nth(1).unwrap_or_default().trim_start_matches([' ', '*']).to_string();
         assert!(summary.ends_with('.') && summary.len() > 10, "{name}: summary sentence, got {summary:?}");
         for required in ["\\return", "\\code", "\\endcode"] {

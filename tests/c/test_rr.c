@@ -102,6 +102,20 @@ static wasmtime_rr_mode_t mode_of(wasm_config_t *config) {
     return mode;
 }
 
+typedef wasmtime_error_t *(*flag_setter_t)(wasm_config_t *, bool);
+
+/* Applies one or two boolean setters to a new config and checks the mode of
+ * the engine built from it. */
+static void expect_mode_after(flag_setter_t first, bool a, flag_setter_t second, bool b,
+                              wasmtime_rr_mode_t expected) {
+    wasm_config_t *config = wasm_config_new();
+    CHECK_OK(first(config, a));
+    if (second != NULL) {
+        CHECK_OK(second(config, b));
+    }
+    CHECK(mode_of(config) == expected);
+}
+
 static void test_version(void) {
     CHECK(strcmp(wasmtime_rr_version(), WASMTIME_RR_VERSION) == 0);
     char composed[64];
@@ -119,34 +133,18 @@ static void test_mode_setters(void) {
     CHECK_ERR(wasm_config_rr_mode_set(NULL, WASMTIME_RR_MODE_NONE), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
               "wasm_config_rr_mode_set: argument `config` is NULL");
 
-    wasm_config_t *config = wasm_config_new();
-    CHECK(mode_of(config) == WASMTIME_RR_MODE_NONE); /* the default */
+    CHECK(mode_of(wasm_config_new()) == WASMTIME_RR_MODE_NONE); /* the default */
+    wasm_config_t *config;
 
 #if EXPECT_RR
-    config = wasm_config_new();
-    CHECK_OK(wasm_config_record_set(config, true));
-    CHECK(mode_of(config) == WASMTIME_RR_MODE_RECORDING);
-
-    config = wasm_config_new();
-    CHECK_OK(wasm_config_replay_set(config, true));
-    CHECK(mode_of(config) == WASMTIME_RR_MODE_REPLAYING);
-
+    expect_mode_after(wasm_config_record_set, true, NULL, false, WASMTIME_RR_MODE_RECORDING);
+    expect_mode_after(wasm_config_replay_set, true, NULL, false, WASMTIME_RR_MODE_REPLAYING);
     /* One mode per config: the later setter replaces the earlier. */
-    config = wasm_config_new();
-    CHECK_OK(wasm_config_record_set(config, true));
-    CHECK_OK(wasm_config_replay_set(config, true));
-    CHECK(mode_of(config) == WASMTIME_RR_MODE_REPLAYING);
-
+    expect_mode_after(wasm_config_record_set, true, wasm_config_replay_set, true, WASMTIME_RR_MODE_REPLAYING);
+    expect_mode_after(wasm_config_replay_set, true, wasm_config_record_set, true, WASMTIME_RR_MODE_RECORDING);
     /* `false` turns record/replay off, whichever mode was selected. */
-    config = wasm_config_new();
-    CHECK_OK(wasm_config_replay_set(config, true));
-    CHECK_OK(wasm_config_record_set(config, false));
-    CHECK(mode_of(config) == WASMTIME_RR_MODE_NONE);
-
-    config = wasm_config_new();
-    CHECK_OK(wasm_config_record_set(config, true));
-    CHECK_OK(wasm_config_replay_set(config, false));
-    CHECK(mode_of(config) == WASMTIME_RR_MODE_NONE);
+    expect_mode_after(wasm_config_replay_set, true, wasm_config_record_set, false, WASMTIME_RR_MODE_NONE);
+    expect_mode_after(wasm_config_record_set, true, wasm_config_replay_set, false, WASMTIME_RR_MODE_NONE);
 
     /* The enum setter, and an unknown value that leaves the config alone. */
     config = wasm_config_new();
@@ -283,22 +281,23 @@ static void test_engine_queries_check_pointers(void) {
     wasm_engine_t *engine = wasm_engine_new();
     bool flag = true;
     wasmtime_rr_mode_t mode = 77;
-    CHECK_ERR(wasm_engine_is_recording(NULL, &flag), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
-              "wasm_engine_is_recording: argument `engine` is NULL");
-    CHECK_ERR(wasm_engine_is_recording(engine, NULL), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
-              "wasm_engine_is_recording: argument `out` is NULL");
-    CHECK_ERR(wasm_engine_is_replaying(NULL, &flag), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
-              "wasm_engine_is_replaying: argument `engine` is NULL");
-    CHECK_ERR(wasm_engine_is_replaying(engine, NULL), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
-              "wasm_engine_is_replaying: argument `out` is NULL");
-    CHECK_ERR(wasm_engine_nan_canonicalization(NULL, &flag), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
-              "wasm_engine_nan_canonicalization: argument `engine` is NULL");
-    CHECK_ERR(wasm_engine_nan_canonicalization(engine, NULL), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
-              "wasm_engine_nan_canonicalization: argument `out` is NULL");
-    CHECK_ERR(wasm_engine_relaxed_simd_deterministic(NULL, &flag), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
-              "wasm_engine_relaxed_simd_deterministic: argument `engine` is NULL");
-    CHECK_ERR(wasm_engine_relaxed_simd_deterministic(engine, NULL), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
-              "wasm_engine_relaxed_simd_deterministic: argument `out` is NULL");
+    typedef wasmtime_error_t *(*bool_query_t)(const wasm_engine_t *, bool *);
+    static const struct {
+        const char *name;
+        bool_query_t query;
+    } queries[] = {
+        {"wasm_engine_is_recording", wasm_engine_is_recording},
+        {"wasm_engine_is_replaying", wasm_engine_is_replaying},
+        {"wasm_engine_nan_canonicalization", wasm_engine_nan_canonicalization},
+        {"wasm_engine_relaxed_simd_deterministic", wasm_engine_relaxed_simd_deterministic},
+    };
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        char expected[128];
+        snprintf(expected, sizeof expected, "%s: argument `engine` is NULL", queries[i].name);
+        CHECK_ERR(queries[i].query(NULL, &flag), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, expected);
+        snprintf(expected, sizeof expected, "%s: argument `out` is NULL", queries[i].name);
+        CHECK_ERR(queries[i].query(engine, NULL), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, expected);
+    }
     CHECK_ERR(wasm_engine_rr_mode(NULL, &mode), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
               "wasm_engine_rr_mode: argument `engine` is NULL");
     CHECK_ERR(wasm_engine_rr_mode(engine, NULL), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
