@@ -1,5 +1,6 @@
-//! Generates `wasmtime_rr.h` with cbindgen and stages it, beside Wasmtime's own
-//! headers, in `<target>/<profile>/include`, so a host builds with one `-I`
+//! Generates `wasmtime_rr.h` with cbindgen and stages it (with the handwritten
+//! C++ API `wasmtime_rr.hh`), beside Wasmtime's own headers, in
+//! `<target>/<profile>/include`, so a host builds with one `-I`
 //! and one `-L` into the build output.
 //!
 //! The committed `include/wasmtime_rr.h` is rewritten only when
@@ -20,10 +21,14 @@ fn main() {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=WASMTIME_RR_UPDATE_HEADER");
+    println!("cargo:rerun-if-changed=include/wasmtime_rr.hh");
 
     stage_wasmtime_headers(&include_dir);
     let header = generate_header(&manifest_dir);
     write_if_changed(&include_dir.join("wasmtime_rr.h"), &header);
+    // The C++ API is handwritten; staged beside the rest for one -I.
+    let cpp_header = fs::read_to_string(manifest_dir.join("include/wasmtime_rr.hh")).unwrap();
+    write_if_changed(&include_dir.join("wasmtime_rr.hh"), &cpp_header);
     if env::var_os("WASMTIME_RR_UPDATE_HEADER").is_some_and(|v| v == "1") {
         write_if_changed(&manifest_dir.join("include/wasmtime_rr.h"), &header);
     }

@@ -33,7 +33,8 @@ check_demo() {
 no_rr_rust_tests() {
   # Debug profile: its own output folder, so the release library stays the
   # record/replay one.
-  cargo test --no-default-features --features full
+  cargo build --no-default-features --features full &&
+    cargo test --no-default-features --features full
 }
 
 suite "build (release)" cargo build --release

@@ -32,3 +32,10 @@ echo "== C++ tests (C++17, ASan+UBSan)"
 c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" tests/c/test_rr.cpp \
   -o "$out/test_rr_cpp" "${link[@]}"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_rr_cpp"
+
+if [ "$expect_rr" = 1 ]; then
+  echo "== C++ API (wasmtime_rr.hh over wasmtime.hh; C++17, ASan+UBSan)"
+  c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" tests/c/test_rr_hh.cpp \
+    -o "$out/test_rr_hh" "${link[@]}"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_rr_hh"
+fi
