@@ -33,6 +33,20 @@ fn main() {
         write_if_changed(&manifest_dir.join("include/wasmtime_rr.h"), &header);
     }
     println!("cargo:rustc-env=WASMTIME_RR_STAGED_INCLUDE={}", include_dir.display());
+    // Versioned SONAME, cargo-c's rule: libwasmtime_rr.so.MAJOR, or .so.0.MINOR while MAJOR is 0
+    // (0.x minors may break the ABI). Installs add the matching file names (docs/install.md).
+    let soname = match env!("CARGO_PKG_VERSION_MAJOR") {
+        "0" => concat!("libwasmtime_rr.so.0.", env!("CARGO_PKG_VERSION_MINOR")),
+        _ => concat!("libwasmtime_rr.so.", env!("CARGO_PKG_VERSION_MAJOR")),
+    };
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{soname}");
+    // Programs linked against the build output record the SONAME as a
+    // dependency; this link makes it resolvable there too (-L/rpath into it).
+    let link = profile_dir.join(soname);
+    if fs::read_link(&link).ok().as_deref() != Some(Path::new("libwasmtime_rr.so")) {
+        let _ = fs::remove_file(&link);
+        std::os::unix::fs::symlink("libwasmtime_rr.so", &link).expect("symlink the SONAME in the build output");
+    }
 }
 
 fn generate_header(manifest_dir: &Path) -> String {

@@ -21,6 +21,51 @@
 #define WASMTIME_RR_VERSION_PATCH 0
 
 /**
+ * The version of the layout in docs/trace-format.md.
+ */
+#define FORMAT_VERSION 1
+
+/**
+ * Largest frame a reader accepts; a writer never comes near it (a frame holds
+ * one window of events), so a larger length means corruption.
+ */
+#define MAX_FRAME (1 << 28)
+
+#define END 0
+
+#define INSTANTIATE 1
+
+#define DEFINE_IMPORT 2
+
+#define DEFINE_EXPORT 3
+
+#define EXPORT_CALL 4
+
+#define RETURN_OK 5
+
+#define RETURN_TRAP 6
+
+#define RETURN_ERROR 7
+
+#define HOST_RETURN 8
+
+#define HOST_RETURN_WRITES 9
+
+#define HOST_TRAP 10
+
+#define MEMORY_WRITE 11
+
+/**
+ * A recorder: a trace destination and record settings, not yet attached.
+ */
+typedef struct wasmtime_rr_recorder_t wasmtime_rr_recorder_t;
+
+/**
+ * A replayer: a trace source, not yet attached.
+ */
+typedef struct wasmtime_rr_replayer_t wasmtime_rr_replayer_t;
+
+/**
  * A record/replay mode, as C passes and receives it. Values outside the
  * `WASMTIME_RR_MODE_*` constants are rejected with
  * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT`.
@@ -32,6 +77,24 @@ typedef uint32_t wasmtime_rr_mode_t;
  * `wasmtime_rr_error_kind`. Values never change meaning between releases.
  */
 typedef uint32_t wasmtime_rr_error_kind_t;
+
+/**
+ * Receives trace bytes. Returns `true` when all `len` bytes were stored;
+ * `false` ends the recording with a `WASMTIME_RR_ERROR_KIND_TRACE_IO` error.
+ * Called on the thread that uses the store, once per window of events.
+ */
+typedef bool (*wasmtime_rr_write_callback_t)(void *data,
+                                             const uint8_t *bytes,
+                                             size_t len);
+
+/**
+ * Supplies trace bytes: copies at most `capacity` bytes into `buffer` and
+ * returns how many; 0 means the end of the trace; `SIZE_MAX` reports a
+ * failure (a `WASMTIME_RR_ERROR_KIND_TRACE_IO` error).
+ */
+typedef size_t (*wasmtime_rr_read_callback_t)(void *data,
+                                              uint8_t *buffer,
+                                              size_t capacity);
 
 /**
  * Record/replay off: the engine neither records nor replays (Wasmtime's default).
@@ -88,6 +151,32 @@ typedef uint32_t wasmtime_rr_error_kind_t;
  * host process keeps running. This is always a bug worth reporting.
  */
 #define WASMTIME_RR_ERROR_KIND_PANIC 6
+
+/**
+ * Reading or writing a trace failed (a file that cannot be created, a write
+ * callback that reported failure, ...).
+ */
+#define WASMTIME_RR_ERROR_KIND_TRACE_IO 7
+
+/**
+ * A trace is not valid: truncated, corrupted, of another format version, or
+ * recorded with another major version of Wasmtime.
+ */
+#define WASMTIME_RR_ERROR_KIND_TRACE_FORMAT 8
+
+/**
+ * A replay diverged from its trace: another import or export was called than
+ * recorded, arguments or results or memory differ, or the trace ran out or
+ * has events left. The message names the event index, what was expected and
+ * what happened.
+ */
+#define WASMTIME_RR_ERROR_KIND_DIVERGENCE 9
+
+/**
+ * A replay instantiated a module whose SHA-256 differs from the recorded one;
+ * the message names both checksums.
+ */
+#define WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH 10
 
 #ifdef __cplusplus
 extern "C" {
@@ -439,8 +528,9 @@ wasmtime_rr_error_kind_t wasmtime_rr_error_kind(const wasmtime_error_t *error);
  *
  * \return a static NUL-terminated string owned by the library (never free it):
  * one of `"none"`, `"wasmtime"`, `"null_argument"`, `"invalid_argument"`,
- * `"unsupported"`, `"invalid_config"`, `"panic"`, or `"unknown"` for a value
- * that is not a kind.
+ * `"unsupported"`, `"invalid_config"`, `"panic"`, `"trace_io"`,
+ * `"trace_format"`, `"divergence"`, `"module_mismatch"`, or `"unknown"` for a
+ * value that is not a kind.
  *
  * Cannot fail. Cannot abort.
  *
@@ -483,6 +573,654 @@ const char *wasmtime_rr_error_kind_name(wasmtime_rr_error_kind_t kind);
 wasmtime_error_t *wasmtime_rr_error_new(wasmtime_rr_error_kind_t kind,
                                         const char *message,
                                         wasmtime_error_t **error_out);
+
+/**
+ * Compiles a module and remembers the SHA-256 of its bytes for record/replay.
+ *
+ * The RR-aware `wasmtime_module_new`: same parameters and result. When the
+ * engine records or replays, the checksum is kept for the module's
+ * instantiations (recorded, or checked against the trace); free such a
+ * module with `wasmtime_rr_module_delete`, which also forgets the checksum
+ * (`wasmtime_module_delete` leaves the entry, and the module's code, alive).
+ * Otherwise it is exactly `wasmtime_module_new`.
+ *
+ * \param engine the engine to compile for.
+ * \param wasm the module's bytes; may be NULL only when `len` is 0.
+ * \param len their length.
+ * \param module_out receives the module (owned by the caller); written only
+ * on success.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument and
+ * with Wasmtime's own error (kind `WASMTIME_RR_ERROR_KIND_WASMTIME`) when the
+ * bytes do not compile.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_module_t *module = NULL;
+ * wasmtime_error_t *err = wasmtime_rr_module_new(engine, wasm.data, wasm.size, &module);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_module_new(const wasm_engine_t *engine,
+                                         const uint8_t *wasm,
+                                         size_t len,
+                                         wasmtime_module_t **module_out);
+
+/**
+ * Frees a module made by `wasmtime_rr_module_new`, and its recorded checksum.
+ *
+ * The RR-aware `wasmtime_module_delete`. A NULL `module` is ignored.
+ *
+ * \param module the module, consumed; may be NULL.
+ *
+ * \return nothing.
+ *
+ * Cannot fail. Cannot abort.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_module_delete(module);
+ * \endcode
+ */
+void wasmtime_rr_module_delete(wasmtime_module_t *module);
+
+/**
+ * Creates a host function whose calls are recorded or replayed.
+ *
+ * The RR-aware `wasmtime_func_new`: same parameters; returns an error object
+ * instead of nothing. While the store records, each call from the guest runs
+ * `callback` and records its results (or trap) and the memory writes it made
+ * through `wasmtime_rr_memory_write`. While it replays, `callback` is never
+ * called: the recorded results, trap and writes are applied. The function's
+ * name in the trace is the import it is given to by
+ * `wasmtime_rr_instance_new` or `wasmtime_rr_linker_instantiate`. Without a
+ * recording or replaying engine it is exactly `wasmtime_func_new`.
+ *
+ * \param context the store; when its engine records or replays, a recorder
+ * or replayer must already be attached.
+ * \param type the function type; borrowed.
+ * \param callback the host function.
+ * \param env passed to `callback` and `finalizer`.
+ * \param finalizer called with `env` when the function is freed (may be NULL).
+ * \param ret receives the function; written only on success.
+ *
+ * \return NULL on success, or an error owned by the caller (then `finalizer`
+ * is not called).
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when the store records or replays
+ * but has nothing attached, and `WASMTIME_RR_ERROR_KIND_UNSUPPORTED` for a
+ * type whose values cannot be recorded.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_func_t clock;
+ * wasmtime_error_t *err = wasmtime_rr_func_new(context, clock_type, host_clock, NULL, NULL, &clock);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_func_new(wasmtime_context_t *context,
+                                       const wasm_functype_t *type,
+                                       wasmtime_func_callback_t callback,
+                                       void *env,
+                                       void (*finalizer)(void*),
+                                       wasmtime_func_t *ret);
+
+/**
+ * Defines a host function in a linker whose calls are recorded or replayed.
+ *
+ * The RR-aware `wasmtime_linker_define_func`: same parameters and result.
+ * The function is named `module.name` in the trace. While a store records,
+ * calls run `callback` and are recorded; while it replays, `callback` is
+ * never called (see `wasmtime_rr_func_new`). When the linker's engine
+ * neither records nor replays it is exactly `wasmtime_linker_define_func`.
+ *
+ * \param linker the linker.
+ * \param module the import module name (UTF-8), `module_len` bytes.
+ * \param module_len its length.
+ * \param name the import name (UTF-8), `name_len` bytes.
+ * \param name_len its length.
+ * \param ty the function type; borrowed.
+ * \param cb the host function.
+ * \param data passed to `cb` and `finalizer`.
+ * \param finalizer called with `data` when the definition is freed (may be
+ * NULL).
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for names that are not UTF-8,
+ * `WASMTIME_RR_ERROR_KIND_UNSUPPORTED` for a type whose values cannot be
+ * recorded, and Wasmtime's own error (for example a duplicate definition).
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_linker_define_func(linker, "env", 3, "now", 3, now_type, host_now, NULL, NULL);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_linker_define_func(wasmtime_linker_t *linker,
+                                                 const char *module,
+                                                 size_t module_len,
+                                                 const char *name,
+                                                 size_t name_len,
+                                                 const wasm_functype_t *ty,
+                                                 wasmtime_func_callback_t cb,
+                                                 void *data,
+                                                 void (*finalizer)(void*));
+
+/**
+ * Instantiates a module, recording or replaying the instantiation.
+ *
+ * The RR-aware `wasmtime_instance_new`: same parameters and result. While
+ * recording, the instantiation is recorded with the SHA-256 of the module's
+ * bytes (the module must come from `wasmtime_rr_module_new`), and the
+ * instance's exports become callable through `wasmtime_rr_func_call`. While
+ * replaying, a module whose checksum differs from the recorded one is a
+ * `WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH` error naming both checksums.
+ * Host functions from `wasmtime_rr_func_new` among `imports` take the
+ * import's name. Without a recorder or replayer it is exactly
+ * `wasmtime_instance_new`.
+ *
+ * \param store the store.
+ * \param module the module; borrowed.
+ * \param imports the imports, in the module's import order.
+ * \param nimports their count.
+ * \param instance receives the instance; written only on success.
+ * \param trap_ptr receives a trap from the start function (owned by the
+ * caller), else NULL.
+ *
+ * \return NULL on success (check `*trap_ptr`), or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a module not made by
+ * `wasmtime_rr_module_new` (when recording or replaying),
+ * `WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH`, `WASMTIME_RR_ERROR_KIND_DIVERGENCE`,
+ * `WASMTIME_RR_ERROR_KIND_TRACE_IO`, and Wasmtime's own errors.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_instance_t instance;
+ * wasm_trap_t *trap = NULL;
+ * wasmtime_error_t *err = wasmtime_rr_instance_new(context, module, imports, 2, &instance, &trap);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_instance_new(wasmtime_context_t *store,
+                                           const wasmtime_module_t *module,
+                                           const wasmtime_extern_t *imports,
+                                           size_t nimports,
+                                           wasmtime_instance_t *instance,
+                                           wasm_trap_t **trap_ptr);
+
+/**
+ * Instantiates a module with a linker, recording or replaying it.
+ *
+ * The RR-aware `wasmtime_linker_instantiate`: same parameters and result;
+ * otherwise as `wasmtime_rr_instance_new`.
+ *
+ * \param linker the linker; borrowed.
+ * \param store the store.
+ * \param module the module; borrowed.
+ * \param instance receives the instance; written only on success.
+ * \param trap_ptr receives a trap from the start function, else NULL.
+ *
+ * \return NULL on success (check `*trap_ptr`), or an error owned by the caller.
+ *
+ * Fails with the errors of `wasmtime_rr_instance_new`, plus Wasmtime's own errors for
+ * imports the linker cannot satisfy.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_error_t *err = wasmtime_rr_linker_instantiate(linker, context, module, &instance, &trap);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_linker_instantiate(const wasmtime_linker_t *linker,
+                                                 wasmtime_context_t *store,
+                                                 const wasmtime_module_t *module,
+                                                 wasmtime_instance_t *instance,
+                                                 wasm_trap_t **trap_ptr);
+
+/**
+ * Calls a guest export, recording or replaying the call.
+ *
+ * The RR-aware `wasmtime_func_call`: same parameters and result. `func` must
+ * be an export of an instance created with `wasmtime_rr_instance_new` or
+ * `wasmtime_rr_linker_instantiate` in this store. While recording, the call
+ * (export and arguments) and its results or trap are recorded, with every
+ * host-function call the guest makes meanwhile. While replaying, the call
+ * must be the next one in the trace with the same arguments; the guest runs,
+ * its host calls are served from the trace, and its results must equal the
+ * recorded ones bit for bit, otherwise the call returns a
+ * `WASMTIME_RR_ERROR_KIND_DIVERGENCE` error. Calling into the guest from
+ * inside a host function is refused while recording or replaying. Without a
+ * recorder or replayer it is exactly `wasmtime_func_call`.
+ *
+ * \param store the store.
+ * \param func the export; borrowed.
+ * \param args the arguments (NULL only when `nargs` is 0).
+ * \param nargs their count.
+ * \param results receives `nresults` results on success without a trap.
+ * \param nresults their count.
+ * \param trap_ret receives a trap (owned by the caller), else NULL.
+ *
+ * \return NULL on success (check `*trap_ret`), or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a function that is not such
+ * an export, `WASMTIME_RR_ERROR_KIND_UNSUPPORTED` for re-entry from a host
+ * function or values that cannot be recorded,
+ * `WASMTIME_RR_ERROR_KIND_DIVERGENCE`, `WASMTIME_RR_ERROR_KIND_TRACE_FORMAT`,
+ * `WASMTIME_RR_ERROR_KIND_TRACE_IO`, and Wasmtime's own errors.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_val_t result;
+ * wasm_trap_t *trap = NULL;
+ * wasmtime_error_t *err = wasmtime_rr_func_call(context, &run, NULL, 0, &result, 1, &trap);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_func_call(wasmtime_context_t *store,
+                                        const wasmtime_func_t *func,
+                                        const wasmtime_val_t *args,
+                                        size_t nargs,
+                                        wasmtime_val_t *results,
+                                        size_t nresults,
+                                        wasm_trap_t **trap_ret);
+
+/**
+ * Writes bytes into guest memory, recording or replaying the write.
+ *
+ * Host functions must write into guest memory through this function for
+ * the write to be recorded (and re-applied on replay). Outside a host
+ * function the write is recorded as its own event and checked on replay.
+ * Without a recorder or replayer it is a bounds-checked copy.
+ *
+ * \param store the store (from `wasmtime_caller_context` inside a host
+ * function).
+ * \param memory the memory: an export of an instance created through the
+ * RR-aware functions (when recording or replaying); borrowed.
+ * \param offset where to write.
+ * \param data the bytes (NULL only when `len` is 0).
+ * \param len their count.
+ *
+ * \return NULL on success, or an error owned by the caller; nothing is
+ * written on failure.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when the range does not fit the
+ * memory or the memory is unknown to the recording,
+ * `WASMTIME_RR_ERROR_KIND_DIVERGENCE` when a replayed write differs, and
+ * `WASMTIME_RR_ERROR_KIND_TRACE_IO`.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_error_t *err = wasmtime_rr_memory_write(context, &memory, ptr, random_bytes, 16);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_memory_write(wasmtime_context_t *store,
+                                           const wasmtime_memory_t *memory,
+                                           uint64_t offset,
+                                           const uint8_t *data,
+                                           size_t len);
+
+/**
+ * Creates a recorder that writes its trace to a file.
+ *
+ * The file is created (or truncated) now, so a path that cannot be written
+ * is reported here. Settings start at their defaults: no validation
+ * metadata, an event window of 16, no memory digest.
+ *
+ * \param path the file's path, NUL-terminated; any bytes but NUL (the path
+ * need not be UTF-8).
+ * \param recorder_out receives the recorder, owned by the caller until it is
+ * attached (`wasmtime_rr_store_record`) or freed
+ * (`wasmtime_rr_recorder_delete`); written only on success.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument and
+ * `WASMTIME_RR_ERROR_KIND_TRACE_IO` when the file cannot be created.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_recorder_t *recorder = NULL;
+ * wasmtime_error_t *err = wasmtime_rr_recorder_new_file("session.wrr", &recorder);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_recorder_new_file(const char *path,
+                                                wasmtime_rr_recorder_t **recorder_out);
+
+/**
+ * Creates a recorder that hands its trace to a write callback.
+ *
+ * The callback receives the header when the recorder is attached, then one
+ * frame per window of events, then the last frame when the store is
+ * finished (or freed). What it has acknowledged (returned `true` for) is
+ * always a valid prefix of the trace. Settings start at their defaults.
+ *
+ * \param write the callback; it may run on any thread that uses the store.
+ * \param data passed to `write` and `finalizer`.
+ * \param finalizer called with `data` when the recorder is freed or its
+ * recording ends (may be NULL).
+ * \param recorder_out receives the recorder, owned by the caller until
+ * attached or freed; written only on success.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `write` or
+ * `recorder_out` is NULL (the finalizer is then not called).
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * static bool append(void *buf, const uint8_t *bytes, size_t len) { ...; return true; }
+ * wasmtime_rr_recorder_new_callback(append, &buffer, NULL, &recorder);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_recorder_new_callback(wasmtime_rr_write_callback_t write,
+                                                    void *data,
+                                                    void (*finalizer)(void*),
+                                                    wasmtime_rr_recorder_t **recorder_out);
+
+/**
+ * Chooses whether host-call events also record their arguments.
+ *
+ * With validation metadata a replay checks that every host function is
+ * called with the recorded arguments (a mismatch is a divergence); without
+ * it (the default) a host-call event holds only its results, at most a few
+ * bytes beyond them.
+ *
+ * \param recorder a recorder not yet attached; borrowed.
+ * \param enable `true` to record arguments. Default `false`.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `recorder` is NULL.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_recorder_validation_set(recorder, true);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_recorder_validation_set(wasmtime_rr_recorder_t *recorder,
+                                                      bool enable);
+
+/**
+ * Sets how many events are buffered before each write to the trace.
+ *
+ * Each window is written as one CRC-checked frame. A smaller window loses
+ * less on a crash and costs more writes. Default 16.
+ *
+ * \param recorder a recorder not yet attached; borrowed.
+ * \param events the window, at least 1.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `recorder` is NULL
+ * and `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when `events` is 0.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_recorder_event_window_set(recorder, 4096);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_recorder_event_window_set(wasmtime_rr_recorder_t *recorder,
+                                                        uint32_t events);
+
+/**
+ * Chooses whether each host-call event carries a digest of guest memory.
+ *
+ * The digest is taken after each host function returns and checked by a
+ * replay: it catches host writes into guest memory that bypassed
+ * `wasmtime_rr_memory_write`. It hashes every exported memory on every host
+ * call, so it costs time in proportion to memory size. Default off.
+ *
+ * \param recorder a recorder not yet attached; borrowed.
+ * \param enable `true` to record digests.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `recorder` is NULL.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_recorder_memory_digest_set(recorder, true);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_recorder_memory_digest_set(wasmtime_rr_recorder_t *recorder,
+                                                         bool enable);
+
+/**
+ * Frees a recorder that was never attached.
+ *
+ * Closes its file or runs its callback's finalizer. A NULL `recorder` is
+ * ignored. Do not free a recorder that `wasmtime_rr_store_record` took.
+ *
+ * \param recorder the recorder, consumed; may be NULL.
+ *
+ * \return nothing.
+ *
+ * Cannot fail. Cannot abort.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_recorder_delete(recorder);
+ * \endcode
+ */
+void wasmtime_rr_recorder_delete(wasmtime_rr_recorder_t *recorder);
+
+/**
+ * Creates a replayer that reads a trace from a file.
+ *
+ * The file is opened now; its header is read and checked when the replayer
+ * is attached (`wasmtime_rr_store_replay`).
+ *
+ * \param path the file's path, NUL-terminated (any bytes but NUL).
+ * \param replayer_out receives the replayer, owned by the caller until
+ * attached or freed; written only on success.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument and
+ * `WASMTIME_RR_ERROR_KIND_TRACE_IO` when the file cannot be opened.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_replayer_t *replayer = NULL;
+ * wasmtime_error_t *err = wasmtime_rr_replayer_new_file("session.wrr", &replayer);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_replayer_new_file(const char *path,
+                                                wasmtime_rr_replayer_t **replayer_out);
+
+/**
+ * Creates a replayer that reads a trace from memory.
+ *
+ * \param bytes the trace; copied, so it may be freed after the call. May be
+ * NULL only when `len` is 0.
+ * \param len its length in bytes.
+ * \param replayer_out receives the replayer, owned by the caller until
+ * attached or freed; written only on success.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `bytes` is NULL with
+ * a non-zero `len`, or `replayer_out` is NULL. An invalid trace is reported
+ * when the replayer is attached.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_replayer_new_bytes(trace.data, trace.size, &replayer);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_replayer_new_bytes(const uint8_t *bytes,
+                                                 size_t len,
+                                                 wasmtime_rr_replayer_t **replayer_out);
+
+/**
+ * Creates a replayer that pulls its trace from a read callback.
+ *
+ * \param read the callback (see `wasmtime_rr_read_callback_t`); it may run
+ * on any thread that uses the store.
+ * \param data passed to `read` and `finalizer`.
+ * \param finalizer called with `data` when the replayer is freed or its
+ * replay ends (may be NULL).
+ * \param replayer_out receives the replayer, owned by the caller until
+ * attached or freed; written only on success.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `read` or
+ * `replayer_out` is NULL (the finalizer is then not called).
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_replayer_new_callback(read_from_socket, &conn, NULL, &replayer);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_replayer_new_callback(wasmtime_rr_read_callback_t read,
+                                                    void *data,
+                                                    void (*finalizer)(void*),
+                                                    wasmtime_rr_replayer_t **replayer_out);
+
+/**
+ * Frees a replayer that was never attached.
+ *
+ * A NULL `replayer` is ignored. Do not free a replayer that
+ * `wasmtime_rr_store_replay` took.
+ *
+ * \param replayer the replayer, consumed; may be NULL.
+ *
+ * \return nothing.
+ *
+ * Cannot fail. Cannot abort.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_replayer_delete(replayer);
+ * \endcode
+ */
+void wasmtime_rr_replayer_delete(wasmtime_rr_replayer_t *replayer);
+
+/**
+ * Starts recording a store into a recorder's trace.
+ *
+ * Writes the trace header (magic, format version, Wasmtime version, the
+ * record settings). From now on the RR-aware functions record every
+ * instantiation, export call, host-function call and host memory write on
+ * this store. A recorder belongs to exactly one store. End the recording with
+ * `wasmtime_rr_store_finish`; if the store is freed first, the trace is
+ * closed with an end marker saying so.
+ *
+ * \param context the store to record; its engine must be recording.
+ * \param recorder consumed whenever it is non-NULL, also on failure.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when the engine is not recording
+ * or the store already has a recorder or replayer, and
+ * `WASMTIME_RR_ERROR_KIND_TRACE_IO` when the header cannot be written.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_error_t *err = wasmtime_rr_store_record(wasmtime_store_context(store), recorder);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_store_record(wasmtime_context_t *context,
+                                           wasmtime_rr_recorder_t *recorder);
+
+/**
+ * Starts replaying a store from a replayer's trace.
+ *
+ * Reads and checks the trace header. From now on the RR-aware functions on
+ * this store follow the trace: host functions are not called, their recorded
+ * results, traps and memory writes are applied instead; every instantiation,
+ * export call and host write is checked against the trace, and a difference
+ * is a `WASMTIME_RR_ERROR_KIND_DIVERGENCE` (or `..._MODULE_MISMATCH`) error.
+ * End with `wasmtime_rr_store_finish`, which checks the trace has no events
+ * left.
+ *
+ * \param context the store to replay into; its engine must be replaying.
+ * \param replayer consumed whenever it is non-NULL, also on failure.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when the engine is not replaying
+ * or the store already has a recorder or replayer,
+ * `WASMTIME_RR_ERROR_KIND_TRACE_FORMAT` for a header that is not a valid
+ * trace (bad magic, other format version, other Wasmtime major version,
+ * corruption, truncation) and `WASMTIME_RR_ERROR_KIND_TRACE_IO` when reading
+ * fails.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_error_t *err = wasmtime_rr_store_replay(wasmtime_store_context(store), replayer);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_store_replay(wasmtime_context_t *context,
+                                           wasmtime_rr_replayer_t *replayer);
+
+/**
+ * Ends the recording or replay of a store.
+ *
+ * Recording: writes the end marker and hands the last frame to the trace
+ * destination (then closes the file or runs the callback's finalizer).
+ * Replaying: checks that the trace has nothing left but its end marker.
+ * Either way the recorder or replayer is released and the store can have
+ * another one attached.
+ *
+ * \param context the store.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `context` is NULL,
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when nothing is attached,
+ * `WASMTIME_RR_ERROR_KIND_DIVERGENCE` when a replay has events left or had
+ * diverged, and `WASMTIME_RR_ERROR_KIND_TRACE_IO` when the last write fails.
+ * The session is released in every case.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_error_t *err = wasmtime_rr_store_finish(wasmtime_store_context(store));
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_store_finish(wasmtime_context_t *context);
 
 /**
  * Returns the version of this library, such as `"0.1.0"`.

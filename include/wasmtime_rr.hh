@@ -53,6 +53,14 @@ enum class ErrorKind : wasmtime_rr_error_kind_t {
   InvalidConfig = WASMTIME_RR_ERROR_KIND_INVALID_CONFIG,
   /// An internal panic, caught.
   Panic = WASMTIME_RR_ERROR_KIND_PANIC,
+  /// Reading or writing a trace failed.
+  TraceIo = WASMTIME_RR_ERROR_KIND_TRACE_IO,
+  /// A trace is truncated, corrupted or of another version.
+  TraceFormat = WASMTIME_RR_ERROR_KIND_TRACE_FORMAT,
+  /// A replay diverged from its trace.
+  Divergence = WASMTIME_RR_ERROR_KIND_DIVERGENCE,
+  /// A replay instantiated another module than recorded.
+  ModuleMismatch = WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH,
 };
 
 /// Returns the stable kind of an error (`wasmtime_rr_error_kind`).

@@ -31,6 +31,20 @@ pub(crate) fn guard(
     }
 }
 
+/// Runs the body of an exported function that forwards to a stock C API
+/// function: a `wasmtime_error_t` the stock function returns is handed to the
+/// caller unchanged (kind `WASMTIME`), errors of ours are converted.
+pub(crate) fn guard_forward(
+    function: &'static str,
+    body: impl FnOnce() -> Result<Option<Box<wasmtime_error_t>>>,
+) -> *mut wasmtime_error_t {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(stock)) => stock.map_or(ptr::null_mut(), Box::into_raw),
+        Ok(Err(error)) => error.in_function(function).into_raw(),
+        Err(payload) => panic_error(payload).in_function(function).into_raw(),
+    }
+}
+
 /// Runs the body of an exported function that cannot fail; a panic (a bug)
 /// yields `on_panic` instead of unwinding into C.
 pub(crate) fn guard_value<T>(function: &'static str, on_panic: T, body: impl FnOnce() -> T) -> T {
@@ -100,6 +114,18 @@ pub(crate) unsafe fn c_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str
             e.valid_up_to()
         ))
     })
+}
+
+/// Borrows an array argument; NULL is accepted only for an empty array.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `len` initialized elements live for `'a`.
+pub(crate) unsafe fn slice<'a, T>(ptr: *const T, len: usize, name: &str) -> Result<&'a [T]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    check(ptr, name)?;
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
 /// An output location, checked up front but written only once the function

@@ -35,6 +35,20 @@ pub const WASMTIME_RR_ERROR_KIND_INVALID_CONFIG: wasmtime_rr_error_kind_t = 5;
 /// The library panicked internally; the panic was caught at the boundary and the
 /// host process keeps running. This is always a bug worth reporting.
 pub const WASMTIME_RR_ERROR_KIND_PANIC: wasmtime_rr_error_kind_t = 6;
+/// Reading or writing a trace failed (a file that cannot be created, a write
+/// callback that reported failure, ...).
+pub const WASMTIME_RR_ERROR_KIND_TRACE_IO: wasmtime_rr_error_kind_t = 7;
+/// A trace is not valid: truncated, corrupted, of another format version, or
+/// recorded with another major version of Wasmtime.
+pub const WASMTIME_RR_ERROR_KIND_TRACE_FORMAT: wasmtime_rr_error_kind_t = 8;
+/// A replay diverged from its trace: another import or export was called than
+/// recorded, arguments or results or memory differ, or the trace ran out or
+/// has events left. The message names the event index, what was expected and
+/// what happened.
+pub const WASMTIME_RR_ERROR_KIND_DIVERGENCE: wasmtime_rr_error_kind_t = 9;
+/// A replay instantiated a module whose SHA-256 differs from the recorded one;
+/// the message names both checksums.
+pub const WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH: wasmtime_rr_error_kind_t = 10;
 
 /// The kinds as a Rust enum, for code behind the boundary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +59,10 @@ pub enum ErrorKind {
     Unsupported = WASMTIME_RR_ERROR_KIND_UNSUPPORTED,
     InvalidConfig = WASMTIME_RR_ERROR_KIND_INVALID_CONFIG,
     Panic = WASMTIME_RR_ERROR_KIND_PANIC,
+    TraceIo = WASMTIME_RR_ERROR_KIND_TRACE_IO,
+    TraceFormat = WASMTIME_RR_ERROR_KIND_TRACE_FORMAT,
+    Divergence = WASMTIME_RR_ERROR_KIND_DIVERGENCE,
+    ModuleMismatch = WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH,
 }
 
 /// Every kind value with its stable name, in value order: the one table that the
@@ -57,6 +75,10 @@ pub const KIND_NAMES: &[(wasmtime_rr_error_kind_t, &CStr)] = &[
     (WASMTIME_RR_ERROR_KIND_UNSUPPORTED, c"unsupported"),
     (WASMTIME_RR_ERROR_KIND_INVALID_CONFIG, c"invalid_config"),
     (WASMTIME_RR_ERROR_KIND_PANIC, c"panic"),
+    (WASMTIME_RR_ERROR_KIND_TRACE_IO, c"trace_io"),
+    (WASMTIME_RR_ERROR_KIND_TRACE_FORMAT, c"trace_format"),
+    (WASMTIME_RR_ERROR_KIND_DIVERGENCE, c"divergence"),
+    (WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH, c"module_mismatch"),
 ];
 
 impl ErrorKind {
@@ -68,10 +90,14 @@ impl ErrorKind {
             WASMTIME_RR_ERROR_KIND_UNSUPPORTED => ErrorKind::Unsupported,
             WASMTIME_RR_ERROR_KIND_INVALID_CONFIG => ErrorKind::InvalidConfig,
             WASMTIME_RR_ERROR_KIND_PANIC => ErrorKind::Panic,
+            WASMTIME_RR_ERROR_KIND_TRACE_IO => ErrorKind::TraceIo,
+            WASMTIME_RR_ERROR_KIND_TRACE_FORMAT => ErrorKind::TraceFormat,
+            WASMTIME_RR_ERROR_KIND_DIVERGENCE => ErrorKind::Divergence,
+            WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH => ErrorKind::ModuleMismatch,
             other => {
                 return Err(RrError::invalid_argument(format!(
                     "error kind {other} ({}) cannot be created; use one of \
-                     WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT .. WASMTIME_RR_ERROR_KIND_PANIC",
+                     WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT .. WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH",
                     kind_name(other).to_string_lossy()
                 )));
             }
@@ -191,8 +217,9 @@ pub unsafe extern "C" fn wasmtime_rr_error_kind(
 ///
 /// \return a static NUL-terminated string owned by the library (never free it):
 /// one of `"none"`, `"wasmtime"`, `"null_argument"`, `"invalid_argument"`,
-/// `"unsupported"`, `"invalid_config"`, `"panic"`, or `"unknown"` for a value
-/// that is not a kind.
+/// `"unsupported"`, `"invalid_config"`, `"panic"`, `"trace_io"`,
+/// `"trace_format"`, `"divergence"`, `"module_mismatch"`, or `"unknown"` for a
+/// value that is not a kind.
 ///
 /// Cannot fail. Cannot abort.
 ///

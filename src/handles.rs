@@ -13,7 +13,36 @@ use crate::boundary;
 use crate::error::Result;
 use std::mem::{align_of, size_of};
 use wasmtime::{Config, Engine};
-use wasmtime_c_api::{wasm_config_t, wasm_engine_t, wasmtime_error_t};
+use wasmtime_c_api::{WasmtimeStoreContextMut, wasm_config_t, wasm_engine_t, wasmtime_error_t, wasmtime_linker_t};
+
+/// The C API's `wasmtime_context_t`, opaque: a pointer to it is a store
+/// context (`WasmtimeStoreContextMut`) passed by value.
+#[repr(C)]
+pub struct wasmtime_context_t {
+    _opaque: [u8; 0],
+}
+
+/// The C API's `wasmtime_func_t`: Wasmtime's `Func`, passed by pointer.
+pub type wasmtime_func_t = wasmtime::Func;
+/// The C API's `wasmtime_memory_t`: Wasmtime's `Memory`.
+pub type wasmtime_memory_t = wasmtime::Memory;
+/// The C API's `wasmtime_instance_t`: Wasmtime's `Instance`.
+pub type wasmtime_instance_t = wasmtime::Instance;
+
+/// The C API's `wasmtime_func_callback_t`, nullable so a NULL callback from C
+/// is an error rather than undefined behaviour.
+pub type wasmtime_func_callback_t = Option<
+    extern "C" fn(
+        *mut std::ffi::c_void,
+        *mut wasmtime_c_api::wasmtime_caller_t,
+        *const wasmtime_c_api::wasmtime_val_t,
+        usize,
+        *mut wasmtime_c_api::wasmtime_val_t,
+        usize,
+    ) -> Option<Box<wasmtime_c_api::wasm_trap_t>>,
+>;
+
+type CLinker = wasmtime::Linker<wasmtime_c_api::WasmtimeStoreData>;
 
 const _: () = {
     assert!(size_of::<wasm_config_t>() == size_of::<Config>());
@@ -21,6 +50,9 @@ const _: () = {
     assert!(size_of::<wasm_engine_t>() == size_of::<Engine>());
     assert!(align_of::<wasm_engine_t>() == align_of::<Engine>());
     assert!(size_of::<wasmtime_error_t>() == size_of::<wasmtime::Error>());
+    assert!(size_of::<wasmtime_linker_t>() == size_of::<CLinker>());
+    assert!(align_of::<wasmtime_linker_t>() == align_of::<CLinker>());
+    assert!(size_of::<WasmtimeStoreContextMut<'static>>() == size_of::<usize>());
     assert!(align_of::<wasmtime_error_t>() == align_of::<wasmtime::Error>());
 };
 
@@ -61,4 +93,20 @@ pub(crate) fn engine_into_raw(engine: Engine) -> *mut wasm_engine_t {
 /// `config` must be a live, non-NULL config from the C API; it is gone after.
 pub(crate) unsafe fn config_delete(config: *mut wasm_config_t) {
     wasmtime_c_api::wasm_config_delete(unsafe { Box::from_raw(config) });
+}
+
+/// # Safety
+/// A non-NULL `context` must be a live store context from the C API.
+pub(crate) unsafe fn context<'a>(context: *mut wasmtime_context_t) -> Result<WasmtimeStoreContextMut<'a>> {
+    if context.is_null() {
+        return Err(crate::error::RrError::null_argument("context"));
+    }
+    // SAFETY: a store context is passed to and from C as this very pointer.
+    Ok(unsafe { std::mem::transmute::<*mut wasmtime_context_t, WasmtimeStoreContextMut<'a>>(context) })
+}
+
+/// # Safety
+/// A non-NULL `linker` must be a live linker from the C API.
+pub(crate) unsafe fn linker_engine<'a>(linker: *const wasmtime_linker_t) -> Result<&'a Engine> {
+    Ok(unsafe { boundary::arg(linker.cast::<CLinker>(), "linker") }?.engine())
 }

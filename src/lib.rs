@@ -14,14 +14,28 @@
 //! - [`config`]: record/replay mode, determinism, validation.
 //! - [`engine`]: checked engine creation and engine queries.
 //! - [`version`]: library version and compiled-in support.
+//! - [`trace`]: the trace format (header, frames, events), reader and writer.
+//! - [`session`]: the recording or replay attached to one store.
+//! - [`calls`]: what happens at the host boundary while recording or replaying.
+//! - [`values`]: C values and Wasmtime types as trace values and signatures.
+//! - [`modules`]: SHA-256 checksums of modules, for instantiation events.
+//! - [`sinks`]: recorders and replayers (trace destinations and sources).
+//! - [`host_api`]: the RR-aware variants of Wasmtime C API functions.
 
 #![allow(non_camel_case_types)]
 
 pub mod boundary;
+pub mod calls;
 pub mod config;
 pub mod engine;
 pub mod error;
 pub mod handles;
+pub mod host_api;
+pub mod modules;
+pub mod session;
+pub mod sinks;
+pub mod trace;
+pub mod values;
 pub mod version;
 
 /// Wasmtime's C API, re-exported so that every one of its functions is linked

@@ -57,11 +57,25 @@ fn header_and_runtime_versions_match_cargo_toml() {
     assert_eq!(runtime.to_str().unwrap(), version);
 }
 
+/// Every `.rs` file below a folder.
+fn sources(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
 /// The names of our `extern "C"` functions, read from the sources.
 fn exported_functions() -> Vec<String> {
     let mut names = Vec::new();
-    for entry in fs::read_dir(manifest_dir().join("src")).unwrap() {
-        let text = fs::read_to_string(entry.unwrap().path()).unwrap();
+    let mut files = Vec::new();
+    sources(&manifest_dir().join("src"), &mut files);
+    for file in files {
+        let text = fs::read_to_string(file).unwrap();
         let mut lines = text.lines();
         while let Some(line) = lines.next() {
             if line.trim() == "#[unsafe(no_mangle)]" {

@@ -34,6 +34,11 @@ c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" tests/c/test_rr.
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_rr_cpp"
 
 if [ "$expect_rr" = 1 ]; then
+  echo "== record/replay (C11, ASan+UBSan)"
+  cc -std=c11 -D_POSIX_C_SOURCE=200809L "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c \
+    tests/c/test_replay.c -o "$out/test_replay" "${link[@]}"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_replay"
+
   echo "== C++ API (wasmtime_rr.hh over wasmtime.hh; C++17, ASan+UBSan)"
   c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" tests/c/test_rr_hh.cpp \
     -o "$out/test_rr_hh" "${link[@]}"

@@ -319,7 +319,11 @@ static void test_error_kinds(void) {
     CHECK(strcmp(wasmtime_rr_error_kind_name(WASMTIME_RR_ERROR_KIND_UNSUPPORTED), "unsupported") == 0);
     CHECK(strcmp(wasmtime_rr_error_kind_name(WASMTIME_RR_ERROR_KIND_INVALID_CONFIG), "invalid_config") == 0);
     CHECK(strcmp(wasmtime_rr_error_kind_name(WASMTIME_RR_ERROR_KIND_PANIC), "panic") == 0);
-    CHECK(strcmp(wasmtime_rr_error_kind_name(7), "unknown") == 0);
+    CHECK(strcmp(wasmtime_rr_error_kind_name(WASMTIME_RR_ERROR_KIND_TRACE_IO), "trace_io") == 0);
+    CHECK(strcmp(wasmtime_rr_error_kind_name(WASMTIME_RR_ERROR_KIND_TRACE_FORMAT), "trace_format") == 0);
+    CHECK(strcmp(wasmtime_rr_error_kind_name(WASMTIME_RR_ERROR_KIND_DIVERGENCE), "divergence") == 0);
+    CHECK(strcmp(wasmtime_rr_error_kind_name(WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH), "module_mismatch") == 0);
+    CHECK(strcmp(wasmtime_rr_error_kind_name(11), "unknown") == 0);
     CHECK(strcmp(wasmtime_rr_error_kind_name(UINT32_MAX), "unknown") == 0);
 
     /* Errors made by Wasmtime's own C API are of kind WASMTIME, message kept. */
@@ -337,7 +341,8 @@ static void test_error_kinds(void) {
     const wasmtime_rr_error_kind_t kinds[] = {
         WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
         WASMTIME_RR_ERROR_KIND_UNSUPPORTED, WASMTIME_RR_ERROR_KIND_INVALID_CONFIG,
-        WASMTIME_RR_ERROR_KIND_PANIC};
+        WASMTIME_RR_ERROR_KIND_PANIC, WASMTIME_RR_ERROR_KIND_TRACE_IO, WASMTIME_RR_ERROR_KIND_TRACE_FORMAT,
+        WASMTIME_RR_ERROR_KIND_DIVERGENCE, WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         wasmtime_error_t *made = NULL;
         CHECK_OK(wasmtime_rr_error_new(kinds[i], "made by the host", &made));
@@ -346,13 +351,13 @@ static void test_error_kinds(void) {
     wasmtime_error_t *made = NULL;
     CHECK_ERR(wasmtime_rr_error_new(WASMTIME_RR_ERROR_KIND_NONE, "x", &made), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
               "wasmtime_rr_error_new: error kind 0 (none) cannot be created; use one of "
-              "WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT .. WASMTIME_RR_ERROR_KIND_PANIC");
+              "WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT .. WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH");
     CHECK_ERR(wasmtime_rr_error_new(WASMTIME_RR_ERROR_KIND_WASMTIME, "x", &made), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
               "wasmtime_rr_error_new: error kind 1 (wasmtime) cannot be created; use one of "
-              "WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT .. WASMTIME_RR_ERROR_KIND_PANIC");
+              "WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT .. WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH");
     CHECK_ERR(wasmtime_rr_error_new(1000, "x", &made), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
               "wasmtime_rr_error_new: error kind 1000 (unknown) cannot be created; use one of "
-              "WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT .. WASMTIME_RR_ERROR_KIND_PANIC");
+              "WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT .. WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH");
     CHECK_ERR(wasmtime_rr_error_new(WASMTIME_RR_ERROR_KIND_PANIC, NULL, &made), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
               "wasmtime_rr_error_new: argument `message` is NULL");
     CHECK_ERR(wasmtime_rr_error_new(WASMTIME_RR_ERROR_KIND_PANIC, "x", NULL), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,

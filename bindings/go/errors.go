@@ -1,0 +1,130 @@
+package wasmtimerr
+
+// #include <stdlib.h>
+// #include <wasmtime_rr.h>
+import "C"
+
+import "unsafe"
+
+// ErrorKind is the stable classification of an error (wasmtime_rr_error_kind_t).
+type ErrorKind uint32
+
+// The error kinds, with the values of the WASMTIME_RR_ERROR_KIND_* macros.
+const (
+	// ErrorKindNone is the kind of no error (a NULL error pointer).
+	ErrorKindNone ErrorKind = C.WASMTIME_RR_ERROR_KIND_NONE
+	// ErrorKindWasmtime is an error made by Wasmtime's own C API.
+	ErrorKindWasmtime ErrorKind = C.WASMTIME_RR_ERROR_KIND_WASMTIME
+	// ErrorKindNullArgument means a required pointer was NULL, for example a
+	// closed or consumed Config or a closed Engine.
+	ErrorKindNullArgument ErrorKind = C.WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT
+	// ErrorKindInvalidArgument means an argument was out of range, for example
+	// an unknown Mode or a message that is not valid UTF-8.
+	ErrorKindInvalidArgument ErrorKind = C.WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT
+	// ErrorKindUnsupported means the library lacks the needed support, for
+	// example record/replay when CompiledIn reports false.
+	ErrorKindUnsupported ErrorKind = C.WASMTIME_RR_ERROR_KIND_UNSUPPORTED
+	// ErrorKindInvalidConfig means Wasmtime rejected the configuration; the
+	// message is Wasmtime's own.
+	ErrorKindInvalidConfig ErrorKind = C.WASMTIME_RR_ERROR_KIND_INVALID_CONFIG
+	// ErrorKindPanic means the library caught an internal panic (a bug).
+	ErrorKindPanic ErrorKind = C.WASMTIME_RR_ERROR_KIND_PANIC
+)
+
+// String returns the library's stable name of the kind
+// (wasmtime_rr_error_kind_name), such as "invalid_config", or "unknown".
+func (k ErrorKind) String() string {
+	return C.GoString(C.wasmtime_rr_error_kind_name(C.wasmtime_rr_error_kind_t(k)))
+}
+
+// Error is an error reported by the library: its kind and its message.
+type Error struct {
+	// Kind is the stable classification (wasmtime_rr_error_kind).
+	Kind ErrorKind
+	// Message is the library's message (wasmtime_error_message), unchanged.
+	Message string
+}
+
+// Error returns the message exactly as the library wrote it.
+func (e *Error) Error() string {
+	return e.Message
+}
+
+// Is reports whether target is the sentinel error of e's kind, so that
+// errors.Is(err, ErrInvalidConfig) holds for every error of that kind.
+func (e *Error) Is(target error) bool {
+	return int(e.Kind) < len(sentinels) && sentinels[e.Kind] != nil && target == error(sentinels[e.Kind])
+}
+
+// Sentinel errors, one per kind, for errors.Is. Each one's message is the
+// kind's name.
+var (
+	// ErrWasmtime matches errors of kind ErrorKindWasmtime.
+	ErrWasmtime = sentinel(ErrorKindWasmtime)
+	// ErrNullArgument matches errors of kind ErrorKindNullArgument.
+	ErrNullArgument = sentinel(ErrorKindNullArgument)
+	// ErrInvalidArgument matches errors of kind ErrorKindInvalidArgument.
+	ErrInvalidArgument = sentinel(ErrorKindInvalidArgument)
+	// ErrUnsupported matches errors of kind ErrorKindUnsupported.
+	ErrUnsupported = sentinel(ErrorKindUnsupported)
+	// ErrInvalidConfig matches errors of kind ErrorKindInvalidConfig.
+	ErrInvalidConfig = sentinel(ErrorKindInvalidConfig)
+	// ErrPanic matches errors of kind ErrorKindPanic.
+	ErrPanic = sentinel(ErrorKindPanic)
+)
+
+// sentinels maps a kind to its sentinel error; ErrorKindNone has none.
+var sentinels = [...]*Error{
+	ErrorKindWasmtime:        ErrWasmtime,
+	ErrorKindNullArgument:    ErrNullArgument,
+	ErrorKindInvalidArgument: ErrInvalidArgument,
+	ErrorKindUnsupported:     ErrUnsupported,
+	ErrorKindInvalidConfig:   ErrInvalidConfig,
+	ErrorKindPanic:           ErrPanic,
+}
+
+// sentinel makes the sentinel error of a kind; its message is the kind name.
+func sentinel(kind ErrorKind) *Error {
+	return &Error{Kind: kind, Message: kind.String()}
+}
+
+// errorFrom turns an error object returned by the library into an *Error and
+// frees the object; NULL (success) gives nil.
+func errorFrom(raw *C.wasmtime_error_t) error {
+	if raw == nil {
+		return nil
+	}
+	defer C.wasmtime_error_delete(raw)
+	var message C.wasm_name_t
+	C.wasmtime_error_message(raw, &message)
+	defer C.wasm_byte_vec_delete(&message)
+	return &Error{
+		Kind:    ErrorKind(C.wasmtime_rr_error_kind(raw)),
+		Message: C.GoStringN(message.data, C.int(message.size)),
+	}
+}
+
+// ErrorFromPtr takes ownership of a wasmtime_error_t* returned by any function
+// of Wasmtime's C API (called through cgo on Engine.Ptr or Config.Ptr), reads
+// its kind and message into an *Error and frees it. A nil pointer (success)
+// gives nil.
+func ErrorFromPtr(ptr unsafe.Pointer) error {
+	return errorFrom((*C.wasmtime_error_t)(ptr))
+}
+
+// NewError creates an error object of the given kind with the library
+// (wasmtime_rr_error_new) and returns it as an *Error. The message bytes reach
+// the library as they are: a string that is not valid UTF-8 is rejected by
+// the library, as is a kind that cannot be created (ErrorKindNone,
+// ErrorKindWasmtime, unknown values). The message is passed as a C string, so
+// it ends at its first NUL byte. The first result is the created error;
+// the second says why none could be created.
+func NewError(kind ErrorKind, message string) (error, error) {
+	cmessage := C.CString(message)
+	defer C.free(unsafe.Pointer(cmessage))
+	var made *C.wasmtime_error_t
+	if err := errorFrom(C.wasmtime_rr_error_new(C.wasmtime_rr_error_kind_t(kind), cmessage, &made)); err != nil {
+		return nil, err
+	}
+	return errorFrom(made), nil
+}

@@ -1,0 +1,3 @@
+module wasmtime-rr/bindings/go
+
+go 1.24

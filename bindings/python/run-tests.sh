@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Tests the Python binding against one build of the library, then runs the
+# Python demo and checks its output.
+#   bindings/python/run-tests.sh PROFILE_DIR
+# PROFILE_DIR (relative to the repository root, or absolute) holds a
+# libwasmtime_rr.so built with record/replay, such as target/release.
+# Needs only python3 with pip; installs wasmtime-py 48.0.0, pytest and this
+# package (editable) into the venv target/py-venv (created or reused), and
+# installs the library into that venv's wasmtime-py. Exits non-zero on failure.
+set -euo pipefail
+if [ $# -ne 1 ]; then
+  echo "usage: $0 PROFILE_DIR   (e.g. target/release)" >&2
+  exit 2
+fi
+cd "$(dirname "$0")/../.."
+library="$(cd "$1" && pwd)/libwasmtime_rr.so"
+if [ ! -f "$library" ]; then
+  echo "error: $library not found; build it first (cargo build --release)" >&2
+  exit 1
+fi
+
+venv=target/py-venv
+python="$venv/bin/python"
+if ! "$python" -m pip --version >/dev/null 2>&1; then
+  rm -rf "$venv"
+  if ! python3 -m venv "$venv"; then
+    # Python without ensurepip (Debian's python3 without python3-venv): make
+    # the venv bare and install pip into it from pip's own wheel.
+    rm -rf "$venv"
+    python3 -m venv --without-pip "$venv"
+    python3 -m pip download --quiet --no-deps --dest "$venv/pip-wheel" pip
+    "$python" "$(echo "$venv"/pip-wheel/pip-*.whl)/pip" install --quiet "$(echo "$venv"/pip-wheel/pip-*.whl)"
+  fi
+fi
+pip=("$python" -m pip install --quiet --disable-pip-version-check)
+"${pip[@]}" wasmtime==48.0.0 pytest
+"${pip[@]}" -e bindings/python
+
+export WASMTIME_RR_LIBRARY="$library"
+"$python" -m wasmtime_rr.install_into_wasmtime_py
+"$python" -m pytest -p no:cacheprovider -q -rfE bindings/python/tests
+
+echo
+echo "examples/python/demo.py:"
+output=$("$python" examples/python/demo.py)
+echo "$output"
+expected=(
+  "rejected config: InvalidConfigError [invalid_config]: NaN canonicalization cannot be disabled when determinism is enforced"
+  "engine: mode=recording nan_canonicalization=on relaxed_simd_deterministic=on"
+  "mix(6, 7.0) = 42"
+)
+status=0
+grep -qxE "wasmtime-rr [0-9]+\.[0-9]+\.[0-9]+, record/replay compiled in: yes" <<<"$output" || {
+  echo "demo: missing the version line" >&2
+  status=1
+}
+for line in "${expected[@]}"; do
+  grep -qxF "$line" <<<"$output" || {
+    echo "demo: missing line: $line" >&2
+    status=1
+  }
+done
+[ "$(wc -l <<<"$output")" -eq 4 ] || {
+  echo "demo: expected 4 lines" >&2
+  status=1
+}
+exit "$status"

@@ -1,0 +1,44 @@
+"""Python binding of libwasmtime_rr: Wasmtime 48's record/replay configuration
+with every failure reported as an exception instead of a crash.
+
+Importing this package loads ``libwasmtime_rr.so`` (see :mod:`._native` for
+where it is looked for) and raises :class:`LibraryNotFoundError` when it
+cannot. :mod:`wasmtime_rr.wasmtime_py` applies the same functions to
+wasmtime-py objects.
+"""
+
+from ._api import Config, Engine, Mode, compiled_in, error_kind_name, make_error, version
+from ._errors import (
+    ErrorKind,
+    InvalidArgumentError,
+    InvalidConfigError,
+    LibraryMismatchError,
+    LibraryNotFoundError,
+    NullArgumentError,
+    PanicError,
+    UnsupportedError,
+    WasmtimeError,
+    WasmtimeRRError,
+)
+
+__version__ = version()
+
+__all__ = [
+    "Config",
+    "Engine",
+    "ErrorKind",
+    "InvalidArgumentError",
+    "InvalidConfigError",
+    "LibraryMismatchError",
+    "LibraryNotFoundError",
+    "Mode",
+    "NullArgumentError",
+    "PanicError",
+    "UnsupportedError",
+    "WasmtimeError",
+    "WasmtimeRRError",
+    "compiled_in",
+    "error_kind_name",
+    "make_error",
+    "version",
+]

@@ -1,0 +1,251 @@
+"""The native layer: finds and loads ``libwasmtime_rr.so``, declares the C
+prototypes, and turns returned ``wasmtime_error_t*`` into exceptions.
+
+Internal. ``lib`` is the loaded library; its attributes are the C functions,
+callable directly (with ``None`` for NULL) for tests and advanced use.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import operator
+import os
+from ctypes import POINTER, Structure, byref, c_bool, c_char, c_char_p, c_size_t, c_uint32, c_void_p
+from pathlib import Path
+from typing import Any, Callable, List, Optional, Union
+
+from ._errors import LibraryNotFoundError, WasmtimeRRError, exception_for
+
+LIBRARY_ENV = "WASMTIME_RR_LIBRARY"
+"""Environment variable naming the library to load, overriding the search."""
+
+LIBRARY_NAME = "libwasmtime_rr.so"
+
+
+class wasm_config_t(Structure):
+    """Opaque C ``wasm_config_t``."""
+
+
+class wasm_engine_t(Structure):
+    """Opaque C ``wasm_engine_t``."""
+
+
+class wasmtime_error_t(Structure):
+    """Opaque C ``wasmtime_error_t``."""
+
+
+class wasm_byte_vec_t(Structure):
+    """C ``wasm_byte_vec_t`` (also ``wasm_name_t``): ``size`` bytes at ``data``."""
+
+    _fields_ = [("size", c_size_t), ("data", POINTER(c_char))]
+
+
+ConfigPointer = POINTER(wasm_config_t)
+EnginePointer = POINTER(wasm_engine_t)
+ErrorPointer = POINTER(wasmtime_error_t)
+CFunction = Callable[..., Any]
+
+_RR_SYMBOL = "wasmtime_rr_version"
+_IDENTITY_SYMBOL = "wasm_config_new"
+
+
+def provides_rr(handle: ctypes.CDLL) -> bool:
+    """Whether a loaded library is libwasmtime_rr (exports ``wasmtime_rr_version``)."""
+    try:
+        handle[_RR_SYMBOL]
+    except AttributeError:
+        return False
+    return True
+
+
+class Library:
+    """One loaded copy of libwasmtime_rr with every prototype declared.
+
+    Function objects come from ``handle[name]``, which makes new ones: declaring
+    them never alters the prototypes another package (wasmtime-py) declared on
+    the same handle.
+    """
+
+    def __init__(self, handle: ctypes.CDLL) -> None:
+        self.handle = handle
+        self.path: str = handle._name
+        declare = self._declare
+        # include/wasmtime_rr.h
+        self.wasm_config_record_set = declare("wasm_config_record_set", ErrorPointer, ConfigPointer, c_bool)
+        self.wasm_config_replay_set = declare("wasm_config_replay_set", ErrorPointer, ConfigPointer, c_bool)
+        self.wasm_config_rr_mode_set = declare("wasm_config_rr_mode_set", ErrorPointer, ConfigPointer, c_uint32)
+        self.wasm_config_enforce_determinism = declare("wasm_config_enforce_determinism", ErrorPointer, ConfigPointer)
+        self.wasm_config_validate = declare("wasm_config_validate", ErrorPointer, ConfigPointer)
+        self.wasm_engine_new_checked = declare(
+            "wasm_engine_new_checked", ErrorPointer, ConfigPointer, POINTER(EnginePointer)
+        )
+        self.wasm_engine_is_recording = declare("wasm_engine_is_recording", ErrorPointer, EnginePointer, POINTER(c_bool))
+        self.wasm_engine_is_replaying = declare("wasm_engine_is_replaying", ErrorPointer, EnginePointer, POINTER(c_bool))
+        self.wasm_engine_rr_mode = declare("wasm_engine_rr_mode", ErrorPointer, EnginePointer, POINTER(c_uint32))
+        self.wasm_engine_nan_canonicalization = declare(
+            "wasm_engine_nan_canonicalization", ErrorPointer, EnginePointer, POINTER(c_bool)
+        )
+        self.wasm_engine_relaxed_simd_deterministic = declare(
+            "wasm_engine_relaxed_simd_deterministic", ErrorPointer, EnginePointer, POINTER(c_bool)
+        )
+        self.wasmtime_rr_error_kind = declare("wasmtime_rr_error_kind", c_uint32, ErrorPointer)
+        self.wasmtime_rr_error_kind_name = declare("wasmtime_rr_error_kind_name", c_char_p, c_uint32)
+        self.wasmtime_rr_error_new = declare(
+            "wasmtime_rr_error_new", ErrorPointer, c_uint32, c_char_p, POINTER(ErrorPointer)
+        )
+        self.wasmtime_rr_version = declare("wasmtime_rr_version", c_char_p)
+        self.wasmtime_rr_compiled_in = declare("wasmtime_rr_compiled_in", c_bool)
+        # Wasmtime's own C API (wasm.h, wasmtime/config.h, wasmtime/error.h)
+        self.wasm_config_new = declare("wasm_config_new", ConfigPointer)
+        self.wasm_config_delete = declare("wasm_config_delete", None, ConfigPointer)
+        self.wasm_engine_delete = declare("wasm_engine_delete", None, EnginePointer)
+        self.wasmtime_error_message = declare("wasmtime_error_message", None, ErrorPointer, POINTER(wasm_byte_vec_t))
+        self.wasmtime_error_delete = declare("wasmtime_error_delete", None, ErrorPointer)
+        self.wasm_byte_vec_delete = declare("wasm_byte_vec_delete", None, POINTER(wasm_byte_vec_t))
+        self.wasmtime_config_cranelift_nan_canonicalization_set = declare(
+            "wasmtime_config_cranelift_nan_canonicalization_set", None, ConfigPointer, c_bool
+        )
+        self.wasmtime_config_wasm_relaxed_simd_deterministic_set = declare(
+            "wasmtime_config_wasm_relaxed_simd_deterministic_set", None, ConfigPointer, c_bool
+        )
+        self.wasmtime_config_wasm_relaxed_simd_set = declare(
+            "wasmtime_config_wasm_relaxed_simd_set", None, ConfigPointer, c_bool
+        )
+
+    def _declare(self, name: str, restype: Any, *argtypes: Any) -> CFunction:
+        function = self.handle[name]
+        function.restype = restype
+        function.argtypes = argtypes
+        return function
+
+    def same_copy(self, handle: ctypes.CDLL) -> bool:
+        """Whether ``handle`` is this very loaded copy of the library (the same
+        symbol resolves to the same address), so objects can be shared."""
+        return _symbol_address(self.handle) == _symbol_address(handle)
+
+    def take_error(self, error: Any) -> WasmtimeRRError:
+        """Turns a non-NULL ``wasmtime_error_t*`` into its exception and frees
+        the error (and its message) exactly once."""
+        try:
+            kind = self.wasmtime_rr_error_kind(error)
+            message = wasm_byte_vec_t()
+            self.wasmtime_error_message(error, byref(message))
+            try:
+                text = ctypes.string_at(message.data, message.size).decode("utf-8", "replace")
+            finally:
+                self.wasm_byte_vec_delete(byref(message))
+        finally:
+            self.wasmtime_error_delete(error)
+        return exception_for(kind, text)
+
+    def check(self, error: Any) -> None:
+        """Raises (and frees) ``error`` when it is not NULL."""
+        if error:
+            raise self.take_error(error)
+
+    def call(self, function: CFunction, *args: Any) -> None:
+        """Calls a C function returning ``wasmtime_error_t*``; raises its error."""
+        self.check(function(*args))
+
+    def query(self, function: CFunction, pointer: Any, out_type: Any) -> Any:
+        """Calls ``function(pointer, &out)`` (an out-parameter query returning
+        ``wasmtime_error_t*``) and returns ``out``'s value; raises its error."""
+        out = out_type()
+        self.call(function, pointer, byref(out))
+        return out.value
+
+
+def _symbol_address(handle: ctypes.CDLL) -> Optional[int]:
+    return ctypes.cast(handle[_IDENTITY_SYMBOL], c_void_p).value
+
+
+@functools.lru_cache(maxsize=None)
+def library_for(handle: ctypes.CDLL) -> Library:
+    """The :class:`Library` declared on ``handle`` (made once per handle)."""
+    return Library(handle)
+
+
+def as_bool(value: object, name: str) -> bool:
+    """``value`` as a C ``bool``; only ``True`` and ``False`` are accepted."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, not {type(value).__name__}")
+    return value
+
+
+def as_uint32(value: int, name: str) -> int:
+    """``value`` as a C ``uint32_t``: any integer the type can hold is passed
+    through (the library judges it); others raise ``OverflowError``."""
+    number = operator.index(value)
+    if not 0 <= number <= 0xFFFFFFFF:
+        raise OverflowError(f"{name} {number} does not fit in a C uint32_t")
+    return number
+
+
+def as_c_string(value: Union[str, bytes], name: str) -> bytes:
+    """``value`` as a NUL-terminated C string: ``str`` is encoded as UTF-8,
+    ``bytes`` is passed as is (the library checks its UTF-8)."""
+    if isinstance(value, str):
+        data = value.encode("utf-8")
+    elif isinstance(value, bytes):
+        data = value
+    else:
+        raise TypeError(f"{name} must be str or bytes, not {type(value).__name__}")
+    if b"\0" in data:
+        raise ValueError(f"{name} contains a NUL character, which a C string cannot hold")
+    return data
+
+
+def search_paths(package_dir: Path) -> List[Path]:
+    """Where the library is looked for when ``WASMTIME_RR_LIBRARY`` is not set,
+    in order: next to the package, then ``target/release`` and
+    ``target/debug`` of the package directory and each of its parents."""
+    paths = [package_dir / LIBRARY_NAME]
+    for directory in (package_dir, *package_dir.parents):
+        paths += [directory / "target" / profile / LIBRARY_NAME for profile in ("release", "debug")]
+    return paths
+
+
+def find_library(package_dir: Path) -> Path:
+    """The library file to load, or :class:`LibraryNotFoundError` naming every
+    place looked.
+
+    A set ``WASMTIME_RR_LIBRARY`` is authoritative: when it names no file the
+    search stops with an error instead of silently loading another copy.
+    """
+    explicit = os.environ.get(LIBRARY_ENV)
+    if explicit:
+        path = Path(os.path.abspath(explicit))
+        if path.is_file():
+            return path
+        raise LibraryNotFoundError(
+            f"{LIBRARY_NAME} not found: {LIBRARY_ENV} is set to {explicit!r}, which is not a file "
+            f"(looked at {path}). Point it at libwasmtime_rr.so or unset it to search the default places."
+        )
+    paths = search_paths(package_dir)
+    for path in paths:
+        if path.is_file():
+            return path
+    looked = "\n".join(f"  {path}" for path in paths)
+    raise LibraryNotFoundError(
+        f"{LIBRARY_NAME} not found. Looked in, in order:\n  ${LIBRARY_ENV} (not set)\n{looked}\n"
+        f"Build it (cargo build --release) or set {LIBRARY_ENV} to its path."
+    )
+
+
+def load(package_dir: Path) -> Library:
+    """Finds, loads and declares the library (see :func:`find_library`)."""
+    path = find_library(package_dir)
+    try:
+        handle = ctypes.CDLL(str(path))
+    except OSError as error:
+        raise LibraryNotFoundError(f"{path} could not be loaded: {error}") from error
+    if not provides_rr(handle):
+        raise LibraryNotFoundError(
+            f"{path} is not libwasmtime_rr: it lacks {_RR_SYMBOL} (is it the official libwasmtime?)"
+        )
+    return library_for(handle)
+
+
+lib = load(Path(__file__).resolve().parent)
+"""The library this package loaded."""

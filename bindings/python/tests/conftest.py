@@ -1,0 +1,129 @@
+"""Shared helpers: repository paths, subprocess runs, a counting library."""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+from typing import Any, Callable, Counter, Dict, Iterable, List, Mapping, Optional, Tuple
+
+import pytest
+
+import wasmtime_rr
+from wasmtime_rr import _api
+from wasmtime_rr._native import LIBRARY_ENV, Library, lib
+from wasmtime_rr.install_into_wasmtime_py import wasmtime_py_library
+
+REPO = Path(__file__).resolve().parents[3]
+HEADER = REPO / "include" / "wasmtime_rr.h"
+PACKAGE_DIR = Path(wasmtime_rr.__file__).resolve().parent
+LIBRARY = Path(lib.path)
+
+DEFAULT_DELETES = ("wasm_config_delete", "wasm_engine_delete", "wasmtime_error_delete", "wasm_byte_vec_delete")
+
+
+def header_functions() -> List[Tuple[str, str, List[Tuple[str, str]]]]:
+    """The functions of include/wasmtime_rr.h: (return type, name, [(param type, param name)])."""
+    text = re.sub(r"/\*.*?\*/|//[^\n]*", "", HEADER.read_text(), flags=re.S)
+    functions = []
+    for result, name, params in re.findall(r"^([A-Za-z_][\w ]*?\s*\**)\s*(\w+)\(([^)]*)\);", text, re.M):
+        parsed = []
+        for param in params.split(","):
+            param = " ".join(param.split())
+            if param and param != "void":
+                match = re.fullmatch(r"(.*?\**)\s*(\w+)", param)
+                assert match, param
+                parsed.append((" ".join(match.group(1).replace("*", " *").split()), match.group(2)))
+        functions.append((" ".join(result.replace("*", " *").split()), name, parsed))
+    return functions
+
+
+def header_constants(prefix: str) -> Dict[str, int]:
+    """The ``#define PREFIX<NAME> <value>`` integer constants of the header, by NAME."""
+    pattern = rf"^#define {prefix}(\w+) (\d+)$"
+    return {name: int(value) for name, value in re.findall(pattern, HEADER.read_text(), re.M)}
+
+
+def run_python(
+    code: str,
+    *,
+    env: Optional[Mapping[str, Optional[str]]] = None,
+    cwd: Optional[Path] = None,
+) -> subprocess.CompletedProcess:
+    """Runs ``code`` in a fresh interpreter; ``env`` entries override the
+    environment (``None`` removes a variable). The working directory defaults
+    to the temporary directory, so the source tree's ``wasmtime_rr`` folder is
+    not imported by accident from ``sys.path[0]``."""
+    environment = dict(os.environ)
+    for key, value in (env or {}).items():
+        if value is None:
+            environment.pop(key, None)
+        else:
+            environment[key] = value
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=environment,
+        cwd=str(cwd or tempfile.gettempdir()),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def copy_package(destination: Path) -> Path:
+    """A copy of the wasmtime_rr sources (no library) in ``destination``; returns the package dir."""
+    package = destination / "wasmtime_rr"
+    shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    return package
+
+
+def without_library_env(pythonpath: Path) -> Dict[str, Optional[str]]:
+    """Subprocess environment: ``pythonpath`` first, no WASMTIME_RR_LIBRARY."""
+    return {LIBRARY_ENV: None, "PYTHONPATH": str(pythonpath)}
+
+
+class CountingLibrary:
+    """A :class:`Library` on the loaded handle whose free functions count calls."""
+
+    def __init__(self, names: Iterable[str] = DEFAULT_DELETES) -> None:
+        self.library = Library(lib.handle)
+        self.counts: Counter[str] = collections.Counter()
+        for name in names:
+            setattr(self.library, name, self._counted(name, getattr(self.library, name)))
+
+    def _counted(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any) -> Any:
+            self.counts[name] += 1
+            return function(*args)
+
+        return counted
+
+
+@pytest.fixture
+def counting(monkeypatch: pytest.MonkeyPatch) -> CountingLibrary:
+    """Config and Engine made during the test use a counting library."""
+    counting_library = CountingLibrary()
+    monkeypatch.setattr(_api, "lib", counting_library.library)
+    return counting_library
+
+
+@pytest.fixture(scope="session")
+def official_library() -> Path:
+    """wasmtime-py's own libwasmtime, which the install command kept as a backup."""
+    path = wasmtime_py_library().with_name("_libwasmtime.so.orig")
+    assert path.is_file(), f"{path} is missing: bindings/python/run-tests.sh keeps wasmtime-py's library there"
+    return path
+
+
+@pytest.fixture(scope="session")
+def library_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A second copy of the library file at another path (a distinct loaded copy)."""
+    copy = tmp_path_factory.mktemp("copy") / "libwasmtime_rr.so"
+    shutil.copyfile(LIBRARY, copy)
+    return copy

@@ -1,0 +1,530 @@
+//! The RR-aware variants of Wasmtime C API functions. Each takes the same
+//! parameters as its counterpart (porting a host is a rename) and returns a
+//! `wasmtime_error_t*`. On a store with no recorder or replayer attached they
+//! forward to the stock function; see `calls` for what they do otherwise.
+
+use crate::boundary::{self, guard, guard_forward};
+use crate::calls::{self, HostFn};
+use crate::error::{Result, RrError};
+use crate::handles::{
+    self, wasmtime_context_t, wasmtime_func_callback_t, wasmtime_func_t, wasmtime_instance_t, wasmtime_memory_t,
+};
+use crate::modules;
+use crate::session::{self, HostName};
+use crate::trace::event::Signature;
+use crate::values;
+use std::ffi::c_void;
+use std::mem::MaybeUninit;
+use std::sync::{Arc, OnceLock};
+use wasmtime::{AsContext, Engine, Extern};
+use wasmtime_c_api::{
+    WasmtimeStoreContextMut, wasm_engine_t, wasm_functype_t, wasm_trap_t, wasmtime_error_t, wasmtime_extern_t,
+    wasmtime_linker_t, wasmtime_module_t, wasmtime_val_t,
+};
+use std::os::raw::c_char;
+
+fn is_rr(engine: &Engine) -> bool {
+    engine.is_recording() || engine.is_replaying()
+}
+
+/// The value types of a C function type, as the trace records them.
+fn signature(ty: &wasm_functype_t) -> Result<Signature> {
+    let kinds = |types: &wasmtime_c_api::wasm_valtype_vec_t| -> Result<Vec<_>> {
+        types.as_slice().iter().flatten().map(|t| values::kind_of(t)).collect()
+    };
+    Ok(Signature {
+        params: kinds(wasmtime_c_api::wasm_functype_params(ty))?,
+        results: kinds(wasmtime_c_api::wasm_functype_results(ty))?,
+    })
+}
+
+fn host_fn(
+    callback: wasmtime_c_api::wasmtime_func_callback_t,
+    data: *mut c_void,
+    finalizer: Option<extern "C" fn(*mut c_void)>,
+    name: Arc<HostName>,
+    ty: &wasm_functype_t,
+) -> Result<*mut c_void> {
+    let signature = signature(ty)?;
+    Ok(Box::into_raw(Box::new(HostFn { callback, data, finalizer, name, signature })).cast())
+}
+
+fn utf8<'a>(bytes: &'a [u8], name: &str) -> Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|_| RrError::invalid_argument(format!("argument `{name}` is not valid UTF-8")))
+}
+
+/// Compiles a module and remembers the SHA-256 of its bytes for record/replay.
+///
+/// The RR-aware `wasmtime_module_new`: same parameters and result. When the
+/// engine records or replays, the checksum is kept for the module's
+/// instantiations (recorded, or checked against the trace); free such a
+/// module with `wasmtime_rr_module_delete`, which also forgets the checksum
+/// (`wasmtime_module_delete` leaves the entry, and the module's code, alive).
+/// Otherwise it is exactly `wasmtime_module_new`.
+///
+/// \param engine the engine to compile for.
+/// \param wasm the module's bytes; may be NULL only when `len` is 0.
+/// \param len their length.
+/// \param module_out receives the module (owned by the caller); written only
+/// on success.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument and
+/// with Wasmtime's own error (kind `WASMTIME_RR_ERROR_KIND_WASMTIME`) when the
+/// bytes do not compile.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_module_t *module = NULL;
+/// wasmtime_error_t *err = wasmtime_rr_module_new(engine, wasm.data, wasm.size, &module);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_module_new(
+    engine: *const wasm_engine_t,
+    wasm: *const u8,
+    len: usize,
+    module_out: *mut *mut wasmtime_module_t,
+) -> *mut wasmtime_error_t {
+    guard_forward("wasmtime_rr_module_new", || {
+        let rr = is_rr(unsafe { handles::engine_ref(engine, "engine") }?);
+        let bytes = unsafe { boundary::slice(wasm, len, "wasm") }?;
+        let out = unsafe { boundary::out(module_out, "module_out") }?;
+        let mut module = std::ptr::null_mut();
+        let stock = unsafe { wasmtime_c_api::wasmtime_module_new(&*engine, bytes.as_ptr(), bytes.len(), &mut module) };
+        if stock.is_none() {
+            if rr {
+                modules::register(unsafe { &*module }, bytes);
+            }
+            out.write(module);
+        }
+        Ok(stock)
+    })
+}
+
+/// Frees a module made by `wasmtime_rr_module_new`, and its recorded checksum.
+///
+/// The RR-aware `wasmtime_module_delete`. A NULL `module` is ignored.
+///
+/// \param module the module, consumed; may be NULL.
+///
+/// \return nothing.
+///
+/// Cannot fail. Cannot abort.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_module_delete(module);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_module_delete(module: *mut wasmtime_module_t) {
+    boundary::guard_value("wasmtime_rr_module_delete", (), || {
+        if let Some(module) = unsafe { module.as_mut() } {
+            modules::unregister(module);
+            wasmtime_c_api::wasmtime_module_delete(unsafe { Box::from_raw(module) });
+        }
+    })
+}
+
+/// Creates a host function whose calls are recorded or replayed.
+///
+/// The RR-aware `wasmtime_func_new`: same parameters; returns an error object
+/// instead of nothing. While the store records, each call from the guest runs
+/// `callback` and records its results (or trap) and the memory writes it made
+/// through `wasmtime_rr_memory_write`. While it replays, `callback` is never
+/// called: the recorded results, trap and writes are applied. The function's
+/// name in the trace is the import it is given to by
+/// `wasmtime_rr_instance_new` or `wasmtime_rr_linker_instantiate`. Without a
+/// recording or replaying engine it is exactly `wasmtime_func_new`.
+///
+/// \param context the store; when its engine records or replays, a recorder
+/// or replayer must already be attached.
+/// \param type the function type; borrowed.
+/// \param callback the host function.
+/// \param env passed to `callback` and `finalizer`.
+/// \param finalizer called with `env` when the function is freed (may be NULL).
+/// \param ret receives the function; written only on success.
+///
+/// \return NULL on success, or an error owned by the caller (then `finalizer`
+/// is not called).
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+/// `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when the store records or replays
+/// but has nothing attached, and `WASMTIME_RR_ERROR_KIND_UNSUPPORTED` for a
+/// type whose values cannot be recorded.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_func_t clock;
+/// wasmtime_error_t *err = wasmtime_rr_func_new(context, clock_type, host_clock, NULL, NULL, &clock);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_func_new(
+    context: *mut wasmtime_context_t,
+    r#type: *const wasm_functype_t,
+    callback: wasmtime_func_callback_t,
+    env: *mut c_void,
+    finalizer: Option<extern "C" fn(*mut c_void)>,
+    ret: *mut wasmtime_func_t,
+) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_func_new", || {
+        let context = unsafe { handles::context(context) }?;
+        let ty = unsafe { boundary::arg(r#type, "type") }?;
+        let callback = callback.ok_or_else(|| RrError::null_argument("callback"))?;
+        let out = unsafe { boundary::out(ret, "ret") }?;
+        let mut func = MaybeUninit::uninit();
+        if !is_rr(context.as_context().engine()) {
+            unsafe { wasmtime_c_api::wasmtime_func_new(context, ty, callback, env, finalizer, &mut *func.as_mut_ptr()) };
+            out.write(unsafe { func.assume_init() });
+            return Ok(());
+        }
+        let session = session::lookup(session::key_of(&context)).ok_or_else(|| {
+            RrError::invalid_argument(
+                "attach a recorder or replayer to the store (wasmtime_rr_store_record / wasmtime_rr_store_replay) \
+                 before creating host functions",
+            )
+        })?;
+        let name = Arc::new(HostName::default());
+        let host = host_fn(callback, env, finalizer, name.clone(), ty)?;
+        unsafe {
+            wasmtime_c_api::wasmtime_func_new(
+                context,
+                ty,
+                calls::host_trampoline,
+                host,
+                Some(calls::host_fn_finalizer),
+                &mut *func.as_mut_ptr(),
+            )
+        };
+        let func = unsafe { func.assume_init() };
+        session.lock().host_funcs.insert(values::func_key(&func), name);
+        out.write(func);
+        Ok(())
+    })
+}
+
+/// Defines a host function in a linker whose calls are recorded or replayed.
+///
+/// The RR-aware `wasmtime_linker_define_func`: same parameters and result.
+/// The function is named `module.name` in the trace. While a store records,
+/// calls run `callback` and are recorded; while it replays, `callback` is
+/// never called (see `wasmtime_rr_func_new`). When the linker's engine
+/// neither records nor replays it is exactly `wasmtime_linker_define_func`.
+///
+/// \param linker the linker.
+/// \param module the import module name (UTF-8), `module_len` bytes.
+/// \param module_len its length.
+/// \param name the import name (UTF-8), `name_len` bytes.
+/// \param name_len its length.
+/// \param ty the function type; borrowed.
+/// \param cb the host function.
+/// \param data passed to `cb` and `finalizer`.
+/// \param finalizer called with `data` when the definition is freed (may be
+/// NULL).
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+/// `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for names that are not UTF-8,
+/// `WASMTIME_RR_ERROR_KIND_UNSUPPORTED` for a type whose values cannot be
+/// recorded, and Wasmtime's own error (for example a duplicate definition).
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_linker_define_func(linker, "env", 3, "now", 3, now_type, host_now, NULL, NULL);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_linker_define_func(
+    linker: *mut wasmtime_linker_t,
+    module: *const c_char,
+    module_len: usize,
+    name: *const c_char,
+    name_len: usize,
+    ty: *const wasm_functype_t,
+    cb: wasmtime_func_callback_t,
+    data: *mut c_void,
+    finalizer: Option<extern "C" fn(*mut c_void)>,
+) -> *mut wasmtime_error_t {
+    guard_forward("wasmtime_rr_linker_define_func", || {
+        let rr = is_rr(unsafe { handles::linker_engine(linker) }?);
+        let module_bytes = unsafe { boundary::slice(module.cast::<u8>(), module_len, "module") }?;
+        let name_bytes = unsafe { boundary::slice(name.cast::<u8>(), name_len, "name") }?;
+        let import = (utf8(module_bytes, "module")?.to_string(), utf8(name_bytes, "name")?.to_string());
+        let ty = unsafe { boundary::arg(ty, "ty") }?;
+        let cb = cb.ok_or_else(|| RrError::null_argument("cb"))?;
+        let linker = unsafe { &mut *linker };
+        let mut define = |cb, data, finalizer| unsafe {
+            wasmtime_c_api::wasmtime_linker_define_func(linker, module.cast(), module_len, name.cast(), name_len, ty, cb, data, finalizer)
+        };
+        if !rr {
+            return Ok(define(cb, data, finalizer));
+        }
+        let named = HostName(OnceLock::from(import));
+        let host = host_fn(cb, data, finalizer, Arc::new(named), ty)?;
+        Ok(define(calls::host_trampoline, host, Some(calls::host_fn_finalizer)))
+    })
+}
+
+/// The (module, name) of each import of a module, in order.
+fn import_names(module: &wasmtime_module_t) -> Vec<(String, String)> {
+    let mut imports = wasmtime_c_api::wasm_importtype_vec_t::default();
+    wasmtime_c_api::wasmtime_module_imports(module, &mut imports);
+    let text = |name: &wasmtime_c_api::wasm_name_t| String::from_utf8_lossy(name.as_slice()).into_owned();
+    let names = imports
+        .as_slice()
+        .iter()
+        .flatten()
+        .map(|i| (text(wasmtime_c_api::wasm_importtype_module(i)), text(wasmtime_c_api::wasm_importtype_name(i))))
+        .collect();
+    wasmtime_c_api::wasm_importtype_vec_delete(&mut imports);
+    names
+}
+
+/// Instantiates a module, recording or replaying the instantiation.
+///
+/// The RR-aware `wasmtime_instance_new`: same parameters and result. While
+/// recording, the instantiation is recorded with the SHA-256 of the module's
+/// bytes (the module must come from `wasmtime_rr_module_new`), and the
+/// instance's exports become callable through `wasmtime_rr_func_call`. While
+/// replaying, a module whose checksum differs from the recorded one is a
+/// `WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH` error naming both checksums.
+/// Host functions from `wasmtime_rr_func_new` among `imports` take the
+/// import's name. Without a recorder or replayer it is exactly
+/// `wasmtime_instance_new`.
+///
+/// \param store the store.
+/// \param module the module; borrowed.
+/// \param imports the imports, in the module's import order.
+/// \param nimports their count.
+/// \param instance receives the instance; written only on success.
+/// \param trap_ptr receives a trap from the start function (owned by the
+/// caller), else NULL.
+///
+/// \return NULL on success (check `*trap_ptr`), or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+/// `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a module not made by
+/// `wasmtime_rr_module_new` (when recording or replaying),
+/// `WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH`, `WASMTIME_RR_ERROR_KIND_DIVERGENCE`,
+/// `WASMTIME_RR_ERROR_KIND_TRACE_IO`, and Wasmtime's own errors.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_instance_t instance;
+/// wasm_trap_t *trap = NULL;
+/// wasmtime_error_t *err = wasmtime_rr_instance_new(context, module, imports, 2, &instance, &trap);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_instance_new(
+    store: *mut wasmtime_context_t,
+    module: *const wasmtime_module_t,
+    imports: *const wasmtime_extern_t,
+    nimports: usize,
+    instance: *mut wasmtime_instance_t,
+    trap_ptr: *mut *mut wasm_trap_t,
+) -> *mut wasmtime_error_t {
+    guard_forward("wasmtime_rr_instance_new", || {
+        let context = unsafe { handles::context(store) }?;
+        let module = unsafe { boundary::arg(module, "module") }?;
+        let items = unsafe { boundary::slice(imports, nimports, "imports") }?;
+        let instance = unsafe { boundary::arg_mut(instance, "instance") }?;
+        let trap_ptr = unsafe { boundary::arg_mut(trap_ptr, "trap_ptr") }?;
+        let named = import_names(module)
+            .into_iter()
+            .zip(items)
+            .map(|((m, n), item)| (m, n, unsafe { item.to_extern() }))
+            .collect();
+        calls::instantiate(context, module, named, instance, trap_ptr, |context, instance, trap| unsafe {
+            wasmtime_c_api::wasmtime_instance_new(context, module, imports, nimports, instance, trap)
+        })
+    })
+}
+
+/// Instantiates a module with a linker, recording or replaying it.
+///
+/// The RR-aware `wasmtime_linker_instantiate`: same parameters and result;
+/// otherwise as `wasmtime_rr_instance_new`.
+///
+/// \param linker the linker; borrowed.
+/// \param store the store.
+/// \param module the module; borrowed.
+/// \param instance receives the instance; written only on success.
+/// \param trap_ptr receives a trap from the start function, else NULL.
+///
+/// \return NULL on success (check `*trap_ptr`), or an error owned by the caller.
+///
+/// Fails with the errors of `wasmtime_rr_instance_new`, plus Wasmtime's own errors for
+/// imports the linker cannot satisfy.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_error_t *err = wasmtime_rr_linker_instantiate(linker, context, module, &instance, &trap);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_linker_instantiate(
+    linker: *const wasmtime_linker_t,
+    store: *mut wasmtime_context_t,
+    module: *const wasmtime_module_t,
+    instance: *mut wasmtime_instance_t,
+    trap_ptr: *mut *mut wasm_trap_t,
+) -> *mut wasmtime_error_t {
+    guard_forward("wasmtime_rr_linker_instantiate", || {
+        unsafe { handles::linker_engine(linker) }?;
+        let linker = unsafe { &*linker };
+        let mut context = unsafe { handles::context(store) }?;
+        let module = unsafe { boundary::arg(module, "module") }?;
+        let instance = unsafe { boundary::arg_mut(instance, "instance") }?;
+        let trap_ptr = unsafe { boundary::arg_mut(trap_ptr, "trap_ptr") }?;
+        let named = linked_imports(linker, &mut context, module);
+        calls::instantiate(context, module, named, instance, trap_ptr, |context, instance, trap| {
+            wasmtime_c_api::wasmtime_linker_instantiate(linker, context, module, instance, trap)
+        })
+    })
+}
+
+/// What the linker provides for each import of a module.
+fn linked_imports(
+    linker: &wasmtime_linker_t,
+    context: &mut WasmtimeStoreContextMut<'_>,
+    module: &wasmtime_module_t,
+) -> Vec<(String, String, Extern)> {
+    use wasmtime::AsContextMut;
+    let mut found = Vec::new();
+    for (m, n) in import_names(module) {
+        let mut item = MaybeUninit::<wasmtime_extern_t>::uninit();
+        let ok = unsafe {
+            wasmtime_c_api::wasmtime_linker_get(
+                linker,
+                context.as_context_mut(),
+                m.as_ptr(),
+                m.len(),
+                n.as_ptr(),
+                n.len(),
+                &mut item,
+            )
+        };
+        if ok {
+            let item = unsafe { item.assume_init() };
+            found.push((m, n, unsafe { item.to_extern() }));
+            unsafe { wasmtime_c_api::wasmtime_extern_delete(&mut std::mem::ManuallyDrop::new(item)) };
+        }
+    }
+    found
+}
+
+/// Calls a guest export, recording or replaying the call.
+///
+/// The RR-aware `wasmtime_func_call`: same parameters and result. `func` must
+/// be an export of an instance created with `wasmtime_rr_instance_new` or
+/// `wasmtime_rr_linker_instantiate` in this store. While recording, the call
+/// (export and arguments) and its results or trap are recorded, with every
+/// host-function call the guest makes meanwhile. While replaying, the call
+/// must be the next one in the trace with the same arguments; the guest runs,
+/// its host calls are served from the trace, and its results must equal the
+/// recorded ones bit for bit, otherwise the call returns a
+/// `WASMTIME_RR_ERROR_KIND_DIVERGENCE` error. Calling into the guest from
+/// inside a host function is refused while recording or replaying. Without a
+/// recorder or replayer it is exactly `wasmtime_func_call`.
+///
+/// \param store the store.
+/// \param func the export; borrowed.
+/// \param args the arguments (NULL only when `nargs` is 0).
+/// \param nargs their count.
+/// \param results receives `nresults` results on success without a trap.
+/// \param nresults their count.
+/// \param trap_ret receives a trap (owned by the caller), else NULL.
+///
+/// \return NULL on success (check `*trap_ret`), or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+/// `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a function that is not such
+/// an export, `WASMTIME_RR_ERROR_KIND_UNSUPPORTED` for re-entry from a host
+/// function or values that cannot be recorded,
+/// `WASMTIME_RR_ERROR_KIND_DIVERGENCE`, `WASMTIME_RR_ERROR_KIND_TRACE_FORMAT`,
+/// `WASMTIME_RR_ERROR_KIND_TRACE_IO`, and Wasmtime's own errors.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_val_t result;
+/// wasm_trap_t *trap = NULL;
+/// wasmtime_error_t *err = wasmtime_rr_func_call(context, &run, NULL, 0, &result, 1, &trap);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_func_call(
+    store: *mut wasmtime_context_t,
+    func: *const wasmtime_func_t,
+    args: *const wasmtime_val_t,
+    nargs: usize,
+    results: *mut wasmtime_val_t,
+    nresults: usize,
+    trap_ret: *mut *mut wasm_trap_t,
+) -> *mut wasmtime_error_t {
+    guard_forward("wasmtime_rr_func_call", || {
+        let context = unsafe { handles::context(store) }?;
+        let func = unsafe { boundary::arg(func, "func") }?;
+        unsafe { boundary::slice(args, nargs, "args") }?;
+        if nresults > 0 {
+            unsafe { boundary::arg_mut(results, "results") }?;
+        }
+        let trap_ret = unsafe { boundary::arg_mut(trap_ret, "trap_ret") }?;
+        unsafe { calls::call(context, func, args, nargs, results.cast(), nresults, trap_ret) }
+    })
+}
+
+/// Writes bytes into guest memory, recording or replaying the write.
+///
+/// Host functions must write into guest memory through this function for
+/// the write to be recorded (and re-applied on replay). Outside a host
+/// function the write is recorded as its own event and checked on replay.
+/// Without a recorder or replayer it is a bounds-checked copy.
+///
+/// \param store the store (from `wasmtime_caller_context` inside a host
+/// function).
+/// \param memory the memory: an export of an instance created through the
+/// RR-aware functions (when recording or replaying); borrowed.
+/// \param offset where to write.
+/// \param data the bytes (NULL only when `len` is 0).
+/// \param len their count.
+///
+/// \return NULL on success, or an error owned by the caller; nothing is
+/// written on failure.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+/// `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when the range does not fit the
+/// memory or the memory is unknown to the recording,
+/// `WASMTIME_RR_ERROR_KIND_DIVERGENCE` when a replayed write differs, and
+/// `WASMTIME_RR_ERROR_KIND_TRACE_IO`.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_error_t *err = wasmtime_rr_memory_write(context, &memory, ptr, random_bytes, 16);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_memory_write(
+    store: *mut wasmtime_context_t,
+    memory: *const wasmtime_memory_t,
+    offset: u64,
+    data: *const u8,
+    len: usize,
+) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_memory_write", || {
+        let context = unsafe { handles::context(store) }?;
+        let memory = unsafe { boundary::arg(memory, "memory") }?;
+        let bytes = unsafe { boundary::slice(data, len, "data") }?;
+        calls::memory_write(context, memory, offset, bytes)
+    })
+}

@@ -1,0 +1,229 @@
+//! A recording or replay session: the state that belongs to exactly one store.
+//!
+//! Sessions live in a registry keyed by the store's context address (the
+//! value of `wasmtime_context_t*`, stable for the store's lifetime). Attaching
+//! a session also puts a guard into the store, as the captured state of a host
+//! function that is never called: the store owns it, so when the store is
+//! freed the guard's `Drop` runs, marks the session detached, removes it from
+//! the registry and closes its trace. Nothing is left for a later store at the
+//! same address to pick up.
+
+use crate::error::{ErrorKind, Result, RrError};
+use crate::trace::event::{EndStatus, Event, Signature};
+use crate::trace::{TraceReader, TraceWriter};
+use crate::values::FuncKey;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use wasmtime::{AsContextMut, Func, Memory};
+use wasmtime_c_api::WasmtimeStoreContextMut;
+
+/// What a session does with its trace.
+pub enum Role {
+    Record(Recorder),
+    Replay(Replayer),
+    /// The session ended; its trace (and the sink or source with the host's
+    /// callback data) has been released.
+    Closed,
+}
+
+pub struct Recorder {
+    pub writer: TraceWriter,
+    /// Trace id of each host function identity (module, name) defined so far.
+    pub imports: HashMap<(String, String), u32>,
+}
+
+pub struct Replayer {
+    pub reader: TraceReader,
+    /// The next event not yet consumed (definitions are consumed by the reader).
+    pub peeked: Option<Event>,
+}
+
+/// An export of an instance created through the RR-aware functions.
+pub struct ExportSlot {
+    pub func: Func,
+    pub instance: u32,
+    pub name: String,
+    pub signature: Signature,
+    /// Trace id, assigned when first recorded.
+    pub id: Option<u32>,
+}
+
+/// A host function created by `wasmtime_rr_func_new`: its import name is
+/// learned when an RR-aware instantiation imports it.
+#[derive(Default)]
+pub struct HostName(pub OnceLock<(String, String)>);
+
+pub struct State {
+    pub role: Role,
+    /// Instances created so far (the next instance's ordinal).
+    pub instances: u32,
+    pub exports: HashMap<FuncKey, ExportSlot>,
+    /// Exported memories, in the order their instances were created: a
+    /// memory's trace index is its position here.
+    pub memories: Vec<Memory>,
+    pub host_funcs: HashMap<FuncKey, Arc<HostName>>,
+    /// Writes made by the host function running now, recorded with its return.
+    pub pending_writes: Vec<crate::trace::event::MemoryWrite>,
+    /// The first divergence or trace failure; sticky, reported by every later
+    /// RR-aware call on this store.
+    pub failure: Option<RrError>,
+}
+
+impl State {
+    /// A memory's trace index. Memories are told apart by their base address
+    /// (unique among a store's live memories); their handles have padding
+    /// bytes, so their raw bytes are no identity.
+    pub fn memory_index(&self, memory: &Memory, store: impl wasmtime::AsContext) -> Option<u32> {
+        let store = store.as_context();
+        let base = memory.data_ptr(&store);
+        self.memories.iter().position(|m| m.data_ptr(&store) == base).map(|i| i as u32)
+    }
+
+    pub fn check_failure(&self) -> Result<()> {
+        self.failure.clone().map_or(Ok(()), Err)
+    }
+
+    /// Records the first failure and returns it.
+    pub fn fail(&mut self, error: RrError) -> RrError {
+        self.failure.get_or_insert(error).clone()
+    }
+}
+
+pub struct Session {
+    key: usize,
+    detached: AtomicBool,
+    /// Host functions running now on this store (recording: their memory
+    /// writes belong to them; replay: re-entry is refused).
+    pub host_depth: AtomicU32,
+    state: Mutex<State>,
+}
+
+impl Session {
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock was held was turned into an error at the
+        // boundary; the state itself is still consistent enough to report.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn is_recording(&self) -> bool {
+        matches!(self.lock().role, Role::Record(_))
+    }
+
+    /// Ends the session: writes the end marker (recording) with `status`.
+    fn close(&self, status: EndStatus) -> Result<()> {
+        if self.detached.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        registry().lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key);
+        let mut state = self.lock();
+        let ended = match &mut state.role {
+            Role::Record(recorder) if !recorder.writer.is_ended() => recorder.writer.finish(status),
+            _ => Ok(()),
+        };
+        // Release the trace now (closing the file, running the host's
+        // finalizer), not when the last cached reference goes.
+        state.role = Role::Closed;
+        ended
+    }
+}
+
+fn registry() -> &'static Mutex<HashMap<usize, Arc<Session>>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<usize, Arc<Session>>>> = OnceLock::new();
+    REGISTRY.get_or_init(Default::default)
+}
+
+thread_local! {
+    /// The session this thread used last: host calls look it up without
+    /// taking the registry lock.
+    static LAST: RefCell<Option<Arc<Session>>> = const { RefCell::new(None) };
+}
+
+/// The key of a store: its context address.
+pub fn key_of(context: &WasmtimeStoreContextMut<'_>) -> usize {
+    // SAFETY: a store context is one pointer to the store (the C API passes it
+    // to C as `wasmtime_context_t*`).
+    unsafe { std::mem::transmute_copy::<WasmtimeStoreContextMut<'_>, usize>(context) }
+}
+
+/// The live session attached to the store with this key, if any.
+pub fn lookup(key: usize) -> Option<Arc<Session>> {
+    let cached = LAST.with(|last| {
+        last.borrow().as_ref().filter(|s| s.key == key && !s.detached.load(Ordering::Acquire)).cloned()
+    });
+    if cached.is_some() {
+        return cached;
+    }
+    let found = registry().lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+    if let Some(session) = &found {
+        LAST.with(|last| *last.borrow_mut() = Some(session.clone()));
+    }
+    found
+}
+
+/// Dropped with the store: closes a session the host never finished.
+struct StoreGuard(Arc<Session>);
+
+impl Drop for StoreGuard {
+    fn drop(&mut self) {
+        // Nothing to report to: the store is going away. The end marker says
+        // the recording was cut off, so a reader can tell.
+        let _ = self.0.close(EndStatus::StoreDropped);
+    }
+}
+
+/// Attaches a new session to a store.
+pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role) -> Result<()> {
+    let key = key_of(&context);
+    if lookup(key).is_some() {
+        return Err(RrError::invalid_argument(
+            "this store already has a recorder or replayer attached (finish it first)",
+        ));
+    }
+    let session = Arc::new(Session {
+        key,
+        detached: AtomicBool::new(false),
+        host_depth: AtomicU32::new(0),
+        state: Mutex::new(State {
+            role,
+            instances: 0,
+            exports: HashMap::new(),
+            memories: Vec::new(),
+            host_funcs: HashMap::new(),
+            pending_writes: Vec::new(),
+            failure: None,
+        }),
+    });
+    let guard = StoreGuard(session.clone());
+    // The store owns this closure (and so the guard) until it is freed.
+    let _ = Func::wrap(context.as_context_mut(), move || {
+        let _ = &guard;
+    });
+    registry().lock().unwrap_or_else(|p| p.into_inner()).insert(key, session);
+    Ok(())
+}
+
+/// Finishes the session of a store: a recording gets its end marker and is
+/// flushed; a replay must have consumed every event.
+pub fn finish(context: &WasmtimeStoreContextMut<'_>) -> Result<()> {
+    let session = lookup(key_of(context)).ok_or_else(|| {
+        RrError::invalid_argument("this store has no recorder or replayer attached")
+    })?;
+    let leftover = {
+        let mut state = session.lock();
+        let failure = state.failure.clone();
+        match &mut state.role {
+            Role::Record(_) => failure.map_or(Ok(()), Err),
+            Role::Replay(replayer) => crate::calls::expect_end(replayer, failure),
+            Role::Closed => Ok(()),
+        }
+    };
+    let closed = session.close(EndStatus::Finished);
+    leftover.and(closed)
+}
+
+/// A divergence error naming the event index.
+pub fn divergence(index: u64, message: impl std::fmt::Display) -> RrError {
+    RrError::new(ErrorKind::Divergence, format!("replay diverged at event #{index}: {message}"))
+}

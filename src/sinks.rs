@@ -1,0 +1,575 @@
+//! Recorders and replayers: where a trace goes or comes from, the record
+//! settings, and attaching them to (and finishing them on) a store.
+
+use crate::boundary::{self, guard};
+use crate::error::{ErrorKind, Result, RrError};
+use crate::handles::{self, wasmtime_context_t};
+use crate::session::{self, Recorder, Replayer, Role};
+use crate::trace::{Settings, Sink, TraceReader, TraceWriter};
+use std::collections::HashMap;
+use std::ffi::{CStr, OsStr, c_void};
+use std::io::{self, Read};
+use std::os::raw::c_char;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use wasmtime_c_api::wasmtime_error_t;
+
+/// Receives trace bytes. Returns `true` when all `len` bytes were stored;
+/// `false` ends the recording with a `WASMTIME_RR_ERROR_KIND_TRACE_IO` error.
+/// Called on the thread that uses the store, once per window of events.
+pub type wasmtime_rr_write_callback_t = Option<extern "C" fn(data: *mut c_void, bytes: *const u8, len: usize) -> bool>;
+
+/// Supplies trace bytes: copies at most `capacity` bytes into `buffer` and
+/// returns how many; 0 means the end of the trace; `SIZE_MAX` reports a
+/// failure (a `WASMTIME_RR_ERROR_KIND_TRACE_IO` error).
+pub type wasmtime_rr_read_callback_t = Option<extern "C" fn(data: *mut c_void, buffer: *mut u8, capacity: usize) -> usize>;
+
+/// The host's data for a callback, with its finalizer run when dropped.
+struct HostData {
+    data: *mut c_void,
+    finalizer: Option<extern "C" fn(*mut c_void)>,
+}
+
+// SAFETY: the host promises (in the docs) that its callback and data may be
+// used from the thread that uses the store, which may not be the creator's.
+unsafe impl Send for HostData {}
+
+impl Drop for HostData {
+    fn drop(&mut self) {
+        if let Some(finalizer) = self.finalizer {
+            finalizer(self.data);
+        }
+    }
+}
+
+struct CallbackSink {
+    write: extern "C" fn(*mut c_void, *const u8, usize) -> bool,
+    host: HostData,
+}
+
+impl Sink for CallbackSink {
+    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        match (self.write)(self.host.data, bytes.as_ptr(), bytes.len()) {
+            true => Ok(()),
+            false => Err(RrError::new(ErrorKind::TraceIo, "the trace write callback reported a failure")),
+        }
+    }
+}
+
+struct CallbackSource {
+    read: extern "C" fn(*mut c_void, *mut u8, usize) -> usize,
+    host: HostData,
+}
+
+impl Read for CallbackSource {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        match (self.read)(self.host.data, buffer.as_mut_ptr(), buffer.len()) {
+            usize::MAX => Err(io::Error::other("the trace read callback reported a failure")),
+            n if n > buffer.len() => Err(io::Error::other(format!(
+                "the trace read callback returned {n} bytes for a {}-byte buffer",
+                buffer.len()
+            ))),
+            n => Ok(n),
+        }
+    }
+}
+
+/// A recorder: a trace destination and record settings, not yet attached.
+pub struct wasmtime_rr_recorder_t {
+    sink: Box<dyn Sink + Send>,
+    settings: Settings,
+}
+
+/// A replayer: a trace source, not yet attached.
+pub struct wasmtime_rr_replayer_t {
+    source: Box<dyn Read + Send>,
+}
+
+/// # Safety
+/// A non-NULL `path` must be NUL-terminated.
+unsafe fn path_arg(path: *const c_char) -> Result<PathBuf> {
+    if path.is_null() {
+        return Err(RrError::null_argument("path"));
+    }
+    // Paths are bytes on this platform: any bytes but NUL are accepted.
+    Ok(PathBuf::from(OsStr::from_bytes(unsafe { CStr::from_ptr(path) }.to_bytes())))
+}
+
+fn io_error(what: String, error: io::Error) -> RrError {
+    RrError::new(ErrorKind::TraceIo, format!("{what}: {error}"))
+}
+
+fn new_recorder(sink: Box<dyn Sink + Send>, out: boundary::Out<*mut wasmtime_rr_recorder_t>) {
+    out.write(Box::into_raw(Box::new(wasmtime_rr_recorder_t { sink, settings: Settings::default() })));
+}
+
+fn new_replayer(source: Box<dyn Read + Send>, out: boundary::Out<*mut wasmtime_rr_replayer_t>) {
+    out.write(Box::into_raw(Box::new(wasmtime_rr_replayer_t { source })));
+}
+
+/// Creates a recorder that writes its trace to a file.
+///
+/// The file is created (or truncated) now, so a path that cannot be written
+/// is reported here. Settings start at their defaults: no validation
+/// metadata, an event window of 16, no memory digest.
+///
+/// \param path the file's path, NUL-terminated; any bytes but NUL (the path
+/// need not be UTF-8).
+/// \param recorder_out receives the recorder, owned by the caller until it is
+/// attached (`wasmtime_rr_store_record`) or freed
+/// (`wasmtime_rr_recorder_delete`); written only on success.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument and
+/// `WASMTIME_RR_ERROR_KIND_TRACE_IO` when the file cannot be created.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_recorder_t *recorder = NULL;
+/// wasmtime_error_t *err = wasmtime_rr_recorder_new_file("session.wrr", &recorder);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_recorder_new_file(
+    path: *const c_char,
+    recorder_out: *mut *mut wasmtime_rr_recorder_t,
+) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_recorder_new_file", || {
+        let path = unsafe { path_arg(path) }?;
+        let out = unsafe { boundary::out(recorder_out, "recorder_out") }?;
+        let file = std::fs::File::create(&path)
+            .map_err(|e| io_error(format!("cannot create trace file {}", path.display()), e))?;
+        new_recorder(Box::new(file), out);
+        Ok(())
+    })
+}
+
+/// Creates a recorder that hands its trace to a write callback.
+///
+/// The callback receives the header when the recorder is attached, then one
+/// frame per window of events, then the last frame when the store is
+/// finished (or freed). What it has acknowledged (returned `true` for) is
+/// always a valid prefix of the trace. Settings start at their defaults.
+///
+/// \param write the callback; it may run on any thread that uses the store.
+/// \param data passed to `write` and `finalizer`.
+/// \param finalizer called with `data` when the recorder is freed or its
+/// recording ends (may be NULL).
+/// \param recorder_out receives the recorder, owned by the caller until
+/// attached or freed; written only on success.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `write` or
+/// `recorder_out` is NULL (the finalizer is then not called).
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// static bool append(void *buf, const uint8_t *bytes, size_t len) { ...; return true; }
+/// wasmtime_rr_recorder_new_callback(append, &buffer, NULL, &recorder);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_recorder_new_callback(
+    write: wasmtime_rr_write_callback_t,
+    data: *mut c_void,
+    finalizer: Option<extern "C" fn(*mut c_void)>,
+    recorder_out: *mut *mut wasmtime_rr_recorder_t,
+) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_recorder_new_callback", || {
+        let write = write.ok_or_else(|| RrError::null_argument("write"))?;
+        let out = unsafe { boundary::out(recorder_out, "recorder_out") }?;
+        new_recorder(Box::new(CallbackSink { write, host: HostData { data, finalizer } }), out);
+        Ok(())
+    })
+}
+
+/// Shared shell of the recorder setters.
+fn set(function: &'static str, recorder: *mut wasmtime_rr_recorder_t, apply: impl FnOnce(&mut Settings) -> Result<()>) -> *mut wasmtime_error_t {
+    guard(function, || apply(&mut unsafe { boundary::arg_mut(recorder, "recorder") }?.settings))
+}
+
+/// Chooses whether host-call events also record their arguments.
+///
+/// With validation metadata a replay checks that every host function is
+/// called with the recorded arguments (a mismatch is a divergence); without
+/// it (the default) a host-call event holds only its results, at most a few
+/// bytes beyond them.
+///
+/// \param recorder a recorder not yet attached; borrowed.
+/// \param enable `true` to record arguments. Default `false`.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `recorder` is NULL.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_recorder_validation_set(recorder, true);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_recorder_validation_set(
+    recorder: *mut wasmtime_rr_recorder_t,
+    enable: bool,
+) -> *mut wasmtime_error_t {
+    set("wasmtime_rr_recorder_validation_set", recorder, |s| {
+        s.validation = enable;
+        Ok(())
+    })
+}
+
+/// Sets how many events are buffered before each write to the trace.
+///
+/// Each window is written as one CRC-checked frame. A smaller window loses
+/// less on a crash and costs more writes. Default 16.
+///
+/// \param recorder a recorder not yet attached; borrowed.
+/// \param events the window, at least 1.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `recorder` is NULL
+/// and `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when `events` is 0.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_recorder_event_window_set(recorder, 4096);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_recorder_event_window_set(
+    recorder: *mut wasmtime_rr_recorder_t,
+    events: u32,
+) -> *mut wasmtime_error_t {
+    set("wasmtime_rr_recorder_event_window_set", recorder, |s| {
+        if events == 0 {
+            return Err(RrError::invalid_argument("the event window must hold at least one event"));
+        }
+        s.window = events;
+        Ok(())
+    })
+}
+
+/// Chooses whether each host-call event carries a digest of guest memory.
+///
+/// The digest is taken after each host function returns and checked by a
+/// replay: it catches host writes into guest memory that bypassed
+/// `wasmtime_rr_memory_write`. It hashes every exported memory on every host
+/// call, so it costs time in proportion to memory size. Default off.
+///
+/// \param recorder a recorder not yet attached; borrowed.
+/// \param enable `true` to record digests.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `recorder` is NULL.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_recorder_memory_digest_set(recorder, true);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_recorder_memory_digest_set(
+    recorder: *mut wasmtime_rr_recorder_t,
+    enable: bool,
+) -> *mut wasmtime_error_t {
+    set("wasmtime_rr_recorder_memory_digest_set", recorder, |s| {
+        s.digest = enable;
+        Ok(())
+    })
+}
+
+/// Frees a recorder that was never attached.
+///
+/// Closes its file or runs its callback's finalizer. A NULL `recorder` is
+/// ignored. Do not free a recorder that `wasmtime_rr_store_record` took.
+///
+/// \param recorder the recorder, consumed; may be NULL.
+///
+/// \return nothing.
+///
+/// Cannot fail. Cannot abort.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_recorder_delete(recorder);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_recorder_delete(recorder: *mut wasmtime_rr_recorder_t) {
+    boundary::guard_value("wasmtime_rr_recorder_delete", (), || {
+        if !recorder.is_null() {
+            drop(unsafe { Box::from_raw(recorder) });
+        }
+    })
+}
+
+/// Creates a replayer that reads a trace from a file.
+///
+/// The file is opened now; its header is read and checked when the replayer
+/// is attached (`wasmtime_rr_store_replay`).
+///
+/// \param path the file's path, NUL-terminated (any bytes but NUL).
+/// \param replayer_out receives the replayer, owned by the caller until
+/// attached or freed; written only on success.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument and
+/// `WASMTIME_RR_ERROR_KIND_TRACE_IO` when the file cannot be opened.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_replayer_t *replayer = NULL;
+/// wasmtime_error_t *err = wasmtime_rr_replayer_new_file("session.wrr", &replayer);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_replayer_new_file(
+    path: *const c_char,
+    replayer_out: *mut *mut wasmtime_rr_replayer_t,
+) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_replayer_new_file", || {
+        let path = unsafe { path_arg(path) }?;
+        let out = unsafe { boundary::out(replayer_out, "replayer_out") }?;
+        let file = std::fs::File::open(&path)
+            .map_err(|e| io_error(format!("cannot open trace file {}", path.display()), e))?;
+        new_replayer(Box::new(file), out);
+        Ok(())
+    })
+}
+
+/// Creates a replayer that reads a trace from memory.
+///
+/// \param bytes the trace; copied, so it may be freed after the call. May be
+/// NULL only when `len` is 0.
+/// \param len its length in bytes.
+/// \param replayer_out receives the replayer, owned by the caller until
+/// attached or freed; written only on success.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `bytes` is NULL with
+/// a non-zero `len`, or `replayer_out` is NULL. An invalid trace is reported
+/// when the replayer is attached.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_replayer_new_bytes(trace.data, trace.size, &replayer);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_replayer_new_bytes(
+    bytes: *const u8,
+    len: usize,
+    replayer_out: *mut *mut wasmtime_rr_replayer_t,
+) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_replayer_new_bytes", || {
+        let bytes = unsafe { boundary::slice(bytes, len, "bytes") }?.to_vec();
+        let out = unsafe { boundary::out(replayer_out, "replayer_out") }?;
+        new_replayer(Box::new(io::Cursor::new(bytes)), out);
+        Ok(())
+    })
+}
+
+/// Creates a replayer that pulls its trace from a read callback.
+///
+/// \param read the callback (see `wasmtime_rr_read_callback_t`); it may run
+/// on any thread that uses the store.
+/// \param data passed to `read` and `finalizer`.
+/// \param finalizer called with `data` when the replayer is freed or its
+/// replay ends (may be NULL).
+/// \param replayer_out receives the replayer, owned by the caller until
+/// attached or freed; written only on success.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `read` or
+/// `replayer_out` is NULL (the finalizer is then not called).
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_replayer_new_callback(read_from_socket, &conn, NULL, &replayer);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_replayer_new_callback(
+    read: wasmtime_rr_read_callback_t,
+    data: *mut c_void,
+    finalizer: Option<extern "C" fn(*mut c_void)>,
+    replayer_out: *mut *mut wasmtime_rr_replayer_t,
+) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_replayer_new_callback", || {
+        let read = read.ok_or_else(|| RrError::null_argument("read"))?;
+        let out = unsafe { boundary::out(replayer_out, "replayer_out") }?;
+        new_replayer(Box::new(CallbackSource { read, host: HostData { data, finalizer } }), out);
+        Ok(())
+    })
+}
+
+/// Frees a replayer that was never attached.
+///
+/// A NULL `replayer` is ignored. Do not free a replayer that
+/// `wasmtime_rr_store_replay` took.
+///
+/// \param replayer the replayer, consumed; may be NULL.
+///
+/// \return nothing.
+///
+/// Cannot fail. Cannot abort.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_replayer_delete(replayer);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_replayer_delete(replayer: *mut wasmtime_rr_replayer_t) {
+    boundary::guard_value("wasmtime_rr_replayer_delete", (), || {
+        if !replayer.is_null() {
+            drop(unsafe { Box::from_raw(replayer) });
+        }
+    })
+}
+
+/// Checks that a store's engine is in `mode` and nothing is attached yet.
+fn check_attachable(context: &wasmtime_c_api::WasmtimeStoreContextMut<'_>, recording: bool) -> Result<()> {
+    use wasmtime::AsContext;
+    let engine = context.as_context().engine().clone();
+    let (ok, what, setter) = match recording {
+        true => (engine.is_recording(), "recording", "wasm_config_record_set"),
+        false => (engine.is_replaying(), "replaying", "wasm_config_replay_set"),
+    };
+    if !ok {
+        return Err(RrError::invalid_argument(format!(
+            "the store's engine is not {what} (build it from a config with {setter}(config, true))"
+        )));
+    }
+    if session::lookup(session::key_of(context)).is_some() {
+        return Err(RrError::invalid_argument("this store already has a recorder or replayer attached"));
+    }
+    Ok(())
+}
+
+/// Starts recording a store into a recorder's trace.
+///
+/// Writes the trace header (magic, format version, Wasmtime version, the
+/// record settings). From now on the RR-aware functions record every
+/// instantiation, export call, host-function call and host memory write on
+/// this store. A recorder belongs to exactly one store. End the recording with
+/// `wasmtime_rr_store_finish`; if the store is freed first, the trace is
+/// closed with an end marker saying so.
+///
+/// \param context the store to record; its engine must be recording.
+/// \param recorder consumed whenever it is non-NULL, also on failure.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+/// `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when the engine is not recording
+/// or the store already has a recorder or replayer, and
+/// `WASMTIME_RR_ERROR_KIND_TRACE_IO` when the header cannot be written.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_error_t *err = wasmtime_rr_store_record(wasmtime_store_context(store), recorder);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_store_record(
+    context: *mut wasmtime_context_t,
+    recorder: *mut wasmtime_rr_recorder_t,
+) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_store_record", || {
+        // Take ownership first, so every failure below frees it.
+        let recorder = unsafe { recorder.as_mut() }.map(|r| unsafe { Box::from_raw(r) });
+        let context = unsafe { handles::context(context) }?;
+        let recorder = recorder.ok_or_else(|| RrError::null_argument("recorder"))?;
+        check_attachable(&context, true)?;
+        let writer = TraceWriter::new(recorder.sink, recorder.settings)?;
+        session::attach(context, Role::Record(Recorder { writer, imports: HashMap::new() }))
+    })
+}
+
+/// Starts replaying a store from a replayer's trace.
+///
+/// Reads and checks the trace header. From now on the RR-aware functions on
+/// this store follow the trace: host functions are not called, their recorded
+/// results, traps and memory writes are applied instead; every instantiation,
+/// export call and host write is checked against the trace, and a difference
+/// is a `WASMTIME_RR_ERROR_KIND_DIVERGENCE` (or `..._MODULE_MISMATCH`) error.
+/// End with `wasmtime_rr_store_finish`, which checks the trace has no events
+/// left.
+///
+/// \param context the store to replay into; its engine must be replaying.
+/// \param replayer consumed whenever it is non-NULL, also on failure.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+/// `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when the engine is not replaying
+/// or the store already has a recorder or replayer,
+/// `WASMTIME_RR_ERROR_KIND_TRACE_FORMAT` for a header that is not a valid
+/// trace (bad magic, other format version, other Wasmtime major version,
+/// corruption, truncation) and `WASMTIME_RR_ERROR_KIND_TRACE_IO` when reading
+/// fails.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_error_t *err = wasmtime_rr_store_replay(wasmtime_store_context(store), replayer);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_store_replay(
+    context: *mut wasmtime_context_t,
+    replayer: *mut wasmtime_rr_replayer_t,
+) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_store_replay", || {
+        let replayer = unsafe { replayer.as_mut() }.map(|r| unsafe { Box::from_raw(r) });
+        let context = unsafe { handles::context(context) }?;
+        let replayer = replayer.ok_or_else(|| RrError::null_argument("replayer"))?;
+        check_attachable(&context, false)?;
+        let reader = TraceReader::new(replayer.source)?;
+        session::attach(context, Role::Replay(Replayer { reader, peeked: None }))
+    })
+}
+
+/// Ends the recording or replay of a store.
+///
+/// Recording: writes the end marker and hands the last frame to the trace
+/// destination (then closes the file or runs the callback's finalizer).
+/// Replaying: checks that the trace has nothing left but its end marker.
+/// Either way the recorder or replayer is released and the store can have
+/// another one attached.
+///
+/// \param context the store.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `context` is NULL,
+/// `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when nothing is attached,
+/// `WASMTIME_RR_ERROR_KIND_DIVERGENCE` when a replay has events left or had
+/// diverged, and `WASMTIME_RR_ERROR_KIND_TRACE_IO` when the last write fails.
+/// The session is released in every case.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_error_t *err = wasmtime_rr_store_finish(wasmtime_store_context(store));
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_store_finish(context: *mut wasmtime_context_t) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_store_finish", || session::finish(&unsafe { handles::context(context) }?))
+}

@@ -1,0 +1,493 @@
+//! The trace: a header, then CRC-checked frames of events, the last one
+//! ending with an end marker. The byte layout is specified in
+//! docs/trace-format.md; this module is its only implementation.
+
+pub mod event;
+pub mod wire;
+
+use crate::error::{ErrorKind, Result, RrError};
+use event::{Codec, EndStatus, Event, EventShape};
+use std::io::{self, BufRead, Read};
+use wire::{Cursor, malformed, put_bytes, put_uleb};
+
+/// First bytes of every trace. The high byte and the CR LF / EOF bytes catch
+/// transfers that mangle binary files, as PNG's signature does.
+pub const MAGIC: [u8; 8] = *b"\x89WTRR\r\n\x1a";
+/// The version of the layout in docs/trace-format.md.
+pub const FORMAT_VERSION: u64 = 1;
+/// The Wasmtime version traces are recorded with (the `wasmtime` dependency).
+pub const WASMTIME_VERSION: &str = "48.0.8";
+/// Largest frame a reader accepts; a writer never comes near it (a frame holds
+/// one window of events), so a larger length means corruption.
+pub const MAX_FRAME: u64 = 1 << 28;
+
+/// The record settings that shape a trace, stored in its header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Host-call events also carry their arguments, so replay can check them.
+    pub validation: bool,
+    /// Events buffered before they are handed to the sink as one frame.
+    pub window: u32,
+    /// Host-call events carry a digest of guest memory after the call.
+    pub digest: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { validation: false, window: 16, digest: false }
+    }
+}
+
+impl Settings {
+    pub fn shape(&self) -> EventShape {
+        EventShape { validation: self.validation, digest: self.digest }
+    }
+}
+
+/// A trace's header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub format_version: u64,
+    pub wasmtime_version: String,
+    pub settings: Settings,
+}
+
+fn io_error(what: &str, error: &io::Error) -> RrError {
+    RrError::new(ErrorKind::TraceIo, format!("{what}: {error}"))
+}
+
+fn encode_header(settings: &Settings) -> Vec<u8> {
+    let mut body = Vec::new();
+    put_uleb(&mut body, FORMAT_VERSION);
+    put_bytes(&mut body, WASMTIME_VERSION.as_bytes());
+    body.push(u8::from(settings.validation) | (u8::from(settings.digest) << 1));
+    put_uleb(&mut body, u64::from(settings.window));
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+    out
+}
+
+/// Where a recorder's bytes go.
+pub trait Sink {
+    /// Writes all of `bytes` or fails; a failure ends the recording.
+    fn write_all(&mut self, bytes: &[u8]) -> Result<()>;
+}
+
+impl Sink for std::fs::File {
+    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        io::Write::write_all(self, bytes).map_err(|e| io_error("writing the trace file failed", &e))
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        self.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
+/// Encodes events into frames and hands each full window to the sink.
+pub struct TraceWriter {
+    sink: Box<dyn Sink + Send>,
+    settings: Settings,
+    codec: Codec,
+    frame: Vec<u8>,
+    in_frame: u32,
+    events: u64,
+    /// The first sink failure; the recording stops there and every later
+    /// call reports it. What was handed to the sink before is a valid prefix.
+    failed: Option<RrError>,
+    ended: bool,
+}
+
+impl TraceWriter {
+    /// Writes the header; fails if the sink does.
+    pub fn new(mut sink: Box<dyn Sink + Send>, settings: Settings) -> Result<TraceWriter> {
+        if settings.window == 0 {
+            return Err(RrError::invalid_argument("the event window must hold at least one event"));
+        }
+        sink.write_all(&encode_header(&settings))?;
+        Ok(TraceWriter {
+            sink,
+            settings,
+            codec: Codec::new(settings.shape()),
+            frame: Vec::new(),
+            in_frame: 0,
+            events: 0,
+            failed: None,
+            ended: false,
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn codec(&self) -> &Codec {
+        &self.codec
+    }
+
+    fn check(&self) -> Result<()> {
+        match (&self.failed, self.ended) {
+            (Some(error), _) => Err(error.clone()),
+            (None, true) => Err(RrError::invalid_argument("the recording is already finished")),
+            (None, false) => Ok(()),
+        }
+    }
+
+    /// Appends an event, flushing when the window is full.
+    pub fn record(&mut self, event: &Event) -> Result<()> {
+        self.check()?;
+        self.codec.encode(event, &mut self.frame)?;
+        self.events += 1;
+        self.in_frame += 1;
+        if self.in_frame >= self.settings.window {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Hands the buffered events to the sink as one frame.
+    pub fn flush(&mut self) -> Result<()> {
+        self.check()?;
+        if self.frame.is_empty() {
+            return Ok(());
+        }
+        let mut bytes = Vec::with_capacity(self.frame.len() + 10);
+        put_uleb(&mut bytes, self.frame.len() as u64);
+        bytes.extend_from_slice(&self.frame);
+        bytes.extend_from_slice(&crc32fast::hash(&self.frame).to_le_bytes());
+        self.frame.clear();
+        self.in_frame = 0;
+        self.sink.write_all(&bytes).inspect_err(|e| self.failed = Some(e.clone()))
+    }
+
+    /// Writes the end marker and flushes; the writer takes no more events.
+    pub fn finish(&mut self, status: EndStatus) -> Result<()> {
+        self.check()?;
+        let end = Event::End { status, events: self.events };
+        self.codec.encode(&end, &mut self.frame)?;
+        let flushed = self.flush();
+        self.ended = true;
+        flushed
+    }
+
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+}
+
+/// Decodes a trace from a byte stream, frame by frame, checking every frame's
+/// CRC before decoding it.
+pub struct TraceReader {
+    source: io::BufReader<Box<dyn Read + Send>>,
+    header: Header,
+    codec: Codec,
+    frame: Vec<u8>,
+    pos: usize,
+    frames: u64,
+    /// Events returned so far; the index of the next one.
+    events: u64,
+    ended: bool,
+    /// The first error; a reader that failed keeps reporting it.
+    failed: Option<RrError>,
+}
+
+impl TraceReader {
+    /// Reads and checks the header.
+    pub fn new(source: Box<dyn Read + Send>) -> Result<TraceReader> {
+        let mut source = io::BufReader::new(source);
+        let mut magic = [0u8; 8];
+        read_exact(&mut source, &mut magic, "the header")?;
+        if magic != MAGIC {
+            return Err(RrError::new(ErrorKind::TraceFormat, "not a wasmtime-rr trace (bad magic bytes)"));
+        }
+        // The header body is small; read it through a CRC-tracking buffer.
+        let mut body = Vec::new();
+        let format_version = read_uleb(&mut source, &mut body)?;
+        if format_version != FORMAT_VERSION {
+            return Err(RrError::new(
+                ErrorKind::TraceFormat,
+                format!(
+                    "trace format version {format_version} is not supported (this library reads version {FORMAT_VERSION})"
+                ),
+            ));
+        }
+        let version_len = read_uleb(&mut source, &mut body)?;
+        if version_len > 64 {
+            return Err(malformed("Wasmtime version string longer than 64 bytes"));
+        }
+        let mut version = vec![0u8; version_len as usize];
+        read_exact(&mut source, &mut version, "the header")?;
+        body.extend_from_slice(&version);
+        let mut flags = [0u8];
+        read_exact(&mut source, &mut flags, "the header")?;
+        body.push(flags[0]);
+        let window = read_uleb(&mut source, &mut body)?;
+        let mut crc = [0u8; 4];
+        read_exact(&mut source, &mut crc, "the header")?;
+        if u32::from_le_bytes(crc) != crc32fast::hash(&body) {
+            return Err(RrError::new(ErrorKind::TraceFormat, "corrupted trace: header checksum mismatch"));
+        }
+        let wasmtime_version =
+            String::from_utf8(version).map_err(|_| malformed("Wasmtime version is not UTF-8"))?;
+        if major(&wasmtime_version) != major(WASMTIME_VERSION) {
+            return Err(RrError::new(
+                ErrorKind::TraceFormat,
+                format!(
+                    "trace was recorded with Wasmtime {wasmtime_version}; this library runs Wasmtime \
+                     {WASMTIME_VERSION} and major versions must match"
+                ),
+            ));
+        }
+        if flags[0] & !0b11 != 0 || window == 0 || window > u64::from(u32::MAX) {
+            return Err(malformed("unknown settings in the header"));
+        }
+        let settings = Settings { validation: flags[0] & 1 != 0, digest: flags[0] & 2 != 0, window: window as u32 };
+        Ok(TraceReader {
+            source,
+            header: Header { format_version, wasmtime_version, settings },
+            codec: Codec::new(settings.shape()),
+            frame: Vec::new(),
+            pos: 0,
+            frames: 0,
+            events: 0,
+            ended: false,
+            failed: None,
+        })
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    pub fn codec(&self) -> &Codec {
+        &self.codec
+    }
+
+    /// Index of the next event.
+    pub fn event_index(&self) -> u64 {
+        self.events
+    }
+
+    /// Bytes of frame payload read so far plus the current frame's position,
+    /// for progress reports.
+    pub fn frames_read(&self) -> u64 {
+        self.frames
+    }
+
+    /// The next event; `None` once the end marker has been returned.
+    pub fn next(&mut self) -> Result<Option<Event>> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        let next = self.read_event();
+        if let Err(error) = &next {
+            self.failed = Some(error.clone());
+        }
+        next
+    }
+
+    fn read_event(&mut self) -> Result<Option<Event>> {
+        if self.ended {
+            return Ok(None);
+        }
+        if self.pos == self.frame.len() && !self.read_frame()? {
+            return Err(RrError::new(
+                ErrorKind::TraceFormat,
+                format!("truncated trace: it ends after {} events without an end marker", self.events),
+            ));
+        }
+        let mut cursor = Cursor::new(&self.frame[self.pos..]);
+        let event = self.codec.decode(&mut cursor).map_err(|e| {
+            RrError::new(e.kind(), format!("{} (event #{} in frame #{})", e.message(), self.events, self.frames))
+        })?;
+        self.pos = self.frame.len() - cursor.remaining();
+        if let Event::End { events, .. } = &event {
+            self.check_end(*events)?;
+        } else {
+            self.events += 1;
+        }
+        Ok(Some(event))
+    }
+
+    fn check_end(&mut self, counted: u64) -> Result<()> {
+        self.ended = true;
+        if counted != self.events {
+            return Err(malformed(format!("end marker counts {counted} events, the trace has {}", self.events)));
+        }
+        let trailing = self.pos != self.frame.len() || !self.source.fill_buf().map_err(|e| io_error("reading the trace failed", &e))?.is_empty();
+        if trailing {
+            return Err(malformed("data after the end marker"));
+        }
+        Ok(())
+    }
+
+    /// Reads the next frame; `false` at a clean end of input.
+    fn read_frame(&mut self) -> Result<bool> {
+        let mut len_bytes = Vec::new();
+        let at_end = self.source.fill_buf().map_err(|e| io_error("reading the trace failed", &e))?.is_empty();
+        if at_end {
+            return Ok(false);
+        }
+        let len = read_uleb(&mut self.source, &mut len_bytes)?;
+        if len > MAX_FRAME {
+            return Err(malformed(format!("frame #{} claims {len} bytes (the limit is {MAX_FRAME})", self.frames)));
+        }
+        self.frame.clear();
+        // `take` + `read_to_end` grows the buffer as bytes arrive, so a
+        // length that lies costs no more memory than the bytes really there.
+        (&mut self.source)
+            .take(len)
+            .read_to_end(&mut self.frame)
+            .map_err(|e| io_error("reading the trace failed", &e))?;
+        let mut crc = [0u8; 4];
+        if self.frame.len() as u64 != len {
+            return Err(RrError::new(
+                ErrorKind::TraceFormat,
+                format!("truncated trace: frame #{} is cut short after {} events", self.frames, self.events),
+            ));
+        }
+        read_exact(&mut self.source, &mut crc, "a frame checksum")?;
+        if u32::from_le_bytes(crc) != crc32fast::hash(&self.frame) {
+            return Err(RrError::new(
+                ErrorKind::TraceFormat,
+                format!("corrupted trace: checksum mismatch in frame #{} (after event #{})", self.frames, self.events),
+            ));
+        }
+        self.frames += 1;
+        self.pos = 0;
+        Ok(true)
+    }
+}
+
+fn major(version: &str) -> &str {
+    version.split('.').next().unwrap_or(version)
+}
+
+fn read_exact(source: &mut impl Read, buf: &mut [u8], what: &str) -> Result<()> {
+    source.read_exact(buf).map_err(|e| match e.kind() {
+        io::ErrorKind::UnexpectedEof => {
+            RrError::new(ErrorKind::TraceFormat, format!("truncated trace: it ends inside {what}"))
+        }
+        _ => io_error("reading the trace failed", &e),
+    })
+}
+
+/// Reads an unsigned LEB128 from a stream, appending its bytes to `raw`.
+fn read_uleb(source: &mut impl Read, raw: &mut Vec<u8>) -> Result<u64> {
+    let start = raw.len();
+    loop {
+        let mut byte = [0u8];
+        read_exact(source, &mut byte, "an integer")?;
+        raw.push(byte[0]);
+        if byte[0] & 0x80 == 0 || raw.len() - start >= 10 {
+            break;
+        }
+    }
+    Cursor::new(&raw[start..]).uleb()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::event::{Kind, Signature};
+    use super::*;
+
+    /// A sink that keeps what it gets in a buffer the test can read.
+    #[derive(Clone, Default)]
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl Sink for Shared {
+        fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(())
+        }
+    }
+
+    fn sample(settings: Settings, finish: bool) -> Vec<u8> {
+        let shared = Shared::default();
+        let mut writer = TraceWriter::new(Box::new(shared.clone()), settings).unwrap();
+        writer.record(&Event::Instantiate { checksum: [1; 32] }).unwrap();
+        writer.record(&Event::Return(event::Outcome::Returned(vec![]))).unwrap();
+        let signature = Signature { params: vec![], results: vec![Kind::I32] };
+        writer.record(&Event::DefineImport { id: 0, module: "m".into(), name: "n".into(), signature }).unwrap();
+        if finish {
+            writer.finish(EndStatus::Finished).unwrap();
+        } else {
+            writer.flush().unwrap();
+        }
+        let bytes = shared.0.lock().unwrap().clone();
+        bytes
+    }
+
+    fn read_all(bytes: Vec<u8>) -> Result<Vec<Event>> {
+        let mut reader = TraceReader::new(Box::new(io::Cursor::new(bytes)))?;
+        let mut events = Vec::new();
+        while let Some(event) = reader.next()? {
+            events.push(event);
+        }
+        Ok(events)
+    }
+
+    #[test]
+    fn a_finished_trace_reads_back_with_its_header() {
+        let settings = Settings { validation: true, window: 2, digest: true };
+        let bytes = sample(settings, true);
+        let reader = TraceReader::new(Box::new(io::Cursor::new(bytes.clone()))).unwrap();
+        assert_eq!(reader.header().settings, settings);
+        assert_eq!(reader.header().wasmtime_version, WASMTIME_VERSION);
+        let events = read_all(bytes).unwrap();
+        assert_eq!(events.len(), 4);
+        assert_eq!(events[3], Event::End { status: EndStatus::Finished, events: 3 });
+    }
+
+    #[test]
+    fn every_truncation_is_an_error() {
+        let bytes = sample(Settings::default(), true);
+        for len in 0..bytes.len() {
+            let e = read_all(bytes[..len].to_vec()).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::TraceFormat, "cut at {len}: {}", e.message());
+        }
+        let unfinished = read_all(sample(Settings::default(), false)).unwrap_err();
+        assert_eq!(unfinished.message(), "truncated trace: it ends after 3 events without an end marker");
+    }
+
+    #[test]
+    fn every_flipped_bit_is_an_error() {
+        let bytes = sample(Settings::default(), true);
+        for i in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut corrupt = bytes.clone();
+                corrupt[i] ^= 1 << bit;
+                let e = read_all(corrupt).unwrap_err();
+                assert_eq!(e.kind(), ErrorKind::TraceFormat, "byte {i} bit {bit}: {}", e.message());
+            }
+        }
+    }
+
+    #[test]
+    fn other_versions_are_refused_by_name() {
+        let mut bytes = sample(Settings::default(), true);
+        bytes[8] = 2; // format version
+        let e = read_all(bytes).unwrap_err();
+        assert_eq!(e.message(), "trace format version 2 is not supported (this library reads version 1)");
+
+        let mut header = MAGIC.to_vec();
+        let mut body = Vec::new();
+        put_uleb(&mut body, FORMAT_VERSION);
+        put_bytes(&mut body, b"47.0.0");
+        body.push(0);
+        put_uleb(&mut body, 16);
+        header.extend_from_slice(&body);
+        header.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
+        let e = read_all(header).unwrap_err();
+        assert!(e.message().starts_with("trace was recorded with Wasmtime 47.0.0;"), "{}", e.message());
+    }
+
+    #[test]
+    fn data_after_the_end_marker_is_refused() {
+        let mut bytes = sample(Settings::default(), true);
+        bytes.push(0);
+        assert_eq!(read_all(bytes).unwrap_err().message(), "malformed trace: data after the end marker");
+    }
+}

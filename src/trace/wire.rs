@@ -1,0 +1,182 @@
+//! The primitive encodings of the trace format (docs/trace-format.md):
+//! LEB128 integers, length-prefixed strings and byte strings, and a cursor
+//! that decodes them from a frame, reporting truncation as a format error.
+
+use crate::error::{ErrorKind, Result, RrError};
+
+/// Appends an unsigned LEB128 integer.
+pub fn put_uleb(out: &mut Vec<u8>, mut value: u64) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// Appends a signed LEB128 integer.
+pub fn put_sleb(out: &mut Vec<u8>, mut value: i64) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        let done = (value == 0 && byte & 0x40 == 0) || (value == -1 && byte & 0x40 != 0);
+        if done {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// Appends a length-prefixed byte string.
+pub fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    put_uleb(out, bytes.len() as u64);
+    out.extend_from_slice(bytes);
+}
+
+/// A format error: the trace is not what the format says.
+pub fn malformed(what: impl std::fmt::Display) -> RrError {
+    RrError::new(ErrorKind::TraceFormat, format!("malformed trace: {what}"))
+}
+
+/// Reads the primitives back from a byte slice.
+pub struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(bytes: &'a [u8]) -> Cursor<'a> {
+        Cursor { bytes, pos: 0 }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pos == self.bytes.len()
+    }
+
+    pub fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    pub fn take(&mut self, len: usize) -> Result<&'a [u8]> {
+        let end = self.pos.checked_add(len).filter(|end| *end <= self.bytes.len());
+        let end = end.ok_or_else(|| {
+            malformed(format!(
+                "{len} bytes needed at offset {} of a {}-byte frame",
+                self.pos,
+                self.bytes.len()
+            ))
+        })?;
+        let slice = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(slice)
+    }
+
+    pub fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        Ok(self.take(N)?.try_into().expect("take returned N bytes"))
+    }
+
+    pub fn byte(&mut self) -> Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+
+    pub fn uleb(&mut self) -> Result<u64> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            let bits = u64::from(byte & 0x7f);
+            if shift == 63 && bits > 1 {
+                return Err(malformed("unsigned integer overflows 64 bits"));
+            }
+            value |= bits << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(malformed("unsigned integer longer than 10 bytes"))
+    }
+
+    /// An unsigned integer that must fit a `u32` (ids, counts).
+    pub fn uleb32(&mut self) -> Result<u32> {
+        let value = self.uleb()?;
+        u32::try_from(value).map_err(|_| malformed(format!("value {value} does not fit 32 bits")))
+    }
+
+    pub fn sleb(&mut self) -> Result<i64> {
+        let mut value = 0i64;
+        let mut shift = 0u32;
+        loop {
+            let byte = self.byte()?;
+            if shift == 63 && !matches!(byte, 0x00 | 0x7f) {
+                return Err(malformed("signed integer overflows 64 bits"));
+            }
+            value |= i64::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                if shift < 64 && byte & 0x40 != 0 {
+                    value |= -1i64 << shift;
+                }
+                return Ok(value);
+            }
+            if shift > 63 {
+                return Err(malformed("signed integer longer than 10 bytes"));
+            }
+        }
+    }
+
+    /// A length-prefixed byte string; the length is checked against what is
+    /// left, so a corrupted length never allocates.
+    pub fn bytes(&mut self) -> Result<&'a [u8]> {
+        let len = self.uleb()?;
+        let len = usize::try_from(len).map_err(|_| malformed("length does not fit memory"))?;
+        self.take(len)
+    }
+
+    pub fn string(&mut self) -> Result<String> {
+        let bytes = self.bytes()?;
+        String::from_utf8(bytes.to_vec()).map_err(|_| malformed("string is not UTF-8"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leb128_round_trips_at_the_edges() {
+        let unsigned = [0, 1, 127, 128, 300, u32::MAX as u64, u64::MAX];
+        let signed = [0, 1, -1, 63, 64, -64, -65, i32::MIN as i64, i32::MAX as i64, i64::MIN, i64::MAX];
+        let mut out = Vec::new();
+        unsigned.iter().for_each(|v| put_uleb(&mut out, *v));
+        signed.iter().for_each(|v| put_sleb(&mut out, *v));
+        let mut cursor = Cursor::new(&out);
+        for v in unsigned {
+            assert_eq!(cursor.uleb().unwrap(), v);
+        }
+        for v in signed {
+            assert_eq!(cursor.sleb().unwrap(), v);
+        }
+        assert!(cursor.is_empty());
+        let mut one = Vec::new();
+        put_sleb(&mut one, -1);
+        assert_eq!(one, [0x7f]);
+    }
+
+    #[test]
+    fn corrupt_integers_and_lengths_are_errors_not_allocations() {
+        let too_long = [0xff; 11];
+        assert_eq!(Cursor::new(&too_long).uleb().unwrap_err().kind(), ErrorKind::TraceFormat);
+        let overflow = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f];
+        assert!(Cursor::new(&overflow).uleb().is_err());
+        // A 4 GiB length with three bytes behind it.
+        let mut claim = Vec::new();
+        put_uleb(&mut claim, 4 << 30);
+        claim.extend_from_slice(b"abc");
+        let e = Cursor::new(&claim).bytes().unwrap_err();
+        assert!(e.message().contains("4294967296 bytes needed"), "{}", e.message());
+        assert!(Cursor::new(&[0x80]).uleb().is_err(), "truncated");
+    }
+}

@@ -1,0 +1,132 @@
+//! Conversions between the C API's `wasmtime_val_t` and trace values, and
+//! between Wasmtime types and trace signatures.
+
+use crate::error::{ErrorKind, Result, RrError};
+use crate::trace::event::{FuncRef, Kind, Signature, Value};
+use std::mem::{MaybeUninit, size_of, transmute_copy};
+use wasmtime::{Func, FuncType, HeapType, ValType};
+use wasmtime_c_api::{wasmtime_func_t, wasmtime_val_t, wasmtime_val_union};
+
+/// The identity of a function handle: its bytes (store id and function
+/// pointer, no padding), unique among live functions of a store.
+pub type FuncKey = [u8; 16];
+
+const _: () = {
+    assert!(size_of::<Func>() == 16);
+    assert!(size_of::<wasmtime_func_t>() == 16);
+};
+
+pub fn func_key(func: &Func) -> FuncKey {
+    // SAFETY: both are 16 plain bytes (asserted above).
+    unsafe { transmute_copy(func) }
+}
+
+pub fn kind_of(ty: &ValType) -> Result<Kind> {
+    Ok(match ty {
+        ValType::I32 => Kind::I32,
+        ValType::I64 => Kind::I64,
+        ValType::F32 => Kind::F32,
+        ValType::F64 => Kind::F64,
+        ValType::V128 => Kind::V128,
+        ValType::Ref(r) => match r.heap_type().top() {
+            HeapType::Func => Kind::FuncRef,
+            HeapType::Extern => Kind::ExternRef,
+            HeapType::Any => Kind::AnyRef,
+            HeapType::Exn => Kind::ExnRef,
+            other => {
+                return Err(RrError::new(
+                    ErrorKind::Unsupported,
+                    format!("values of type {other} cannot be recorded"),
+                ));
+            }
+        },
+    })
+}
+
+pub fn signature_of(ty: &FuncType) -> Result<Signature> {
+    Ok(Signature {
+        params: ty.params().map(|t| kind_of(&t)).collect::<Result<_>>()?,
+        results: ty.results().map(|t| kind_of(&t)).collect::<Result<_>>()?,
+    })
+}
+
+/// The first word of a reference in the value union: its store id, zero for
+/// null (true of every reference type in the C API).
+fn ref_store_id(value: &wasmtime_val_t) -> u64 {
+    // SAFETY: every reference variant of the union starts with a u64.
+    unsafe { transmute_copy::<wasmtime_val_union, u64>(&value.of) }
+}
+
+/// Reads a C value. `name` names a non-null function reference.
+pub fn from_c(value: &wasmtime_val_t, name: &mut dyn FnMut(FuncKey) -> FuncRef) -> Result<Value> {
+    let kind = Kind::from_byte(value.kind)
+        .map_err(|_| RrError::invalid_argument(format!("unknown value kind {}", value.kind)))?;
+    // SAFETY: the union is read as the variant `kind` names.
+    Ok(unsafe {
+        match kind {
+            Kind::I32 => Value::I32(value.of.i32),
+            Kind::I64 => Value::I64(value.of.i64),
+            Kind::F32 => Value::F32(value.of.f32),
+            Kind::F64 => Value::F64(value.of.f64),
+            Kind::V128 => Value::V128(value.of.v128),
+            Kind::FuncRef if ref_store_id(value) == 0 => Value::Func(FuncRef::Null),
+            Kind::FuncRef => Value::Func(name(transmute_copy(&value.of.funcref))),
+            _ if ref_store_id(value) == 0 => Value::NullRef(kind),
+            _ => {
+                return Err(RrError::new(
+                    ErrorKind::Unsupported,
+                    format!("a non-null {} crossed the host boundary: host objects cannot be recorded", kind.name()),
+                ));
+            }
+        }
+    })
+}
+
+/// Makes a C value. `resolve` finds the function a named reference stands for.
+pub fn to_c(value: &Value, resolve: &mut dyn FnMut(FuncRef) -> Result<Option<Func>>) -> Result<wasmtime_val_t> {
+    let of = match value {
+        Value::I32(v) => wasmtime_val_union { i32: *v },
+        Value::I64(v) => wasmtime_val_union { i64: *v },
+        Value::F32(bits) => wasmtime_val_union { f32: *bits },
+        Value::F64(bits) => wasmtime_val_union { f64: *bits },
+        Value::V128(bytes) => wasmtime_val_union { v128: *bytes },
+        Value::Func(name) => wasmtime_val_union { funcref: wasmtime_func_t::from(resolve(*name)?) },
+        // SAFETY: all-zero is the null reference of every reference type.
+        Value::NullRef(_) => unsafe { MaybeUninit::zeroed().assume_init() },
+    };
+    Ok(wasmtime_val_t { kind: value.kind() as u8, of })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(value: Value) -> Value {
+        let c = to_c(&value, &mut |_| Ok(None)).unwrap();
+        from_c(&c, &mut |_| FuncRef::Unnamed).unwrap()
+    }
+
+    #[test]
+    fn numbers_and_null_refs_round_trip_bit_for_bit() {
+        for value in [
+            Value::I32(i32::MIN),
+            Value::I64(-1),
+            Value::F32(0x7fc0_0001),
+            Value::F64(0x8000_0000_0000_0000),
+            Value::V128([0xab; 16]),
+            Value::Func(FuncRef::Null),
+            Value::NullRef(Kind::ExternRef),
+            Value::NullRef(Kind::AnyRef),
+        ] {
+            assert_eq!(round_trip(value), value);
+        }
+    }
+
+    #[test]
+    fn unknown_kinds_are_invalid_arguments() {
+        let bogus = wasmtime_val_t { kind: 42, of: wasmtime_val_union { i32: 0 } };
+        let e = from_c(&bogus, &mut |_| FuncRef::Unnamed).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        std::mem::forget(bogus);
+    }
+}

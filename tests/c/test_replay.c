@@ -1,0 +1,501 @@
+/*
+ * Record/replay from C: a host program runs the same script while recording
+ * and while replaying; replay must reproduce every export result bit for bit
+ * without calling the host functions, and every divergence or bad trace must
+ * come back as an error object. Built with strict warnings and ASan/UBSan.
+ */
+#include <stdint.h>
+#include <unistd.h>
+
+#include "rr_harness.h"
+
+static const char GUEST[] =
+    "(module\n"
+    "  (import \"env\" \"now\" (func $now (result i64)))\n"
+    "  (import \"env\" \"fill\" (func $fill (param i32 i32)))\n"
+    "  (import \"env\" \"multi\" (func $multi (param i32) (result i32 i64 f32 f64)))\n"
+    "  (import \"env\" \"fail\" (func $fail))\n"
+    "  (memory (export \"memory\") 1)\n"
+    "  (elem declare func $id)\n"
+    "  (func $id (export \"id\") (param i32) (result i32) local.get 0)\n"
+    "  (func (export \"run\") (param $x i32) (result i64 i32 f32 f64 v128)\n"
+    "    (local $a i32) (local $b i64) (local $c f32) (local $d f64)\n"
+    "    (call $fill (i32.const 16) (i32.const 8))\n"
+    "    (call $multi (local.get $x))\n"
+    "    local.set $d local.set $c local.set $b local.set $a\n"
+    "    (i64.add (i64.add (call $now) (i64.load (i32.const 16))) (local.get $b))\n"
+    "    (i32.add (local.get $a) (i32.load8_u (i32.const 17)))\n"
+    "    (f32.add (local.get $c) (f32.const 0.5))\n"
+    "    (f64.mul (local.get $d) (f64.const 2))\n"
+    "    (i64x2.splat (call $now)))\n"
+    "  (func (export \"trap\") (param i32) (result i32)\n"
+    "    (if (local.get 0) (then unreachable)) (i32.const 7))\n"
+    "  (func (export \"boom\") (call $fail))\n"
+    "  (func (export \"getf\") (result funcref) (ref.func $id)))\n";
+
+/* The same guest, rebuilt with one constant changed: another checksum. */
+static const char OTHER_BUILD[] =
+    "(module\n"
+    "  (import \"env\" \"now\" (func $now (result i64)))\n"
+    "  (import \"env\" \"fill\" (func $fill (param i32 i32)))\n"
+    "  (import \"env\" \"multi\" (func $multi (param i32) (result i32 i64 f32 f64)))\n"
+    "  (import \"env\" \"fail\" (func $fail))\n"
+    "  (memory (export \"memory\") 1)\n"
+    "  (func (export \"trap\") (param i32) (result i32) (i32.const 8)))\n";
+
+/* Host functions count their calls: replay must not call them at all. */
+static int host_calls;
+
+static wasm_trap_t *host_now(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                             wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)caller, (void)args, (void)nargs, (void)nresults;
+    host_calls++;
+    results[0].kind = WASMTIME_I64;
+    results[0].of.i64 = 1000000007LL * host_calls + (int64_t)getpid() % 1000; /* the "outside world" */
+    return NULL;
+}
+
+static wasm_trap_t *host_fill(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                              wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)nargs, (void)results, (void)nresults;
+    host_calls++;
+    wasmtime_extern_t memory;
+    if (!wasmtime_caller_export_get(caller, "memory", 6, &memory)) {
+        return wasmtime_trap_new("no memory", 9);
+    }
+    uint8_t bytes[64];
+    size_t len = (size_t)args[1].of.i32;
+    for (size_t i = 0; i < len && i < sizeof bytes; i++) {
+        bytes[i] = (uint8_t)(host_calls * 31 + (int)i + getpid());
+    }
+    wasmtime_error_t *error = wasmtime_rr_memory_write(wasmtime_caller_context(caller), &memory.of.memory,
+                                                       (uint64_t)args[0].of.i32, bytes, len);
+    if (error != NULL) {
+        char *text = message_of(error);
+        wasmtime_error_delete(error);
+        wasm_trap_t *trap = wasmtime_trap_new(text, strlen(text));
+        free(text);
+        return trap;
+    }
+    return NULL;
+}
+
+static wasm_trap_t *host_multi(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                               wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)caller, (void)nargs, (void)nresults;
+    host_calls++;
+    int32_t x = args[0].of.i32;
+    results[0].kind = WASMTIME_I32;
+    results[0].of.i32 = x * 3 + host_calls;
+    results[1].kind = WASMTIME_I64;
+    results[1].of.i64 = (int64_t)x * ((int64_t)1 << 40);
+    results[2].kind = WASMTIME_F32;
+    results[2].of.f32 = 0x7fc00000u | (uint32_t)host_calls; /* a NaN with a payload */
+    results[3].kind = WASMTIME_F64;
+    results[3].of.f64 = 0x8000000000000000ull; /* -0.0 */
+    return NULL;
+}
+
+static wasm_trap_t *host_fail(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                              wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)caller, (void)args, (void)nargs, (void)results, (void)nresults;
+    host_calls++;
+    return wasmtime_trap_new("host says no", 12);
+}
+
+static wasm_functype_t *type_of(const wasm_valkind_t *params, size_t np, const wasm_valkind_t *results, size_t nr) {
+    wasm_valtype_vec_t p, r;
+    wasm_valtype_vec_new_uninitialized(&p, np);
+    wasm_valtype_vec_new_uninitialized(&r, nr);
+    for (size_t i = 0; i < np; i++) p.data[i] = wasm_valtype_new(params[i]);
+    for (size_t i = 0; i < nr; i++) r.data[i] = wasm_valtype_new(results[i]);
+    return wasm_functype_new(&p, &r);
+}
+
+static void define_host(wasmtime_linker_t *linker, const char *name, wasmtime_func_callback_t cb,
+                        const wasm_valkind_t *params, size_t np, const wasm_valkind_t *results, size_t nr) {
+    wasm_functype_t *ty = type_of(params, np, results, nr);
+    CHECK_OK(wasmtime_rr_linker_define_func(linker, "env", 3, name, strlen(name), ty, cb, NULL, NULL));
+    wasm_functype_delete(ty);
+}
+
+static wasmtime_linker_t *host_linker(wasm_engine_t *engine) {
+    wasmtime_linker_t *linker = wasmtime_linker_new(engine);
+    const wasm_valkind_t i32 = WASM_I32, i64 = WASM_I64;
+    const wasm_valkind_t two_i32[] = {WASM_I32, WASM_I32};
+    const wasm_valkind_t multi[] = {WASM_I32, WASM_I64, WASM_F32, WASM_F64};
+    define_host(linker, "now", host_now, NULL, 0, &i64, 1);
+    define_host(linker, "fill", host_fill, two_i32, 2, NULL, 0);
+    define_host(linker, "multi", host_multi, &i32, 1, multi, 4);
+    define_host(linker, "fail", host_fail, NULL, 0, NULL, 0);
+    return linker;
+}
+
+/* What the script observed: every export result, bit for bit. */
+typedef struct {
+    wasmtime_val_t run[2][5];
+    int trapped_code;
+    int32_t seven;
+    char boom[512];
+    bool funcref_non_null;
+} observed_t;
+
+static wasmtime_func_t export_func(wasmtime_context_t *context, wasmtime_instance_t *instance, const char *name) {
+    wasmtime_extern_t item;
+    CHECK(wasmtime_instance_export_get(context, instance, name, strlen(name), &item));
+    CHECK(item.kind == WASMTIME_EXTERN_FUNC);
+    return item.of.func;
+}
+
+/* Runs one call of the script; on an error (expected in failure tests) the
+ * script stops there, since later calls have nothing valid to work on. */
+#define STEP(expr)                                                                                 \
+    do {                                                                                           \
+        wasmtime_error_t *step_error = (expr);                                                     \
+        if (step_error != NULL) {                                                                  \
+            check_ok(step_error, #expr, __LINE__);                                                 \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+
+/* The host program: instantiate and make the same calls, recording or replaying. */
+static void script(wasmtime_context_t *context, wasmtime_linker_t *linker, wasmtime_module_t *module,
+                   observed_t *seen) {
+    wasmtime_instance_t instance;
+    wasm_trap_t *trap = NULL;
+    STEP(wasmtime_rr_linker_instantiate(linker, context, module, &instance, &trap));
+    CHECK(trap == NULL);
+    wasmtime_func_t run = export_func(context, &instance, "run");
+    const int32_t xs[2] = {5, -1};
+    for (int i = 0; i < 2; i++) {
+        wasmtime_val_t arg = {.kind = WASMTIME_I32, .of.i32 = xs[i]};
+        STEP(wasmtime_rr_func_call(context, &run, &arg, 1, seen->run[i], 5, &trap));
+        CHECK(trap == NULL);
+    }
+    wasmtime_func_t trapper = export_func(context, &instance, "trap");
+    wasmtime_val_t one = {.kind = WASMTIME_I32, .of.i32 = 1}, zero = {.kind = WASMTIME_I32, .of.i32 = 0}, result;
+    STEP(wasmtime_rr_func_call(context, &trapper, &one, 1, &result, 1, &trap));
+    wasmtime_trap_code_t code = 0;
+    CHECK(trap != NULL && wasmtime_trap_code(trap, &code));
+    seen->trapped_code = code;
+    if (trap != NULL) {
+        wasm_trap_delete(trap);
+        trap = NULL;
+    }
+    STEP(wasmtime_rr_func_call(context, &trapper, &zero, 1, &result, 1, &trap));
+    seen->seven = result.of.i32;
+    /* A host function's trap comes back from the C API as an error object
+     * (it carries no trap code), recorded and replayed as such. */
+    wasmtime_func_t boom = export_func(context, &instance, "boom");
+    wasmtime_error_t *boom_error = wasmtime_rr_func_call(context, &boom, NULL, 0, NULL, 0, &trap);
+    CHECK(boom_error != NULL && trap == NULL);
+    if (boom_error == NULL || wasmtime_rr_error_kind(boom_error) != WASMTIME_RR_ERROR_KIND_WASMTIME) {
+        check_ok(boom_error, "boom", __LINE__);
+        return;
+    }
+    char *text = message_of(boom_error);
+    snprintf(seen->boom, sizeof seen->boom, "%s", text);
+    free(text);
+    wasmtime_error_delete(boom_error);
+    wasmtime_func_t getf = export_func(context, &instance, "getf");
+    wasmtime_val_t ref;
+    STEP(wasmtime_rr_func_call(context, &getf, NULL, 0, &ref, 1, &trap));
+    seen->funcref_non_null = ref.kind == WASMTIME_FUNCREF && ref.of.funcref.store_id != 0;
+}
+
+static bool same_bits(const wasmtime_val_t *a, const wasmtime_val_t *b) {
+    if (a->kind != b->kind) return false;
+    switch (a->kind) {
+    case WASMTIME_I32: return a->of.i32 == b->of.i32;
+    case WASMTIME_I64: return a->of.i64 == b->of.i64;
+    case WASMTIME_F32: return a->of.f32 == b->of.f32;
+    case WASMTIME_F64: return a->of.f64 == b->of.f64;
+    case WASMTIME_V128: return memcmp(a->of.v128, b->of.v128, 16) == 0;
+    default: return false;
+    }
+}
+
+static void check_same(const observed_t *recorded, const observed_t *replayed) {
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 5; j++) CHECK(same_bits(&recorded->run[i][j], &replayed->run[i][j]));
+    CHECK(recorded->trapped_code == WASMTIME_TRAP_CODE_UNREACHABLE_CODE_REACHED);
+    CHECK(replayed->trapped_code == recorded->trapped_code);
+    CHECK(recorded->seven == 7 && replayed->seven == 7);
+    CHECK(strstr(recorded->boom, "host says no") != NULL);
+    CHECK(strcmp(recorded->boom, replayed->boom) == 0);
+    CHECK(recorded->funcref_non_null && replayed->funcref_non_null);
+}
+
+/* Records the script into `trace` with the given settings. */
+static void record(buffer_t *trace, observed_t *seen, bool validation, bool digest, uint32_t window) {
+    wasm_engine_t *engine = rr_engine(WASMTIME_RR_MODE_RECORDING);
+    wasmtime_module_t *module = rr_module(engine, GUEST);
+    wasmtime_linker_t *linker = host_linker(engine);
+    wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
+    wasmtime_context_t *context = wasmtime_store_context(store);
+    wasmtime_rr_recorder_t *recorder = NULL;
+    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, trace, buffer_finalize, &recorder));
+    CHECK_OK(wasmtime_rr_recorder_validation_set(recorder, validation));
+    CHECK_OK(wasmtime_rr_recorder_memory_digest_set(recorder, digest));
+    CHECK_OK(wasmtime_rr_recorder_event_window_set(recorder, window));
+    CHECK_OK(wasmtime_rr_store_record(context, recorder));
+    script(context, linker, module, seen);
+    CHECK_OK(wasmtime_rr_store_finish(context));
+    CHECK(trace->finalized == 1); /* the recording released its sink */
+    wasmtime_store_delete(store);
+    wasmtime_linker_delete(linker);
+    wasmtime_rr_module_delete(module);
+    wasm_engine_delete(engine);
+}
+
+/* A replaying store over `trace`, with the guest built from `wat`. */
+typedef struct {
+    wasm_engine_t *engine;
+    wasmtime_module_t *module;
+    wasmtime_linker_t *linker;
+    wasmtime_store_t *store;
+    wasmtime_context_t *context;
+} replay_t;
+
+static wasmtime_error_t *replay_open(replay_t *r, const buffer_t *trace, const char *wat) {
+    r->engine = rr_engine(WASMTIME_RR_MODE_REPLAYING);
+    r->module = rr_module(r->engine, wat);
+    r->linker = host_linker(r->engine);
+    r->store = wasmtime_store_new(r->engine, NULL, NULL);
+    r->context = wasmtime_store_context(r->store);
+    wasmtime_rr_replayer_t *replayer = NULL;
+    CHECK_OK(wasmtime_rr_replayer_new_bytes(trace->data, trace->size, &replayer));
+    return wasmtime_rr_store_replay(r->context, replayer);
+}
+
+static void replay_close(replay_t *r) {
+    wasmtime_store_delete(r->store);
+    wasmtime_linker_delete(r->linker);
+    wasmtime_rr_module_delete(r->module);
+    wasm_engine_delete(r->engine);
+}
+
+static void test_record_and_replay_twice(bool validation, bool digest, uint32_t window) {
+    buffer_t trace = {.fail_after = -1};
+    observed_t recorded, replayed;
+    memset(&recorded, 0, sizeof recorded);
+    host_calls = 0;
+    record(&trace, &recorded, validation, digest, window);
+    CHECK(host_calls == 9);
+    for (int round = 0; round < 2; round++) {
+        memset(&replayed, 0, sizeof replayed);
+        replay_t r;
+        CHECK_OK(replay_open(&r, &trace, GUEST));
+        script(r.context, r.linker, r.module, &replayed);
+        CHECK_OK(wasmtime_rr_store_finish(r.context));
+        replay_close(&r);
+        check_same(&recorded, &replayed);
+        CHECK(host_calls == 9); /* the host was never called */
+    }
+    free(trace.data);
+}
+
+static void test_divergences(void) {
+    buffer_t trace = {.fail_after = -1};
+    observed_t seen;
+    record(&trace, &seen, true, false, 16);
+    replay_t r;
+
+    /* Another build of the module: both checksums named. */
+    CHECK_OK(replay_open(&r, &trace, OTHER_BUILD));
+    wasmtime_instance_t instance;
+    wasm_trap_t *trap = NULL;
+    CHECK_ERR(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap),
+              WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH, "the trace instantiates a module with sha256 ");
+    /* The session stays failed: every later call says so. */
+    CHECK_ERR(wasmtime_rr_store_finish(r.context), WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH, "but this module has sha256 ");
+    replay_close(&r);
+
+    /* Calls in another order: the event index, the expectation, what happened. */
+    CHECK_OK(replay_open(&r, &trace, GUEST));
+    CHECK_OK(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap));
+    wasmtime_func_t trapper = export_func(r.context, &instance, "trap");
+    wasmtime_val_t zero = {.kind = WASMTIME_I32, .of.i32 = 0}, result;
+    CHECK_ERR(wasmtime_rr_func_call(r.context, &trapper, &zero, 1, &result, 1, &trap), WASMTIME_RR_ERROR_KIND_DIVERGENCE,
+              "replay diverged at event #3: expected a call of export `run` of instance #0, but the program calls `trap` of instance #0");
+    replay_close(&r);
+
+    /* Other arguments. */
+    CHECK_OK(replay_open(&r, &trace, GUEST));
+    CHECK_OK(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap));
+    wasmtime_func_t run = export_func(r.context, &instance, "run");
+    wasmtime_val_t six = {.kind = WASMTIME_I32, .of.i32 = 6}, results[5];
+    CHECK_ERR(wasmtime_rr_func_call(r.context, &run, &six, 1, results, 5, &trap), WASMTIME_RR_ERROR_KIND_DIVERGENCE,
+              "export `run` was called with (i32:5), but now with (i32:6)");
+    replay_close(&r);
+
+    /* Stopping early: events remain. */
+    CHECK_OK(replay_open(&r, &trace, GUEST));
+    CHECK_OK(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap));
+    CHECK_ERR(wasmtime_rr_store_finish(r.context), WASMTIME_RR_ERROR_KIND_DIVERGENCE,
+              "the replay finished, but the trace has more: call of export `run` of instance #0 with (i32:5)");
+    replay_close(&r);
+
+    /* Going on past the end of the trace. */
+    CHECK_OK(replay_open(&r, &trace, GUEST));
+    observed_t again;
+    script(r.context, r.linker, r.module, &again);
+    CHECK_ERR(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap),
+              WASMTIME_RR_ERROR_KIND_DIVERGENCE, "replay diverged at event #32: expected the end of the trace, but the program instantiates a module");
+    replay_close(&r);
+    free(trace.data);
+}
+
+static void test_bad_traces(void) {
+    buffer_t trace = {.fail_after = -1};
+    observed_t seen;
+    record(&trace, &seen, false, false, 4);
+    replay_t r;
+
+    /* Every truncation is refused: at attach (header) or while replaying. */
+    for (size_t cut = 0; cut < trace.size; cut += 1 + trace.size / 40) {
+        buffer_t shorter = {.data = trace.data, .size = cut};
+        wasmtime_error_t *error = replay_open(&r, &shorter, GUEST);
+        if (error == NULL) {
+            observed_t partial;
+            expect_failures(true);
+            script(r.context, r.linker, r.module, &partial);
+            expect_failures(false);
+            error = wasmtime_rr_store_finish(r.context);
+        }
+        CHECK(error != NULL && wasmtime_rr_error_kind(error) == WASMTIME_RR_ERROR_KIND_TRACE_FORMAT);
+        wasmtime_error_delete(error);
+        replay_close(&r);
+    }
+
+    /* A flipped byte in a frame: corrupted, by checksum. */
+    buffer_t corrupt = {.data = malloc(trace.size), .size = trace.size};
+    memcpy(corrupt.data, trace.data, trace.size);
+    corrupt.data[trace.size - 10] ^= 0x40;
+    CHECK_OK(replay_open(&r, &corrupt, GUEST));
+    observed_t partial;
+    expect_failures(true);
+    script(r.context, r.linker, r.module, &partial);
+    expect_failures(false);
+    CHECK_ERR(wasmtime_rr_store_finish(r.context), WASMTIME_RR_ERROR_KIND_TRACE_FORMAT, "corrupted trace: checksum mismatch in frame #");
+    replay_close(&r);
+
+    /* Not a trace at all. */
+    memcpy(corrupt.data, "not a trace", 11);
+    CHECK_ERR(replay_open(&r, &corrupt, GUEST), WASMTIME_RR_ERROR_KIND_TRACE_FORMAT, "not a wasmtime-rr trace (bad magic bytes)");
+    replay_close(&r);
+    free(corrupt.data);
+    free(trace.data);
+}
+
+static void test_sinks_and_attachment(void) {
+    wasm_engine_t *engine = rr_engine(WASMTIME_RR_MODE_RECORDING);
+    wasmtime_rr_recorder_t *recorder = NULL;
+    CHECK_ERR(wasmtime_rr_recorder_new_file("/nonexistent-dir/trace.wrr", &recorder), WASMTIME_RR_ERROR_KIND_TRACE_IO,
+              "cannot create trace file /nonexistent-dir/trace.wrr");
+    CHECK(recorder == NULL);
+    CHECK_ERR(wasmtime_rr_recorder_new_file(NULL, &recorder), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `path` is NULL");
+    CHECK_ERR(wasmtime_rr_recorder_new_callback(NULL, NULL, NULL, &recorder), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `write` is NULL");
+    CHECK_ERR(wasmtime_rr_replayer_new_file("/nonexistent-dir/trace.wrr", (wasmtime_rr_replayer_t **)&recorder),
+              WASMTIME_RR_ERROR_KIND_TRACE_IO, "cannot open trace file");
+    CHECK_ERR(wasmtime_rr_replayer_new_bytes(NULL, 5, (wasmtime_rr_replayer_t **)&recorder), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `bytes` is NULL");
+    CHECK_ERR(wasmtime_rr_recorder_event_window_set(NULL, 1), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `recorder` is NULL");
+
+    buffer_t sink = {.fail_after = -1};
+    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &sink, buffer_finalize, &recorder));
+    CHECK_ERR(wasmtime_rr_recorder_event_window_set(recorder, 0), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "at least one event");
+    wasmtime_rr_recorder_delete(recorder);
+    CHECK(sink.finalized == 1 && sink.size == 0);
+    wasmtime_rr_recorder_delete(NULL);
+    wasmtime_rr_replayer_delete(NULL);
+
+    /* A store of a non-recording engine refuses a recorder (consumed anyway). */
+    wasm_engine_t *plain = wasm_engine_new();
+    wasmtime_store_t *store = wasmtime_store_new(plain, NULL, NULL);
+    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &sink, buffer_finalize, &recorder));
+    CHECK_ERR(wasmtime_rr_store_record(wasmtime_store_context(store), recorder), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+              "the store's engine is not recording");
+    CHECK(sink.finalized == 2);
+    CHECK_ERR(wasmtime_rr_store_finish(wasmtime_store_context(store)), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+              "this store has no recorder or replayer attached");
+    CHECK_ERR(wasmtime_rr_store_record(NULL, NULL), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `context` is NULL");
+    wasmtime_store_delete(store);
+    wasm_engine_delete(plain);
+
+    /* A failing write callback: the error comes back, what was acknowledged stays a valid prefix. */
+    buffer_t failing = {.fail_after = 0};
+    store = wasmtime_store_new(engine, NULL, NULL);
+    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &failing, buffer_finalize, &recorder));
+    CHECK_ERR(wasmtime_rr_store_record(wasmtime_store_context(store), recorder), WASMTIME_RR_ERROR_KIND_TRACE_IO,
+              "the trace write callback reported a failure");
+    CHECK(failing.finalized == 1);
+    wasmtime_store_delete(store);
+
+    /* A store freed while recording: the trace ends marked as cut off, and a new
+     * store (maybe at the same address) has nothing attached. */
+    buffer_t dropped = {.fail_after = -1};
+    store = wasmtime_store_new(engine, NULL, NULL);
+    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &dropped, buffer_finalize, &recorder));
+    CHECK_OK(wasmtime_rr_store_record(wasmtime_store_context(store), recorder));
+    CHECK_ERR(wasmtime_rr_store_record(wasmtime_store_context(store), NULL), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "recorder");
+    wasmtime_store_delete(store);
+    CHECK(dropped.finalized == 1 && dropped.size > 0);
+    /* The last frame ends with the end marker: tag 0, status 1 (store dropped), 0 events. */
+    const uint8_t *end = dropped.data + dropped.size - 4 - 3;
+    CHECK(dropped.size > 7 && end[0] == 0x00 && end[1] == 0x01 && end[2] == 0x00);
+    for (int i = 0; i < 4; i++) {
+        wasmtime_store_t *next = wasmtime_store_new(engine, NULL, NULL);
+        CHECK_ERR(wasmtime_rr_store_finish(wasmtime_store_context(next)), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "no recorder or replayer attached");
+        wasmtime_store_delete(next);
+    }
+    free(dropped.data);
+    free(sink.data);
+    wasm_engine_delete(engine);
+}
+
+/* With no recorder or replayer the RR-aware functions are the stock ones. */
+static void test_plain_forwarding(void) {
+    wasm_engine_t *engine = wasm_engine_new();
+    wasmtime_module_t *module = rr_module(engine, "(module (memory (export \"m\") 1)"
+                                                  " (func (export \"f\") (param i32) (result i32) local.get 0 i32.const 1 i32.add))");
+    wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
+    wasmtime_context_t *context = wasmtime_store_context(store);
+    wasmtime_instance_t instance;
+    wasm_trap_t *trap = NULL;
+    CHECK_OK(wasmtime_rr_instance_new(context, module, NULL, 0, &instance, &trap));
+    wasmtime_func_t f = export_func(context, &instance, "f");
+    wasmtime_val_t arg = {.kind = WASMTIME_I32, .of.i32 = 41}, result;
+    CHECK_OK(wasmtime_rr_func_call(context, &f, &arg, 1, &result, 1, &trap));
+    CHECK(result.of.i32 == 42);
+    wasmtime_extern_t memory;
+    CHECK(wasmtime_instance_export_get(context, &instance, "m", 1, &memory));
+    CHECK_OK(wasmtime_rr_memory_write(context, &memory.of.memory, 65530, (const uint8_t *)"abcdef", 6));
+    CHECK_ERR(wasmtime_rr_memory_write(context, &memory.of.memory, 65531, (const uint8_t *)"abcdef", 6),
+              WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "a write of 6 bytes at offset 65531 does not fit a memory of 65536 bytes");
+    CHECK(memcmp(wasmtime_memory_data(context, &memory.of.memory) + 65530, "abcdef", 6) == 0);
+    CHECK_ERR(wasmtime_rr_func_call(context, NULL, NULL, 0, NULL, 0, &trap), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `func` is NULL");
+    CHECK_ERR(wasmtime_rr_func_call(context, &f, NULL, 1, &result, 1, &trap), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `args` is NULL");
+    CHECK_ERR(wasmtime_rr_instance_new(NULL, module, NULL, 0, &instance, &trap), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `context` is NULL");
+    CHECK_ERR(wasmtime_rr_module_new(engine, NULL, 3, &module), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `wasm` is NULL");
+    static const uint8_t junk[] = {0, 1, 2};
+    wasmtime_module_t *bad = NULL;
+    wasmtime_error_t *compile = wasmtime_rr_module_new(engine, junk, sizeof junk, &bad);
+    CHECK(compile != NULL && wasmtime_rr_error_kind(compile) == WASMTIME_RR_ERROR_KIND_WASMTIME && bad == NULL);
+    wasmtime_error_delete(compile);
+    wasmtime_store_delete(store);
+    wasmtime_rr_module_delete(module);
+    wasmtime_rr_module_delete(NULL);
+    wasm_engine_delete(engine);
+}
+
+int main(void) {
+    test_record_and_replay_twice(false, false, 16);
+    test_record_and_replay_twice(true, true, 1);
+    test_divergences();
+    test_bad_traces();
+    test_sinks_and_attachment();
+    test_plain_forwarding();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
