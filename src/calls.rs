@@ -141,7 +141,7 @@ unsafe fn read_values(state: &mut State, values: *const wasmtime_val_t, len: usi
 }
 
 /// Makes a C value from a trace value, finding named functions in this store.
-fn make_value(state: &State, value: &Value) -> Result<wasmtime_val_t> {
+pub fn make_value(state: &State, value: &Value) -> Result<wasmtime_val_t> {
     values::to_c(value, &mut |name| match name {
         FuncRef::Null => Ok(None),
         FuncRef::Export(id) => export_func(state, id)
@@ -163,7 +163,7 @@ fn export_func(state: &State, id: u32) -> Option<Option<Func>> {
 }
 
 /// The message and code of a trap, as Wasmtime renders them.
-fn trap_outcome(trap: &wasm_trap_t) -> Outcome {
+pub fn trap_outcome(trap: &wasm_trap_t) -> Outcome {
     let mut message = wasmtime_c_api::wasm_byte_vec_t::default();
     wasmtime_c_api::wasm_trap_message(trap, &mut message);
     let mut bytes = message.take();

@@ -81,7 +81,7 @@ pub(crate) unsafe fn error_ref<'a>(error: *const wasmtime_error_t) -> Result<&'a
 }
 
 /// Hands an engine to C as a `wasm_engine_t*` that `wasm_engine_delete` frees.
-pub(crate) fn engine_into_raw(engine: Engine) -> *mut wasm_engine_t {
+pub fn engine_into_raw(engine: Engine) -> *mut wasm_engine_t {
     // Same size and alignment (asserted above), so the allocation made for an
     // `Engine` is the one `wasm_engine_delete` expects to free.
     Box::into_raw(Box::new(engine)).cast::<wasm_engine_t>()

@@ -192,6 +192,8 @@ pub struct TraceReader {
     ended: bool,
     /// The first error; a reader that failed keeps reporting it.
     failed: Option<RrError>,
+    /// Encoded size of the event returned last.
+    last_size: usize,
 }
 
 impl TraceReader {
@@ -255,6 +257,7 @@ impl TraceReader {
             events: 0,
             ended: false,
             failed: None,
+            last_size: 0,
         })
     }
 
@@ -271,10 +274,14 @@ impl TraceReader {
         self.events
     }
 
-    /// Bytes of frame payload read so far plus the current frame's position,
-    /// for progress reports.
+    /// Frames read so far, for progress reports.
     pub fn frames_read(&self) -> u64 {
         self.frames
+    }
+
+    /// Encoded size in bytes of the event `next` returned last.
+    pub fn last_event_size(&self) -> usize {
+        self.last_size
     }
 
     /// The next event; `None` once the end marker has been returned.
@@ -303,7 +310,9 @@ impl TraceReader {
         let event = self.codec.decode(&mut cursor).map_err(|e| {
             RrError::new(e.kind(), format!("{} (event #{} in frame #{})", e.message(), self.events, self.frames))
         })?;
-        self.pos = self.frame.len() - cursor.remaining();
+        let end = self.frame.len() - cursor.remaining();
+        self.last_size = end - self.pos;
+        self.pos = end;
         if let Event::End { events, .. } = &event {
             self.check_end(*events)?;
         } else {
