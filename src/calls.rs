@@ -420,6 +420,33 @@ pub struct HostFn {
     pub finalizer: Option<extern "C" fn(*mut c_void)>,
     pub name: Arc<HostName>,
     pub signature: Signature,
+    /// The trace id this function has in the recording it was last recorded
+    /// in, as `session serial << 24 | id` (0: none): spares the per-call map
+    /// lookup. A definition shared by several stores just misses the cache.
+    pub recorded_id: std::sync::atomic::AtomicU64,
+}
+
+impl HostFn {
+    pub fn new(
+        callback: wasmtime_func_callback_t,
+        data: *mut c_void,
+        finalizer: Option<extern "C" fn(*mut c_void)>,
+        name: Arc<HostName>,
+        signature: Signature,
+    ) -> HostFn {
+        HostFn { callback, data, finalizer, name, signature, recorded_id: Default::default() }
+    }
+
+    fn cached_id(&self, serial: u64) -> Option<u32> {
+        let packed = self.recorded_id.load(Ordering::Relaxed);
+        (packed != 0 && packed >> 24 == serial).then_some((packed & 0xff_ffff) as u32)
+    }
+
+    fn cache_id(&self, serial: u64, id: u32) {
+        if id <= 0xff_ffff && serial < (1 << 40) {
+            self.recorded_id.store(serial << 24 | u64::from(id), Ordering::Relaxed);
+        }
+    }
 }
 
 impl Drop for HostFn {
@@ -452,9 +479,9 @@ pub extern "C" fn host_trampoline(
             return (host.callback)(host.data, caller, args, nargs, results, nresults);
         };
         if session.is_recording() {
-            session.host_depth.fetch_add(1, Ordering::AcqRel);
+            session.host_depth.fetch_add(1, Ordering::Relaxed);
             let trap = (host.callback)(host.data, caller, args, nargs, results, nresults);
-            session.host_depth.fetch_sub(1, Ordering::AcqRel);
+            session.host_depth.fetch_sub(1, Ordering::Relaxed);
             let context = wasmtime_c_api::wasmtime_caller_context(&mut *caller);
             match record_host_call(&session, host, context, args, nargs, results, nresults, trap.as_deref()) {
                 Ok(()) => trap,
@@ -491,7 +518,6 @@ unsafe fn record_host_call(
     nresults: usize,
     trap: Option<&wasm_trap_t>,
 ) -> Result<()> {
-    let (module, name) = host_name(host)?;
     let mut state = session.lock();
     state.check_failure()?;
     let settings = match &state.role {
@@ -507,22 +533,38 @@ unsafe fn record_host_call(
             Outcome::Trapped { message, .. } => Err(message),
             _ => unreachable!("a trap's outcome is a trap"),
         },
-        None => Ok(unsafe { read_values(&mut state, results, nresults) }?),
+        None => {
+            let mut values = std::mem::take(&mut state.scratch);
+            values.clear();
+            for i in 0..nresults {
+                values.push(values::from_c(unsafe { &*results.add(i) }, &mut |key| name_func(&mut state, key))?);
+            }
+            Ok(values)
+        }
     };
     let digest = settings.digest.then(|| memory_digest(&state, &context));
     let writes = std::mem::take(&mut state.pending_writes);
     let Role::Record(recorder) = &mut state.role else { unreachable!("checked above") };
-    let import = match recorder.imports.get(&(module.clone(), name.clone())) {
-        Some(id) => *id,
+    let key = Arc::as_ptr(&host.name) as usize;
+    let import = match host.cached_id(session.serial).or_else(|| recorder.imports.get(&key).copied()) {
+        Some(id) => id,
         None => {
+            let (module, name) = host_name(host)?;
             let id = recorder.writer.codec().imports.len() as u32;
             let signature = host.signature.clone();
-            recorder.writer.record(&Event::DefineImport { id, module: module.clone(), name: name.clone(), signature })?;
-            recorder.imports.insert((module, name), id);
+            recorder.writer.record(&Event::DefineImport { id, module, name, signature })?;
+            recorder.imports.insert(key, id);
             id
         }
     };
-    recorder.writer.record(&Event::HostCall(HostCall { import, args, outcome, writes, digest }))
+    host.cache_id(session.serial, import);
+    let event = Event::HostCall(HostCall { import, args, outcome, writes, digest });
+    let recorded = recorder.writer.record(&event);
+    // Keep the value buffer for the next call.
+    if let Event::HostCall(HostCall { outcome: Ok(values), .. }) = event {
+        state.scratch = values;
+    }
+    recorded
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -535,7 +577,11 @@ unsafe fn replay_host_call(
     results: *mut wasmtime_val_t,
     nresults: usize,
 ) -> Result<Option<String>> {
-    let (module, name) = host_name(host)?;
+    let name_cell = host.name.0.get();
+    let (module, name) = match name_cell {
+        Some((module, name)) => (module.as_str(), name.as_str()),
+        None => return Err(host_name(host).unwrap_err()),
+    };
     let mut state = session.lock();
     state.check_failure()?;
     let Role::Replay(replayer) = &mut state.role else { return Ok(None) };
@@ -545,11 +591,16 @@ unsafe fn replay_host_call(
             return Err(role_mismatch(index, replayer, &event, &format!("the guest calls host function `{module}.{name}`")));
         }
     };
-    let (rec_module, rec_name, rec_signature) = replayer.reader.codec().imports[call.import as usize].clone();
-    if (&rec_module, &rec_name) != (&module, &name) || rec_signature != host.signature {
-        return Err(divergence(index, format!(
-            "expected a call of host function `{rec_module}.{rec_name}`, but the guest calls `{module}.{name}`"
-        )));
+    // Names are compared once per (definition, trace id) pair; later calls
+    // hit the cache.
+    if host.cached_id(session.serial) != Some(call.import) {
+        let (rec_module, rec_name, rec_signature) = &replayer.reader.codec().imports[call.import as usize];
+        if (rec_module.as_str(), rec_name.as_str()) != (module, name) || *rec_signature != host.signature {
+            return Err(divergence(index, format!(
+                "expected a call of host function `{rec_module}.{rec_name}`, but the guest calls `{module}.{name}`"
+            )));
+        }
+        host.cache_id(session.serial, call.import);
     }
     if let Some(recorded) = &call.args {
         let now = unsafe { read_values(&mut state, args, nargs) }?;

@@ -46,7 +46,7 @@ fn host_fn(
     ty: &wasm_functype_t,
 ) -> Result<*mut c_void> {
     let signature = signature(ty)?;
-    Ok(Box::into_raw(Box::new(HostFn { callback, data, finalizer, name, signature })).cast())
+    Ok(Box::into_raw(Box::new(HostFn::new(callback, data, finalizer, name, signature))).cast())
 }
 
 fn utf8<'a>(bytes: &'a [u8], name: &str) -> Result<&'a str> {

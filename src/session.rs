@@ -30,8 +30,9 @@ pub enum Role {
 
 pub struct Recorder {
     pub writer: TraceWriter,
-    /// Trace id of each host function identity (module, name) defined so far.
-    pub imports: HashMap<(String, String), u32>,
+    /// Trace id of each host function defined so far, keyed by the address
+    /// of its name cell (one per definition): no string work per call.
+    pub imports: HashMap<usize, u32>,
 }
 
 pub struct Replayer {
@@ -66,6 +67,9 @@ pub struct State {
     pub host_funcs: HashMap<FuncKey, Arc<HostName>>,
     /// Writes made by the host function running now, recorded with its return.
     pub pending_writes: Vec<crate::trace::event::MemoryWrite>,
+    /// Reused buffer for the values of a host call, so recording one does not
+    /// allocate.
+    pub scratch: Vec<crate::trace::event::Value>,
     /// The first divergence or trace failure; sticky, reported by every later
     /// RR-aware call on this store.
     pub failure: Option<RrError>,
@@ -93,6 +97,11 @@ impl State {
 
 pub struct Session {
     key: usize,
+    /// Unique for the process's lifetime (unlike `key`, which a later store
+    /// may reuse): what per-definition caches are tagged with.
+    pub serial: u64,
+    /// Fixed at attach: recording (else replaying). Read without the lock.
+    recording: bool,
     detached: AtomicBool,
     /// Host functions running now on this store (recording: their memory
     /// writes belong to them; replay: re-entry is refused).
@@ -108,7 +117,7 @@ impl Session {
     }
 
     pub fn is_recording(&self) -> bool {
-        matches!(self.lock().role, Role::Record(_))
+        self.recording
     }
 
     /// Ends the session: writes the end marker (recording) with `status`.
@@ -181,8 +190,11 @@ pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role) -> Result<()
             "this store already has a recorder or replayer attached (finish it first)",
         ));
     }
+    static SERIALS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let session = Arc::new(Session {
         key,
+        serial: SERIALS.fetch_add(1, Ordering::Relaxed),
+        recording: matches!(role, Role::Record(_)),
         detached: AtomicBool::new(false),
         host_depth: AtomicU32::new(0),
         state: Mutex::new(State {
@@ -192,6 +204,7 @@ pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role) -> Result<()
             memories: Vec::new(),
             host_funcs: HashMap::new(),
             pending_writes: Vec::new(),
+            scratch: Vec::new(),
             failure: None,
         }),
     });

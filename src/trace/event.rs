@@ -276,8 +276,12 @@ impl Codec {
 
     /// Appends one event.
     pub fn encode(&mut self, event: &Event, out: &mut Vec<u8>) -> Result<()> {
-        // Result types of a return are those of the call it closes.
-        let open_results = self.open.clone().unwrap_or_default();
+        // Result types of a return are those of the call it closes (taken
+        // before `track` closes it; only returns need them).
+        let open_results = match event {
+            Event::Return(Outcome::Returned(_)) => self.open.clone().unwrap_or_default(),
+            _ => Vec::new(),
+        };
         self.track(event)?;
         match event {
             Event::End { status, events } => {
@@ -366,8 +370,11 @@ impl Codec {
 
     /// Reads one event.
     pub fn decode(&mut self, cursor: &mut Cursor<'_>) -> Result<Event> {
-        let open_results = self.open.clone().unwrap_or_default();
         let tag = cursor.byte()?;
+        let open_results = match tag {
+            tag::RETURN_OK => self.open.clone().unwrap_or_default(),
+            _ => Vec::new(),
+        };
         let event = match tag {
             tag::END => {
                 let status = match cursor.byte()? {
