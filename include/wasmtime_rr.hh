@@ -1,7 +1,7 @@
 /**
  * \file wasmtime_rr.hh
  *
- * C++ API for wasmtime-rr's record/replay configuration, on top of Wasmtime's
+ * C++ API for wasmtime-rr's record/replay configuration and record/replay, on top of Wasmtime's
  * own C++ API (`wasmtime.hh`). Header-only: every function forwards to one C
  * function of `wasmtime_rr.h` and maps its `wasmtime_error_t*` into
  * `wasmtime::Result`. It adds no logic of its own.
@@ -18,7 +18,9 @@
 #define WASMTIME_RR_HH
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 #include <string_view>
 #include <variant>
 #include <wasmtime.hh>
@@ -177,6 +179,212 @@ inline Result<bool> nan_canonicalization(const Engine &engine) {
 /// Effective relaxed-SIMD determinism (`wasm_engine_relaxed_simd_deterministic`).
 inline Result<bool> relaxed_simd_deterministic(const Engine &engine) {
   return detail::query<bool>(engine, wasm_engine_relaxed_simd_deterministic);
+}
+
+
+// ---------------------------------------------------------------------------
+// Record and replay (see the C header for the full contract of each call).
+
+/// An owned recorder: a trace destination and record settings
+/// (`wasmtime_rr_recorder_t`). Moved into `record`.
+class Recorder {
+  struct deleter {
+    void operator()(wasmtime_rr_recorder_t *r) const { wasmtime_rr_recorder_delete(r); }
+  };
+  std::unique_ptr<wasmtime_rr_recorder_t, deleter> ptr;
+
+public:
+  /// Takes ownership of a raw recorder.
+  explicit Recorder(wasmtime_rr_recorder_t *raw) : ptr(raw) {}
+
+  /// A recorder writing to a file (`wasmtime_rr_recorder_new_file`).
+  static Result<Recorder> file(const std::string &path) {
+    wasmtime_rr_recorder_t *raw = nullptr;
+    wasmtime_error_t *error = wasmtime_rr_recorder_new_file(path.c_str(), &raw);
+    if (error != nullptr) {
+      return Error(error);
+    }
+    return Recorder(raw);
+  }
+
+  /// A recorder handing frames to a callback (`wasmtime_rr_recorder_new_callback`).
+  static Result<Recorder> callback(wasmtime_rr_write_callback_t write, void *data,
+                                   void (*finalizer)(void *)) {
+    wasmtime_rr_recorder_t *raw = nullptr;
+    wasmtime_error_t *error = wasmtime_rr_recorder_new_callback(write, data, finalizer, &raw);
+    if (error != nullptr) {
+      return Error(error);
+    }
+    return Recorder(raw);
+  }
+
+  /// Records host-call arguments too (`wasmtime_rr_recorder_validation_set`).
+  Result<std::monostate> validation(bool enable) {
+    return detail::wrap(wasmtime_rr_recorder_validation_set(ptr.get(), enable), std::monostate());
+  }
+
+  /// Events per written frame (`wasmtime_rr_recorder_event_window_set`).
+  Result<std::monostate> event_window(uint32_t events) {
+    return detail::wrap(wasmtime_rr_recorder_event_window_set(ptr.get(), events), std::monostate());
+  }
+
+  /// A memory digest after each host call (`wasmtime_rr_recorder_memory_digest_set`).
+  Result<std::monostate> memory_digest(bool enable) {
+    return detail::wrap(wasmtime_rr_recorder_memory_digest_set(ptr.get(), enable), std::monostate());
+  }
+
+  /// Gives up ownership of the raw recorder.
+  wasmtime_rr_recorder_t *release() { return ptr.release(); }
+};
+
+/// An owned replayer: a trace source (`wasmtime_rr_replayer_t`). Moved into `replay`.
+class Replayer {
+  struct deleter {
+    void operator()(wasmtime_rr_replayer_t *r) const { wasmtime_rr_replayer_delete(r); }
+  };
+  std::unique_ptr<wasmtime_rr_replayer_t, deleter> ptr;
+
+  template <typename F> static Result<Replayer> make(F create) {
+    wasmtime_rr_replayer_t *raw = nullptr;
+    wasmtime_error_t *error = create(&raw);
+    if (error != nullptr) {
+      return Error(error);
+    }
+    return Replayer(raw);
+  }
+
+public:
+  /// Takes ownership of a raw replayer.
+  explicit Replayer(wasmtime_rr_replayer_t *raw) : ptr(raw) {}
+
+  /// A replayer reading a file (`wasmtime_rr_replayer_new_file`).
+  static Result<Replayer> file(const std::string &path) {
+    return make([&](wasmtime_rr_replayer_t **out) { return wasmtime_rr_replayer_new_file(path.c_str(), out); });
+  }
+
+  /// A replayer over a copy of bytes (`wasmtime_rr_replayer_new_bytes`).
+  static Result<Replayer> bytes(Span<const uint8_t> trace) {
+    return make([&](wasmtime_rr_replayer_t **out) {
+      return wasmtime_rr_replayer_new_bytes(trace.data(), trace.size(), out);
+    });
+  }
+
+  /// A replayer pulling from a callback (`wasmtime_rr_replayer_new_callback`).
+  static Result<Replayer> callback(wasmtime_rr_read_callback_t read, void *data, void (*finalizer)(void *)) {
+    return make([&](wasmtime_rr_replayer_t **out) { return wasmtime_rr_replayer_new_callback(read, data, finalizer, out); });
+  }
+
+  /// Gives up ownership of the raw replayer.
+  wasmtime_rr_replayer_t *release() { return ptr.release(); }
+};
+
+/// Starts recording a store (`wasmtime_rr_store_record`); consumes the recorder.
+inline Result<std::monostate> record(Store::Context cx, Recorder recorder) {
+  return detail::wrap(wasmtime_rr_store_record(cx.capi(), recorder.release()), std::monostate());
+}
+
+/// Starts replaying a store (`wasmtime_rr_store_replay`); consumes the replayer.
+inline Result<std::monostate> replay(Store::Context cx, Replayer replayer) {
+  return detail::wrap(wasmtime_rr_store_replay(cx.capi(), replayer.release()), std::monostate());
+}
+
+/// Ends the recording or replay of a store (`wasmtime_rr_store_finish`).
+inline Result<std::monostate> finish(Store::Context cx) {
+  return detail::wrap(wasmtime_rr_store_finish(cx.capi()), std::monostate());
+}
+
+/// Compiles a module and keeps its checksum (`wasmtime_rr_module_new`).
+/// Release it with `module_delete` to drop the checksum too.
+inline Result<Module> module_new(Engine &engine, Span<const uint8_t> wasm) {
+  wasmtime_module_t *raw = nullptr;
+  wasmtime_error_t *error = wasmtime_rr_module_new(engine.capi(), wasm.data(), wasm.size(), &raw);
+  if (error != nullptr) {
+    return Error(error);
+  }
+  return Module(raw);
+}
+
+/// Frees a module from `module_new` and its checksum (`wasmtime_rr_module_delete`).
+inline void module_delete(Module &&module) { wasmtime_rr_module_delete(module.capi_release()); }
+
+/// Defines a recorded/replayed host function (`wasmtime_rr_linker_define_func`).
+inline Result<std::monostate> define_func(Linker &linker, std::string_view module, std::string_view name,
+                                          const wasm_functype_t *type, wasmtime_func_callback_t callback,
+                                          void *data = nullptr, void (*finalizer)(void *) = nullptr) {
+  return detail::wrap(wasmtime_rr_linker_define_func(linker.capi(), module.data(), module.size(), name.data(),
+                                                     name.size(), type, callback, data, finalizer),
+                      std::monostate());
+}
+
+/// Creates a recorded/replayed host function in a store (`wasmtime_rr_func_new`).
+inline Result<Func> func_new(Store::Context cx, const wasm_functype_t *type, wasmtime_func_callback_t callback,
+                             void *data = nullptr, void (*finalizer)(void *) = nullptr) {
+  wasmtime_func_t func;
+  wasmtime_error_t *error = wasmtime_rr_func_new(cx.capi(), type, callback, data, finalizer, &func);
+  if (error != nullptr) {
+    return Error(error);
+  }
+  return Func(func);
+}
+
+namespace detail {
+/// Maps the (error, trap) pair of an instantiation or call.
+template <typename T> TrapResult<T> trap_result(wasmtime_error_t *error, wasm_trap_t *trap, T value) {
+  if (error != nullptr) {
+    return TrapError(Error(error));
+  }
+  if (trap != nullptr) {
+    return TrapError(Trap(trap));
+  }
+  return value;
+}
+} // namespace detail
+
+/// Instantiates through a linker, recorded/replayed (`wasmtime_rr_linker_instantiate`).
+inline TrapResult<Instance> instantiate(Linker &linker, Store::Context cx, const Module &module) {
+  wasmtime_instance_t instance{};
+  wasm_trap_t *trap = nullptr;
+  wasmtime_error_t *error = wasmtime_rr_linker_instantiate(linker.capi(), cx.capi(), module.capi(), &instance, &trap);
+  return detail::trap_result(error, trap, Instance(instance));
+}
+
+/// Instantiates with function imports, recorded/replayed (`wasmtime_rr_instance_new`).
+inline TrapResult<Instance> instantiate(Store::Context cx, const Module &module, const std::vector<Func> &imports) {
+  std::vector<wasmtime_extern_t> raw(imports.size());
+  for (size_t i = 0; i < imports.size(); i++) {
+    raw[i].kind = WASMTIME_EXTERN_FUNC;
+    raw[i].of.func = imports[i].capi();
+  }
+  wasmtime_instance_t instance{};
+  wasm_trap_t *trap = nullptr;
+  wasmtime_error_t *error =
+      wasmtime_rr_instance_new(cx.capi(), module.capi(), raw.data(), raw.size(), &instance, &trap);
+  return detail::trap_result(error, trap, Instance(instance));
+}
+
+/// Calls a guest export, recorded/replayed (`wasmtime_rr_func_call`).
+inline TrapResult<std::vector<Val>> call(Store::Context cx, const Func &func, const std::vector<Val> &args,
+                                         size_t nresults) {
+  std::vector<wasmtime_val_t> raw_args;
+  for (const Val &arg : args) {
+    raw_args.push_back(*arg.capi());
+  }
+  std::vector<wasmtime_val_t> raw_results(nresults);
+  wasm_trap_t *trap = nullptr;
+  wasmtime_error_t *error = wasmtime_rr_func_call(cx.capi(), &func.capi(), raw_args.data(), raw_args.size(),
+                                                  raw_results.data(), raw_results.size(), &trap);
+  std::vector<Val> results;
+  if (error == nullptr && trap == nullptr) {
+    results.assign(raw_results.begin(), raw_results.end());
+  }
+  return detail::trap_result(error, trap, std::move(results));
+}
+
+/// Writes into guest memory, recorded/replayed (`wasmtime_rr_memory_write`).
+inline Result<std::monostate> memory_write(Store::Context cx, const Memory &memory, uint64_t offset,
+                                           Span<const uint8_t> bytes) {
+  return detail::wrap(wasmtime_rr_memory_write(cx.capi(), &memory.capi(), offset, bytes.data(), bytes.size()),
+                      std::monostate());
 }
 
 } // namespace rr

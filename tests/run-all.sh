@@ -30,6 +30,36 @@ check_demo() {
     grep -qxF 'mix(6, 7.0) = 42' <<<"$output"
 }
 
+# The CLI's usage and error exits, besides what the showcase covers.
+cli_exits() {
+  local cli=target/release/wasmtime-rr rc
+  "$cli" >/dev/null 2>&1; rc=$?
+  [ "$rc" = 2 ] || { echo "usage exit $rc, expected 2"; return 1; }
+  printf 'not a trace' > target/rr-demo/junk.wrr
+  "$cli" inspect target/rr-demo/junk.wrr 2>target/rr-demo/junk.err; rc=$?
+  [ "$rc" = 1 ] && grep -qF 'error [trace_format]: not a wasmtime-rr trace (bad magic bytes)' target/rr-demo/junk.err ||
+    { echo "inspect of junk: exit $rc, $(cat target/rr-demo/junk.err)"; return 1; }
+  head -c 40 target/rr-demo/session.wrr > target/rr-demo/cut.wrr
+  "$cli" inspect target/rr-demo/cut.wrr >/dev/null 2>target/rr-demo/cut.err; rc=$?
+  [ "$rc" = 1 ] && grep -qF 'error [trace_format]: truncated trace' target/rr-demo/cut.err ||
+    { echo "inspect of a cut trace: exit $rc, $(cat target/rr-demo/cut.err)"; return 1; }
+  "$cli" inspect target/rr-demo/session.wrr | grep -qx '#0 instantiate module sha256 [0-9a-f]\{64\}' ||
+    { echo "inspect does not list the instantiation"; return 1; }
+  echo "CLI exit codes and messages: ok"
+}
+
+# The showcase: record once, replay twice (C) and with the CLI, then a module
+# mismatch and a tampered trace; checks the messages, not just exit codes.
+check_rr_demo() {
+  local output
+  output=$(examples/rr/run.sh 2>&1) || { echo "$output"; return 1; }
+  echo "$output"
+  grep -qx 'replay matched the recording; host functions called: 0' <<<"$output" &&
+    grep -qx 'replay matched the recording: 13 events' <<<"$output" &&
+    grep -q 'error \[module_mismatch\]: .*the trace instantiates a module with sha256 [0-9a-f]\{64\}, but this module has sha256 [0-9a-f]\{64\}' <<<"$output" &&
+    grep -q 'error \[divergence\]: .*replay diverged at event #8: the call was recorded as it returned' <<<"$output"
+}
+
 no_rr_rust_tests() {
   # Debug profile: its own output folder, so the release library stays the
   # record/replay one.
@@ -41,6 +71,11 @@ suite "build (release)" cargo build --release
 suite "Rust tests: unit, header drift, exported symbols, version" cargo test --release
 suite "C and C++ tests, record/replay on" tests/run-c-tests.sh target/release 1
 suite "C demo" check_demo
+suite "record/replay showcase (C host and the wasmtime-rr CLI)" check_rr_demo
+suite "wasmtime-rr CLI exits" cli_exits
+suite "Python binding (ctypes, with wasmtime-py)" bindings/python/run-tests.sh target/release
+suite "Go binding (cgo, go vet, -race)" bindings/go/run-tests.sh
+suite "install into a prefix: pkg-config, CMake, SONAME, bindings" tests/run-install-tests.sh
 suite "wasmtime-py 48.0.0 test suite against libwasmtime_rr" tests/run-wasmtime-py.sh target/release
 suite "Rust tests, record/replay compiled out" no_rr_rust_tests
 suite "C and C++ tests, record/replay compiled out" tests/run-c-tests.sh target/debug 0

@@ -39,8 +39,10 @@ if [ "$expect_rr" = 1 ]; then
     tests/c/test_replay.c -o "$out/test_replay" "${link[@]}"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_replay"
 
-  echo "== C++ API (wasmtime_rr.hh over wasmtime.hh; C++17, ASan+UBSan)"
-  c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" tests/c/test_rr_hh.cpp \
-    -o "$out/test_rr_hh" "${link[@]}"
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_rr_hh"
+  for test in test_rr_hh test_replay_hh; do
+    echo "== C++ API: $test (wasmtime_rr.hh over wasmtime.hh; C++17, ASan+UBSan)"
+    c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" "tests/c/$test.cpp" \
+      -o "$out/$test" "${link[@]}"
+    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/$test"
+  done
 fi
