@@ -240,7 +240,7 @@ pub fn mode_of(context: &WasmtimeStoreContextMut<'_>) -> Mode {
 }
 
 fn refuse_reentry(session: &Session) -> Result<()> {
-    if session.host_depth.load(Ordering::Acquire) > 0 {
+    if session.in_host_call() {
         return Err(RrError::new(
             ErrorKind::Unsupported,
             "calling into the guest from inside a host function is not supported while recording or replaying",
@@ -475,25 +475,25 @@ pub extern "C" fn host_trampoline(
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
         let host = &*env.cast::<HostFn>();
         let context = wasmtime_c_api::wasmtime_caller_context(&mut *caller);
-        let Mode::Session(session) = mode_of(&context) else {
-            return (host.callback)(host.data, caller, args, nargs, results, nresults);
-        };
-        if session.is_recording() {
-            session.host_depth.fetch_add(1, Ordering::Relaxed);
-            let trap = (host.callback)(host.data, caller, args, nargs, results, nresults);
-            session.host_depth.fetch_sub(1, Ordering::Relaxed);
-            let context = wasmtime_c_api::wasmtime_caller_context(&mut *caller);
-            match record_host_call(&session, host, context, args, nargs, results, nresults, trap.as_deref()) {
-                Ok(()) => trap,
-                Err(error) => Some(new_trap(session.lock().fail(error).message())),
+        session::with(session::key_of(&context), |session| {
+            let Some(session) = session else {
+                return (host.callback)(host.data, caller, args, nargs, results, nresults);
+            };
+            if session.is_recording() {
+                let trap = session::in_host_call(session, || (host.callback)(host.data, caller, args, nargs, results, nresults));
+                let context = wasmtime_c_api::wasmtime_caller_context(&mut *caller);
+                match record_host_call(session, host, context, args, nargs, results, nresults, trap.as_deref()) {
+                    Ok(()) => trap,
+                    Err(error) => Some(new_trap(session.lock().fail(error).message())),
+                }
+            } else {
+                match replay_host_call(session, host, context, args, nargs, results, nresults) {
+                    Ok(None) => None,
+                    Ok(Some(message)) => Some(new_trap(&message)),
+                    Err(error) => Some(new_trap(session.lock().fail(error).message())),
+                }
             }
-        } else {
-            match replay_host_call(&session, host, context, args, nargs, results, nresults) {
-                Ok(None) => None,
-                Ok(Some(message)) => Some(new_trap(&message)),
-                Err(error) => Some(new_trap(session.lock().fail(error).message())),
-            }
-        }
+        })
     }));
     outcome.unwrap_or_else(|_| Some(new_trap("wasmtime-rr: internal panic in a host function trampoline")))
 }
@@ -632,6 +632,9 @@ unsafe fn replay_host_call(
                 let made = make_value(&state, value)?;
                 unsafe { *results.add(i) = made };
             }
+            if let Role::Replay(replayer) = &mut state.role {
+                replayer.reader.recycle(values);
+            }
             Ok(None)
         }
     }
@@ -695,7 +698,7 @@ pub fn memory_write(mut context: WasmtimeStoreContextMut<'_>, memory: &Memory, o
         )
     })?;
     let write = MemoryWrite { memory: index, offset, bytes: bytes.to_vec() };
-    let in_host_call = session.host_depth.load(Ordering::Acquire) > 0;
+    let in_host_call = session.in_host_call();
     let logged = match &mut state.role {
         Role::Record(_) if in_host_call => {
             copy_into(memory, &mut context, offset, bytes)?;

@@ -14,7 +14,8 @@ use crate::trace::{TraceReader, TraceWriter};
 use crate::values::FuncKey;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use wasmtime::{AsContextMut, Func, Memory};
 use wasmtime_c_api::WasmtimeStoreContextMut;
@@ -103,9 +104,6 @@ pub struct Session {
     /// Fixed at attach: recording (else replaying). Read without the lock.
     recording: bool,
     detached: AtomicBool,
-    /// Host functions running now on this store (recording: their memory
-    /// writes belong to them; replay: re-entry is refused).
-    pub host_depth: AtomicU32,
     state: Mutex<State>,
 }
 
@@ -156,6 +154,47 @@ pub fn key_of(context: &WasmtimeStoreContextMut<'_>) -> usize {
     unsafe { std::mem::transmute_copy::<WasmtimeStoreContextMut<'_>, usize>(context) }
 }
 
+thread_local! {
+    /// The serial of the session whose host function runs on this thread
+    /// now (0: none). A store is used by one thread at a time, so this is
+    /// all "inside a host call" needs, without atomics on the hot path.
+    static IN_HOST_CALL: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Runs a host function of `session`, marking this thread as inside it.
+pub fn in_host_call<R>(session: &Session, body: impl FnOnce() -> R) -> R {
+    let outer = IN_HOST_CALL.replace(session.serial);
+    let result = body();
+    IN_HOST_CALL.set(outer);
+    result
+}
+
+impl Session {
+    /// Whether one of this session's host functions is running on this thread.
+    pub fn in_host_call(&self) -> bool {
+        IN_HOST_CALL.get() == self.serial
+    }
+}
+
+/// Runs `body` with the live session attached to the store with this key,
+/// if any. The hot path (the store this thread used last) borrows the cached
+/// session without touching a reference count.
+pub fn with<R>(key: usize, body: impl FnOnce(Option<&Arc<Session>>) -> R) -> R {
+    LAST.with(|last| {
+        let cached = last.try_borrow().ok();
+        let hit = cached.as_ref().and_then(|c| c.as_ref()).filter(|s| s.key == key && !s.detached.load(Ordering::Acquire));
+        if let Some(session) = hit {
+            return body(Some(session));
+        }
+        drop(cached);
+        let found = registry().lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+        if let (Some(session), Ok(mut slot)) = (&found, last.try_borrow_mut()) {
+            *slot = Some(session.clone());
+        }
+        body(found.as_ref())
+    })
+}
+
 /// The live session attached to the store with this key, if any.
 pub fn lookup(key: usize) -> Option<Arc<Session>> {
     let cached = LAST.with(|last| {
@@ -196,7 +235,6 @@ pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role) -> Result<()
         serial: SERIALS.fetch_add(1, Ordering::Relaxed),
         recording: matches!(role, Role::Record(_)),
         detached: AtomicBool::new(false),
-        host_depth: AtomicU32::new(0),
         state: Mutex::new(State {
             role,
             instances: 0,

@@ -224,6 +224,9 @@ pub struct Codec {
     pub exports: Vec<(u32, String, Signature)>,
     /// Result types of the open call into the guest, if one is open.
     open: Option<Vec<Kind>>,
+    /// Value buffers handed back with `recycle`, reused by the decoder so
+    /// replaying a host call does not allocate.
+    spare: Vec<Vec<Value>>,
 }
 
 impl Codec {
@@ -422,18 +425,30 @@ impl Codec {
         Ok(event)
     }
 
-    fn decode_host_call(&self, tag: u8, cursor: &mut Cursor<'_>) -> Result<HostCall> {
+    /// Gives a decoded event's value buffer back for reuse.
+    pub fn recycle(&mut self, mut values: Vec<Value>) {
+        if self.spare.len() < 8 {
+            values.clear();
+            self.spare.push(values);
+        }
+    }
+
+    fn decode_host_call(&mut self, tag: u8, cursor: &mut Cursor<'_>) -> Result<HostCall> {
         let import = cursor.uleb32()?;
+        let mut buffer = self.spare.pop().unwrap_or_default();
         let signature = self.import_signature(import)?;
         let args = match self.shape.validation {
             true => Some(get_values(cursor, &signature.params)?),
             false => None,
         };
         let (outcome, writes) = match tag {
-            tag::HOST_RETURN => (Ok(get_values(cursor, &signature.results)?), Vec::new()),
+            tag::HOST_RETURN => {
+                get_values_into(cursor, &signature.results, &mut buffer)?;
+                (Ok(buffer), Vec::new())
+            }
             tag::HOST_RETURN_WRITES => {
-                let results = get_values(cursor, &signature.results)?;
-                (Ok(results), get_writes(cursor)?)
+                get_values_into(cursor, &signature.results, &mut buffer)?;
+                (Ok(buffer), get_writes(cursor)?)
             }
             _ => {
                 let writes = get_writes(cursor)?;
@@ -498,7 +513,16 @@ fn put_value(out: &mut Vec<u8>, value: &Value) {
 }
 
 fn get_values(cursor: &mut Cursor<'_>, kinds: &[Kind]) -> Result<Vec<Value>> {
-    kinds.iter().map(|kind| get_value(cursor, *kind)).collect()
+    let mut values = Vec::with_capacity(kinds.len());
+    get_values_into(cursor, kinds, &mut values)?;
+    Ok(values)
+}
+
+fn get_values_into(cursor: &mut Cursor<'_>, kinds: &[Kind], values: &mut Vec<Value>) -> Result<()> {
+    for kind in kinds {
+        values.push(get_value(cursor, *kind)?);
+    }
+    Ok(())
 }
 
 fn get_value(cursor: &mut Cursor<'_>, kind: Kind) -> Result<Value> {

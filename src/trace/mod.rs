@@ -269,6 +269,11 @@ impl TraceReader {
         &self.codec
     }
 
+    /// Hands a decoded event's value buffer back for reuse.
+    pub fn recycle(&mut self, values: Vec<event::Value>) {
+        self.codec.recycle(values);
+    }
+
     /// Index of the next event.
     pub fn event_index(&self) -> u64 {
         self.events
