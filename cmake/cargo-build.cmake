@@ -14,6 +14,12 @@ execute_process(
   ERROR_VARIABLE cargo_stderr ECHO_ERROR_VARIABLE
   COMMAND_ERROR_IS_FATAL ANY)
 
+# The wasmtime-rr command (replay without the host, inspect) is installed too.
+execute_process(
+  COMMAND "${CARGO}" build --release --bin wasmtime-rr --color never --target-dir "${TARGET_DIR}"
+  WORKING_DIRECTORY "${SOURCE_DIR}"
+  COMMAND_ERROR_IS_FATAL ANY)
+
 string(REGEX MATCH "native-static-libs: ([^\n]*)" report "${cargo_stderr}")
 if(NOT report)
   message(FATAL_ERROR "cargo did not print rustc's native-static-libs report")

@@ -105,6 +105,7 @@ check "lib/$realname is the library file" test -f "$lib/$realname" -a ! -L "$lib
 check "lib/$soname -> $realname" test "$(readlink "$lib/$soname")" = "$realname"
 check "lib/libwasmtime_rr.so -> $soname" test "$(readlink "$lib/libwasmtime_rr.so")" = "$soname"
 check "lib/libwasmtime_rr.a" test -f "$lib/libwasmtime_rr.a"
+check "bin/wasmtime-rr runs (usage)" "$prefix/bin/wasmtime-rr" --help
 for header in wasmtime_rr.h wasmtime_rr.hh wasm.h wasi.h wasmtime.h wasm.hh wasmtime.hh doc-wasm.h wasmtime/conf.h; do
   check "include/$header" test -f "$prefix/include/$header"
 done
