@@ -346,6 +346,69 @@ static void test_divergences(void) {
     free(trace.data);
 }
 
+/* A guest whose host-call arguments come from memory: a replay that pokes
+ * guest memory behind the library's back is caught by validation metadata
+ * (the arguments differ) or by the memory digest. */
+static const char PROBE[] =
+    "(module\n"
+    "  (import \"env\" \"now\" (func $now (result i64)))\n"
+    "  (import \"env\" \"fill\" (func $fill (param i32 i32)))\n"
+    "  (import \"env\" \"multi\" (func $multi (param i32) (result i32 i64 f32 f64)))\n"
+    "  (import \"env\" \"fail\" (func $fail))\n"
+    "  (memory (export \"memory\") 1)\n"
+    "  (func (export \"probe\") (result i64)\n"
+    "    (call $multi (i32.load (i32.const 100))) drop drop drop drop\n"
+    "    (call $now)))\n";
+
+static void poke_and_replay(bool validation, bool digest, const char *expected) {
+    buffer_t trace = {.fail_after = -1};
+    for (int mode = 0; mode < 2; mode++) { /* 0: record, 1: replay with memory poked */
+        wasm_engine_t *engine = rr_engine(mode == 0 ? WASMTIME_RR_MODE_RECORDING : WASMTIME_RR_MODE_REPLAYING);
+        wasmtime_module_t *module = rr_module(engine, PROBE);
+        wasmtime_linker_t *linker = host_linker(engine);
+        wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
+        wasmtime_context_t *context = wasmtime_store_context(store);
+        if (mode == 0) {
+            wasmtime_rr_recorder_t *recorder = NULL;
+            CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &trace, NULL, &recorder));
+            CHECK_OK(wasmtime_rr_recorder_validation_set(recorder, validation));
+            CHECK_OK(wasmtime_rr_recorder_memory_digest_set(recorder, digest));
+            CHECK_OK(wasmtime_rr_store_record(context, recorder));
+        } else {
+            wasmtime_rr_replayer_t *replayer = NULL;
+            CHECK_OK(wasmtime_rr_replayer_new_bytes(trace.data, trace.size, &replayer));
+            CHECK_OK(wasmtime_rr_store_replay(context, replayer));
+        }
+        wasmtime_instance_t instance;
+        wasm_trap_t *trap = NULL;
+        CHECK_OK(wasmtime_rr_linker_instantiate(linker, context, module, &instance, &trap));
+        if (mode == 1) {
+            wasmtime_extern_t memory;
+            CHECK(wasmtime_instance_export_get(context, &instance, "memory", 6, &memory));
+            wasmtime_memory_data(context, &memory.of.memory)[100] = 5; /* not through the library */
+        }
+        wasmtime_func_t probe = export_func(context, &instance, "probe");
+        wasmtime_val_t result;
+        wasmtime_error_t *error = wasmtime_rr_func_call(context, &probe, NULL, 0, &result, 1, &trap);
+        if (mode == 0) {
+            CHECK_OK(error);
+            CHECK_OK(wasmtime_rr_store_finish(context));
+        } else {
+            CHECK_ERR(error, WASMTIME_RR_ERROR_KIND_DIVERGENCE, expected);
+        }
+        wasmtime_store_delete(store);
+        wasmtime_linker_delete(linker);
+        wasmtime_rr_module_delete(module);
+        wasm_engine_delete(engine);
+    }
+    free(trace.data);
+}
+
+static void test_validation_and_digest_catch_what_results_cannot(void) {
+    poke_and_replay(true, false, "host function `env.multi` was called with (i32:0), but now with (i32:5)");
+    poke_and_replay(false, true, "guest memory after host function `env.multi` has digest ");
+}
+
 static void test_bad_traces(void) {
     buffer_t trace = {.fail_after = -1};
     observed_t seen;
@@ -493,6 +556,7 @@ int main(void) {
     test_record_and_replay_twice(false, false, 16);
     test_record_and_replay_twice(true, true, 1);
     test_divergences();
+    test_validation_and_digest_catch_what_results_cannot();
     test_bad_traces();
     test_sinks_and_attachment();
     test_plain_forwarding();
