@@ -21,41 +21,6 @@
 #define WASMTIME_RR_VERSION_PATCH 0
 
 /**
- * The version of the layout in docs/trace-format.md.
- */
-#define FORMAT_VERSION 1
-
-/**
- * Largest frame a reader accepts; a writer never comes near it (a frame holds
- * one window of events), so a larger length means corruption.
- */
-#define MAX_FRAME (1 << 28)
-
-#define END 0
-
-#define INSTANTIATE 1
-
-#define DEFINE_IMPORT 2
-
-#define DEFINE_EXPORT 3
-
-#define EXPORT_CALL 4
-
-#define RETURN_OK 5
-
-#define RETURN_TRAP 6
-
-#define RETURN_ERROR 7
-
-#define HOST_RETURN 8
-
-#define HOST_RETURN_WRITES 9
-
-#define HOST_TRAP 10
-
-#define MEMORY_WRITE 11
-
-/**
  * A recorder: a trace destination and record settings, not yet attached.
  */
 typedef struct wasmtime_rr_recorder_t wasmtime_rr_recorder_t;

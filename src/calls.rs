@@ -711,6 +711,16 @@ pub fn memory_write(mut context: WasmtimeStoreContextMut<'_>, memory: &Memory, o
         }
         Role::Replay(replayer) => match next_action(replayer)? {
             (_, Event::MemoryWrite(recorded)) if recorded == write => copy_into(memory, &mut context, offset, bytes),
+            (at, Event::MemoryWrite(recorded))
+                if (recorded.memory, recorded.offset, recorded.bytes.len()) == (index, offset, bytes.len()) =>
+            {
+                let first = recorded.bytes.iter().zip(bytes).position(|(a, b)| a != b).unwrap_or(0);
+                Err(divergence(at, format!(
+                    "the host writes {} bytes at {offset} into memory #{index} as recorded, but other bytes \
+                     (the first difference is at byte {first}: recorded 0x{:02x}, now 0x{:02x})",
+                    bytes.len(), recorded.bytes[first], bytes[first]
+                )))
+            }
             (at, event) => Err(role_mismatch(at, replayer, &event, &format!(
                 "the host writes {} bytes at {offset} into memory #{index}", bytes.len()
             ))),

@@ -117,6 +117,20 @@ fn every_function_is_declared_and_documented_in_the_required_form() {
 }
 
 #[test]
+fn every_macro_and_type_of_ours_is_prefixed() {
+    let header = committed_header();
+    for line in header.lines() {
+        if let Some(name) = line.strip_prefix("#define ").and_then(|rest| rest.split_whitespace().next()) {
+            assert!(name.starts_with("WASMTIME_RR_"), "unprefixed macro {name}");
+        }
+        if let Some(rest) = line.strip_prefix("typedef ") {
+            let name = rest.trim_end_matches(';').rsplit([' ', '*', '(']).next().unwrap_or_default();
+            assert!(name.starts_with("wasmtime_rr_") || rest.contains("(*wasmtime_rr_"), "unprefixed type in {line}");
+        }
+    }
+}
+
+#[test]
 fn header_includes_wasmtime_and_declares_none_of_its_types() {
     let header = committed_header();
     assert!(header.contains("#include <wasmtime.h>"));

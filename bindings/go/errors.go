@@ -4,7 +4,10 @@ package wasmtimerr
 // #include <wasmtime_rr.h>
 import "C"
 
-import "unsafe"
+import (
+	"fmt"
+	"unsafe"
+)
 
 // ErrorKind is the stable classification of an error (wasmtime_rr_error_kind_t).
 type ErrorKind uint32
@@ -29,6 +32,20 @@ const (
 	ErrorKindInvalidConfig ErrorKind = C.WASMTIME_RR_ERROR_KIND_INVALID_CONFIG
 	// ErrorKindPanic means the library caught an internal panic (a bug).
 	ErrorKindPanic ErrorKind = C.WASMTIME_RR_ERROR_KIND_PANIC
+	// ErrorKindTraceIO means reading or writing a trace failed: a file that
+	// cannot be created or opened, an io.Writer or io.Reader that failed.
+	ErrorKindTraceIO ErrorKind = C.WASMTIME_RR_ERROR_KIND_TRACE_IO
+	// ErrorKindTraceFormat means a trace is not valid: truncated, corrupted,
+	// of another format version or recorded with another major version of
+	// Wasmtime.
+	ErrorKindTraceFormat ErrorKind = C.WASMTIME_RR_ERROR_KIND_TRACE_FORMAT
+	// ErrorKindDivergence means a replay diverged from its trace (another
+	// call, other arguments, results or memory, or a trace that ran out or
+	// has events left); the message names the event index.
+	ErrorKindDivergence ErrorKind = C.WASMTIME_RR_ERROR_KIND_DIVERGENCE
+	// ErrorKindModuleMismatch means a replay instantiated a module whose
+	// SHA-256 differs from the recorded one; the message names both.
+	ErrorKindModuleMismatch ErrorKind = C.WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH
 )
 
 // String returns the library's stable name of the kind
@@ -71,6 +88,14 @@ var (
 	ErrInvalidConfig = sentinel(ErrorKindInvalidConfig)
 	// ErrPanic matches errors of kind ErrorKindPanic.
 	ErrPanic = sentinel(ErrorKindPanic)
+	// ErrTraceIO matches errors of kind ErrorKindTraceIO.
+	ErrTraceIO = sentinel(ErrorKindTraceIO)
+	// ErrTraceFormat matches errors of kind ErrorKindTraceFormat.
+	ErrTraceFormat = sentinel(ErrorKindTraceFormat)
+	// ErrDivergence matches errors of kind ErrorKindDivergence.
+	ErrDivergence = sentinel(ErrorKindDivergence)
+	// ErrModuleMismatch matches errors of kind ErrorKindModuleMismatch.
+	ErrModuleMismatch = sentinel(ErrorKindModuleMismatch)
 )
 
 // sentinels maps a kind to its sentinel error; ErrorKindNone has none.
@@ -81,11 +106,23 @@ var sentinels = [...]*Error{
 	ErrorKindUnsupported:     ErrUnsupported,
 	ErrorKindInvalidConfig:   ErrInvalidConfig,
 	ErrorKindPanic:           ErrPanic,
+	ErrorKindTraceIO:         ErrTraceIO,
+	ErrorKindTraceFormat:     ErrTraceFormat,
+	ErrorKindDivergence:      ErrDivergence,
+	ErrorKindModuleMismatch:  ErrModuleMismatch,
 }
 
 // sentinel makes the sentinel error of a kind; its message is the kind name.
 func sentinel(kind ErrorKind) *Error {
 	return &Error{Kind: kind, Message: kind.String()}
+}
+
+// bindingError is an error detected by this package itself, before or instead
+// of a library call (a closed Store, a value kind the binding cannot carry,
+// ...). Its message starts with "wasmtimerr: " so it cannot be mistaken for
+// one of the library's.
+func bindingError(kind ErrorKind, format string, args ...any) error {
+	return &Error{Kind: kind, Message: "wasmtimerr: " + fmt.Sprintf(format, args...)}
 }
 
 // errorFrom turns an error object returned by the library into an *Error and
@@ -113,10 +150,11 @@ func ErrorFromPtr(ptr unsafe.Pointer) error {
 }
 
 // NewError creates an error object of the given kind with the library
-// (wasmtime_rr_error_new) and returns it as an *Error. The message bytes reach
-// the library as they are: a string that is not valid UTF-8 is rejected by
-// the library, as is a kind that cannot be created (ErrorKindNone,
-// ErrorKindWasmtime, unknown values). The message is passed as a C string, so
+// (wasmtime_rr_error_new) and returns it as an *Error. The kinds from
+// ErrorKindNullArgument to ErrorKindModuleMismatch can be created. The
+// message bytes reach the library as they are: a string that is not valid
+// UTF-8 is rejected by the library, as is a kind that cannot be created
+// (ErrorKindNone, ErrorKindWasmtime, unknown values). The message is passed as a C string, so
 // it ends at its first NUL byte. The first result is the created error;
 // the second says why none could be created.
 func NewError(kind ErrorKind, message string) (error, error) {

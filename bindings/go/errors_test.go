@@ -30,7 +30,11 @@ func TestErrorKindString(t *testing.T) {
 		wasmtimerr.ErrorKindUnsupported:     "unsupported",
 		wasmtimerr.ErrorKindInvalidConfig:   "invalid_config",
 		wasmtimerr.ErrorKindPanic:           "panic",
-		7:                                   "unknown",
+		wasmtimerr.ErrorKindTraceIO:         "trace_io",
+		wasmtimerr.ErrorKindTraceFormat:     "trace_format",
+		wasmtimerr.ErrorKindDivergence:      "divergence",
+		wasmtimerr.ErrorKindModuleMismatch:  "module_mismatch",
+		11:                                  "unknown",
 		0xFFFFFFFF:                          "unknown",
 	} {
 		if got := kind.String(); got != want {
@@ -43,7 +47,8 @@ func TestErrorKindValues(t *testing.T) {
 	kinds := []wasmtimerr.ErrorKind{
 		wasmtimerr.ErrorKindNone, wasmtimerr.ErrorKindWasmtime, wasmtimerr.ErrorKindNullArgument,
 		wasmtimerr.ErrorKindInvalidArgument, wasmtimerr.ErrorKindUnsupported,
-		wasmtimerr.ErrorKindInvalidConfig, wasmtimerr.ErrorKindPanic,
+		wasmtimerr.ErrorKindInvalidConfig, wasmtimerr.ErrorKindPanic, wasmtimerr.ErrorKindTraceIO,
+		wasmtimerr.ErrorKindTraceFormat, wasmtimerr.ErrorKindDivergence, wasmtimerr.ErrorKindModuleMismatch,
 	}
 	for want, kind := range kinds {
 		if uint32(kind) != uint32(want) {
@@ -80,6 +85,8 @@ func TestNewErrorEveryCreatableKind(t *testing.T) {
 	for _, kind := range []wasmtimerr.ErrorKind{
 		wasmtimerr.ErrorKindNullArgument, wasmtimerr.ErrorKindInvalidArgument,
 		wasmtimerr.ErrorKindUnsupported, wasmtimerr.ErrorKindInvalidConfig, wasmtimerr.ErrorKindPanic,
+		wasmtimerr.ErrorKindTraceIO, wasmtimerr.ErrorKindTraceFormat, wasmtimerr.ErrorKindDivergence,
+		wasmtimerr.ErrorKindModuleMismatch,
 	} {
 		t.Run(kind.String(), func(t *testing.T) {
 			message := "made by the test: " + kind.String() + " ünïcödé"
@@ -112,14 +119,14 @@ func TestNewErrorEmptyMessage(t *testing.T) {
 }
 
 func TestNewErrorRejectsKinds(t *testing.T) {
-	for _, kind := range []wasmtimerr.ErrorKind{wasmtimerr.ErrorKindNone, wasmtimerr.ErrorKindWasmtime, 7} {
+	for _, kind := range []wasmtimerr.ErrorKind{wasmtimerr.ErrorKindNone, wasmtimerr.ErrorKindWasmtime, 11, 0xFFFFFFFF} {
 		made, err := wasmtimerr.NewError(kind, "x")
 		if made != nil {
 			t.Errorf("NewError(%d) made %v", uint32(kind), made)
 		}
 		wantError(t, err, wasmtimerr.ErrorKindInvalidArgument, fmt.Sprintf(
 			"wasmtime_rr_error_new: error kind %d (%s) cannot be created; use one of "+
-				"WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT .. WASMTIME_RR_ERROR_KIND_PANIC", uint32(kind), kind))
+				"WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT .. WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH", uint32(kind), kind))
 	}
 }
 

@@ -18,6 +18,10 @@ var allSentinels = []struct {
 	{wasmtimerr.ErrorKindUnsupported, wasmtimerr.ErrUnsupported},
 	{wasmtimerr.ErrorKindInvalidConfig, wasmtimerr.ErrInvalidConfig},
 	{wasmtimerr.ErrorKindPanic, wasmtimerr.ErrPanic},
+	{wasmtimerr.ErrorKindTraceIO, wasmtimerr.ErrTraceIO},
+	{wasmtimerr.ErrorKindTraceFormat, wasmtimerr.ErrTraceFormat},
+	{wasmtimerr.ErrorKindDivergence, wasmtimerr.ErrDivergence},
+	{wasmtimerr.ErrorKindModuleMismatch, wasmtimerr.ErrModuleMismatch},
 }
 
 // wantError checks that err is an *Error of the given kind and message, that

@@ -1,16 +1,24 @@
 // Package wasmtimerr is the Go binding of libwasmtime_rr: the record/replay
-// (RR) configuration of Wasmtime 48 engines, with every failure reported as a
-// Go error value instead of a crash.
+// (RR) configuration of Wasmtime 48 engines and record/replay itself, with
+// every failure reported as a Go error value instead of a crash.
 //
-// The binding maps the functions of include/wasmtime_rr.h one to one and adds
-// no logic of its own: the library decides what is valid, and its error
-// objects become *Error values (a kind and the library's message) that work
-// with errors.Is and errors.As.
+// The configuration functions map those of include/wasmtime_rr.h one to one
+// and add no logic of their own: the library decides what is valid, and its
+// error objects become *Error values (a kind and the library's message) that
+// work with errors.Is and errors.As.
+//
+// Recording and replaying need stores, modules, host functions and calls, so
+// the package has a minimal object model for exactly that: Store, Module,
+// Linker, Instance, Func, Caller and Value (i32, i64, f32, f64), on the
+// library's RR-aware functions. It is not a replacement for wasmtime-go; for
+// anything else call Wasmtime's C API through cgo on Engine.Ptr.
 //
 // A Config and an Engine own a native object. Close frees it; a finalizer
 // frees one that was never closed. A successful NewEngine consumes its Config.
 // A Config or an Engine must not be used from several goroutines while one of
 // them calls a setter, NewEngine or Close; concurrent Engine queries are fine.
+// The record/replay objects follow the same rules; a Store, and everything
+// used with it, is for one goroutine at a time.
 package wasmtimerr
 
 // #include <wasmtime_rr.h>

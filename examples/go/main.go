@@ -1,7 +1,7 @@
 // Command go-demo is the Go version of the wasmtime-rr demo (examples/demo.c): turn
 // recording on, see a rejected config's error instead of an abort, fix the
 // config, build an engine, print its record/replay state and run a small
-// module on it.
+// module on it; then record a nondeterministic guest and replay it.
 //
 // Run it from the repository (after cargo build --release):
 //
@@ -91,5 +91,8 @@ func run() error {
 		return err
 	}
 	fmt.Printf("mix(6, 7.0) = %g\n", result)
-	return nil
+
+	// 5. Record a guest that reads the clock and a random source, replay it
+	// on a fresh engine and store without calling the host (replay.go).
+	return recordAndReplay()
 }

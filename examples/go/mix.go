@@ -1,8 +1,9 @@
 package main
 
-// The binding wraps only the record/replay configuration; running a module
-// uses Wasmtime's C API directly on Engine.Ptr(), as the C demo does. These
-// flags find the repository's build output, like the binding's.
+// mix runs a module through Wasmtime's C API directly on Engine.Ptr(), as the
+// C demo does (the binding's own small object model is for record/replay; see
+// replay.go). These flags find the repository's build output, like the
+// binding's.
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../include -isystem ${SRCDIR}/../../target/release/include

@@ -195,18 +195,18 @@ pub enum Event {
 }
 
 mod tag {
-    pub const END: u8 = 0x00;
-    pub const INSTANTIATE: u8 = 0x01;
-    pub const DEFINE_IMPORT: u8 = 0x02;
-    pub const DEFINE_EXPORT: u8 = 0x03;
-    pub const EXPORT_CALL: u8 = 0x04;
-    pub const RETURN_OK: u8 = 0x05;
-    pub const RETURN_TRAP: u8 = 0x06;
-    pub const RETURN_ERROR: u8 = 0x07;
-    pub const HOST_RETURN: u8 = 0x08;
-    pub const HOST_RETURN_WRITES: u8 = 0x09;
-    pub const HOST_TRAP: u8 = 0x0a;
-    pub const MEMORY_WRITE: u8 = 0x0b;
+    pub(super) const END: u8 = 0x00;
+    pub(super) const INSTANTIATE: u8 = 0x01;
+    pub(super) const DEFINE_IMPORT: u8 = 0x02;
+    pub(super) const DEFINE_EXPORT: u8 = 0x03;
+    pub(super) const EXPORT_CALL: u8 = 0x04;
+    pub(super) const RETURN_OK: u8 = 0x05;
+    pub(super) const RETURN_TRAP: u8 = 0x06;
+    pub(super) const RETURN_ERROR: u8 = 0x07;
+    pub(super) const HOST_RETURN: u8 = 0x08;
+    pub(super) const HOST_RETURN_WRITES: u8 = 0x09;
+    pub(super) const HOST_TRAP: u8 = 0x0a;
+    pub(super) const MEMORY_WRITE: u8 = 0x0b;
 }
 
 /// What the record settings put into every host-call event.

@@ -14,12 +14,12 @@ use wire::{Cursor, malformed, put_bytes, put_uleb};
 /// transfers that mangle binary files, as PNG's signature does.
 pub const MAGIC: [u8; 8] = *b"\x89WTRR\r\n\x1a";
 /// The version of the layout in docs/trace-format.md.
-pub const FORMAT_VERSION: u64 = 1;
+pub(crate) const FORMAT_VERSION: u64 = 1;
 /// The Wasmtime version traces are recorded with (the `wasmtime` dependency).
 pub const WASMTIME_VERSION: &str = "48.0.8";
 /// Largest frame a reader accepts; a writer never comes near it (a frame holds
 /// one window of events), so a larger length means corruption.
-pub const MAX_FRAME: u64 = 1 << 28;
+pub(crate) const MAX_FRAME: u64 = 1 << 28;
 
 /// The record settings that shape a trace, stored in its header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -28,19 +28,36 @@ LIBRARY = Path(lib.path)
 DEFAULT_DELETES = ("wasm_config_delete", "wasm_engine_delete", "wasmtime_error_delete", "wasm_byte_vec_delete")
 
 
+def _c_type(text: str) -> str:
+    """A C type spelled one way: ``const char*`` and ``const char *`` alike."""
+    return " ".join(text.replace("*", " *").replace("(", " ( ").replace(")", " ) ").split())
+
+
+def _parameter(param: str) -> Tuple[str, str]:
+    """(type, name) of one C parameter; a function pointer ``void (*f)(void*)``
+    has the type ``void ( * ) ( void * )``."""
+    pointer = re.fullmatch(r"(.*)\(\s*\*\s*(\w+)\s*\)\s*(\(.*\))", param)
+    if pointer:
+        return _c_type(f"{pointer.group(1)}(*){pointer.group(3)}"), pointer.group(2)
+    match = re.fullmatch(r"(.*?\**)\s*(\w+)", param)
+    assert match, param
+    return _c_type(match.group(1)), match.group(2)
+
+
 def header_functions() -> List[Tuple[str, str, List[Tuple[str, str]]]]:
     """The functions of include/wasmtime_rr.h: (return type, name, [(param type, param name)])."""
     text = re.sub(r"/\*.*?\*/|//[^\n]*", "", HEADER.read_text(), flags=re.S)
     functions = []
-    for result, name, params in re.findall(r"^([A-Za-z_][\w ]*?\s*\**)\s*(\w+)\(([^)]*)\);", text, re.M):
+    # A parameter list may hold function pointers: one level of nested parentheses.
+    for result, name, params in re.findall(
+        r"^([A-Za-z_][\w ]*?\s*\**)\s*(\w+)\(((?:[^()]|\([^()]*\))*)\);", text, re.M
+    ):
         parsed = []
-        for param in params.split(","):
+        for param in re.split(r",(?![^()]*\))", params):
             param = " ".join(param.split())
             if param and param != "void":
-                match = re.fullmatch(r"(.*?\**)\s*(\w+)", param)
-                assert match, param
-                parsed.append((" ".join(match.group(1).replace("*", " *").split()), match.group(2)))
-        functions.append((" ".join(result.replace("*", " *").split()), name, parsed))
+                parsed.append(_parameter(param))
+        functions.append((_c_type(result), name, parsed))
     return functions
 
 

@@ -5,18 +5,27 @@ freeing, argument conversion."""
 from __future__ import annotations
 
 import ctypes
-from ctypes import POINTER, byref, c_bool, c_char_p, c_size_t, c_uint32, c_void_p
-from typing import Any, Dict
+from ctypes import POINTER, byref, c_bool, c_char_p, c_size_t, c_uint32, c_uint64, c_void_p
+from pathlib import Path
+from typing import Any, Callable, Dict
 
 import pytest
+import wasmtime
 from conftest import CountingLibrary, header_functions
+from wasmtime import _ffi as ffi
 
 import wasmtime_rr
-from wasmtime_rr import ErrorKind, NullArgumentError, PanicError, WasmtimeError, WasmtimeRRError, _errors
+from wasmtime_rr import ErrorKind, NullArgumentError, PanicError, WasmtimeError, WasmtimeRRError, _callbacks, _errors
+from wasmtime_rr import wasmtime_py
 from wasmtime_rr._native import (
     ConfigPointer,
     EnginePointer,
     ErrorPointer,
+    Finalizer,
+    ReadCallback,
+    RecorderPointer,
+    ReplayerPointer,
+    WriteCallback,
     as_bool,
     as_c_string,
     as_uint32,
@@ -25,7 +34,9 @@ from wasmtime_rr._native import (
 )
 
 # C type (as the header spells it, normalized) -> the ctypes type declared for it.
+# Wasmtime's own store-side types are c_void_p: wasmtime-py passes its own.
 CTYPES: Dict[str, Any] = {
+    "void": None,
     "wasmtime_error_t *": ErrorPointer,
     "const wasmtime_error_t *": ErrorPointer,
     "wasmtime_error_t * *": POINTER(ErrorPointer),
@@ -39,13 +50,41 @@ CTYPES: Dict[str, Any] = {
     "wasmtime_rr_mode_t *": POINTER(c_uint32),
     "wasmtime_rr_error_kind_t": c_uint32,
     "const char *": c_char_p,
+    "const uint8_t *": c_char_p,
+    "size_t": c_size_t,
+    "uint32_t": c_uint32,
+    "uint64_t": c_uint64,
+    "void *": c_void_p,
+    "void ( * ) ( void * )": Finalizer,
+    "wasmtime_rr_write_callback_t": WriteCallback,
+    "wasmtime_rr_read_callback_t": ReadCallback,
+    "wasmtime_rr_recorder_t *": RecorderPointer,
+    "wasmtime_rr_recorder_t * *": POINTER(RecorderPointer),
+    "wasmtime_rr_replayer_t *": ReplayerPointer,
+    "wasmtime_rr_replayer_t * *": POINTER(ReplayerPointer),
+    "wasmtime_context_t *": c_void_p,
+    "wasmtime_module_t *": c_void_p,
+    "const wasmtime_module_t *": c_void_p,
+    "wasmtime_module_t * *": c_void_p,
+    "wasmtime_linker_t *": c_void_p,
+    "const wasmtime_linker_t *": c_void_p,
+    "const wasm_functype_t *": c_void_p,
+    "wasmtime_func_callback_t": c_void_p,
+    "wasmtime_func_t *": c_void_p,
+    "const wasmtime_func_t *": c_void_p,
+    "const wasmtime_extern_t *": c_void_p,
+    "wasmtime_instance_t *": c_void_p,
+    "wasm_trap_t * *": c_void_p,
+    "const wasmtime_val_t *": c_void_p,
+    "wasmtime_val_t *": c_void_p,
+    "const wasmtime_memory_t *": c_void_p,
 }
 
 FUNCTIONS = header_functions()
 FALLIBLE = [function for function in FUNCTIONS if function[0] == "wasmtime_error_t *"]
 
 
-def test_the_header_has_the_sixteen_functions_of_the_readme() -> None:
+def test_the_header_has_the_functions_of_this_binding() -> None:
     assert [name for _, name, _ in FUNCTIONS] == [
         "wasm_config_record_set",
         "wasm_config_replay_set",
@@ -61,6 +100,27 @@ def test_the_header_has_the_sixteen_functions_of_the_readme() -> None:
         "wasmtime_rr_error_kind",
         "wasmtime_rr_error_kind_name",
         "wasmtime_rr_error_new",
+        "wasmtime_rr_module_new",
+        "wasmtime_rr_module_delete",
+        "wasmtime_rr_func_new",
+        "wasmtime_rr_linker_define_func",
+        "wasmtime_rr_instance_new",
+        "wasmtime_rr_linker_instantiate",
+        "wasmtime_rr_func_call",
+        "wasmtime_rr_memory_write",
+        "wasmtime_rr_recorder_new_file",
+        "wasmtime_rr_recorder_new_callback",
+        "wasmtime_rr_recorder_validation_set",
+        "wasmtime_rr_recorder_event_window_set",
+        "wasmtime_rr_recorder_memory_digest_set",
+        "wasmtime_rr_recorder_delete",
+        "wasmtime_rr_replayer_new_file",
+        "wasmtime_rr_replayer_new_bytes",
+        "wasmtime_rr_replayer_new_callback",
+        "wasmtime_rr_replayer_delete",
+        "wasmtime_rr_store_record",
+        "wasmtime_rr_store_replay",
+        "wasmtime_rr_store_finish",
         "wasmtime_rr_version",
         "wasmtime_rr_compiled_in",
     ]
@@ -73,43 +133,120 @@ def test_every_header_function_is_declared_as_the_header_says(result: str, name:
     assert list(function.argtypes) == [CTYPES[ctype] for ctype, _ in params]
 
 
-def valid_argument(ctype: str, config: Any, engine: Any) -> Any:
-    """A valid value for a parameter of C type ``ctype``."""
-    values = {
-        "wasm_config_t *": config,
-        "const wasm_config_t *": config,
-        "const wasm_engine_t *": engine,
-        "bool": True,
-        "wasmtime_rr_mode_t": 1,
-        "wasmtime_rr_error_kind_t": ErrorKind.PANIC,
-        "const char *": b"message",
-    }
-    return values[ctype] if ctype in values else byref(CTYPES[ctype]._type_())  # an out-pointer
+# A module with one export of each kind the RR-aware functions take.
+WORLD_WAT = """(module (memory (export "m") 1)
+  (func (export "f") (param i32) (result i32) local.get 0))"""
+
+
+class World:
+    """Valid arguments for every header function, made of wasmtime-py objects
+    (on a plain engine) and called through wasmtime-py's library."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.library = wasmtime_py.library()
+        self.config = wasmtime.Config()
+        self.engine = wasmtime.Engine()
+        self.store = wasmtime.Store(self.engine)
+        self.linker = wasmtime.Linker(self.engine)
+        self.module = wasmtime_py.module_new(self.engine, WORLD_WAT)
+        exports = wasmtime_py.instantiate(self.store, self.module, []).exports(self.store)
+        func, memory = exports["f"], exports["m"]
+        assert isinstance(func, wasmtime.Func) and isinstance(memory, wasmtime.Memory)
+        self.func, self.memory = func, memory
+        self.functype = wasmtime.FuncType([], [])
+        self.path = bytes(tmp_path / "trace.wrr")
+
+    def recorder(self) -> Any:
+        """A raw recorder nobody owns: only a call that consumes it gets one."""
+        recorder = RecorderPointer()
+        self.library.call(self.library.wasmtime_rr_recorder_new_file, self.path, byref(recorder))
+        return recorder
+
+    def replayer(self) -> Any:
+        replayer = ReplayerPointer()
+        self.library.call(self.library.wasmtime_rr_replayer_new_bytes, b"", 0, byref(replayer))
+        return replayer
+
+    def argument(self, ctype: str, name: str) -> Any:
+        """A valid value for parameter ``name`` of C type ``ctype``; counts are
+        1, so that a NULL array is an error."""
+        values: Dict[str, Callable[[], Any]] = {
+            "wasm_config_t *": lambda: ctypes.cast(self.config.ptr(), ConfigPointer),
+            "const wasm_engine_t *": lambda: ctypes.cast(self.engine.ptr(), EnginePointer),
+            "bool": lambda: True,
+            "wasmtime_rr_mode_t": lambda: 1,
+            "wasmtime_rr_error_kind_t": lambda: ErrorKind.PANIC,
+            "const char *": lambda: self.path if name == "path" else b"message",
+            "const uint8_t *": lambda: b"\0",
+            "size_t": lambda: 1,
+            "uint32_t": lambda: 1,
+            "uint64_t": lambda: 0,
+            "void *": lambda: None,
+            "void ( * ) ( void * )": Finalizer,  # NULL
+            "wasmtime_rr_write_callback_t": lambda: _callbacks.write_trampoline,
+            "wasmtime_rr_read_callback_t": lambda: _callbacks.read_trampoline,
+            "wasmtime_rr_recorder_t *": self.recorder,
+            "wasmtime_rr_replayer_t *": self.replayer,
+            "wasmtime_context_t *": self.store._context,
+            "const wasmtime_module_t *": self.module.ptr,
+            "wasmtime_module_t * *": lambda: byref(POINTER(ffi.wasmtime_module_t)()),
+            "wasmtime_linker_t *": self.linker.ptr,
+            "const wasm_functype_t *": self.functype.ptr,
+            "wasmtime_func_callback_t": lambda: wasmtime_py._host_trampoline,
+            "wasmtime_func_t *": lambda: byref(ffi.wasmtime_func_t()),
+            "const wasmtime_func_t *": lambda: byref(self.func._func),
+            "const wasmtime_extern_t *": lambda: byref(self.func._as_extern()),
+            "wasmtime_instance_t *": lambda: byref(ffi.wasmtime_instance_t()),
+            "wasm_trap_t * *": lambda: byref(POINTER(ffi.wasm_trap_t)()),
+            "const wasmtime_val_t *": lambda: byref(ffi.wasmtime_val_t(kind=ffi.WASMTIME_I32)),
+            "wasmtime_val_t *": lambda: byref(ffi.wasmtime_val_t()),
+            "const wasmtime_memory_t *": lambda: byref(self.memory._memory),
+        }
+        aliases = {"const wasm_config_t *": "wasm_config_t *", "const wasmtime_linker_t *": "wasmtime_linker_t *"}
+        ctype = aliases.get(ctype, ctype)
+        if ctype in values:
+            return values[ctype]()
+        return byref(CTYPES[ctype]._type_())  # an out-pointer of this library's own types
+
+
+def null(ctype: str) -> Any:
+    """NULL for a parameter of C type ``ctype``; ctypes wants a NULL function
+    pointer of the declared type for a callback."""
+    argtype = CTYPES[ctype]
+    return argtype() if argtype in (WriteCallback, ReadCallback, Finalizer) else None
+
+
+def must_not_be_null(ctype: str) -> bool:
+    """Pointers and callbacks must not be NULL; user data and finalizers may."""
+    return (ctype.endswith("*") and ctype != "void *") or ctype.endswith("_callback_t")
 
 
 NULL_CASES = [
     (name, index, param)
     for _, name, params in FALLIBLE
     for index, (ctype, param) in enumerate(params)
-    if ctype.endswith("*")
+    if must_not_be_null(ctype)
 ]
 
 
 @pytest.mark.parametrize("name, index, param", NULL_CASES, ids=[f"{n}-{p}" for n, _, p in NULL_CASES])
-def test_every_null_pointer_argument_is_a_null_argument_error(name: str, index: int, param: str) -> None:
+def test_every_null_pointer_argument_is_a_null_argument_error(
+    name: str, index: int, param: str, tmp_path: Path
+) -> None:
     params = dict((n, p) for _, n, p in FALLIBLE)[name]
-    with wasmtime_rr.Config() as config, wasmtime_rr.Engine(wasmtime_rr.Config()) as engine:
-        args = [valid_argument(ctype, config._pointer(), engine._pointer()) for ctype, _ in params]
-        args[index] = None
-        with pytest.raises(NullArgumentError) as raised:
-            lib.call(getattr(lib, name), *args)
-        assert raised.value.kind is ErrorKind.NULL_ARGUMENT
-        assert str(raised.value) == f"{name}: argument `{param}` is NULL"
-        config.validate()  # a failed call consumed nothing: the config is still alive
+    world = World(tmp_path)
+    args = [world.argument(ctype, param_name) for ctype, param_name in params]
+    args[index] = null(params[index][0])
+    with pytest.raises(NullArgumentError) as raised:
+        world.library.call(getattr(world.library, name), *args)
+    assert raised.value.kind is ErrorKind.NULL_ARGUMENT
+    # The library calls a store context `context`, also where the header says `store`.
+    assert str(raised.value) == f"{name}: argument `{'context' if param == 'store' else param}` is NULL"
+    wasmtime_py.validate(world.config)  # a failed call consumed nothing: the config is still alive
 
 
-def test_null_cases_cover_every_pointer_parameter() -> None:
-    assert len(NULL_CASES) == 19
+def test_null_cases_cover_every_pointer_and_callback_parameter() -> None:
+    assert len(NULL_CASES) == 67
 
 
 def test_the_kind_of_a_null_error_is_none() -> None:

@@ -141,11 +141,11 @@ def test_closed_wasmtime_objects_raise_wasmtime_pys_error() -> None:
 
 def test_other_objects_are_type_errors() -> None:
     with pytest.raises(TypeError, match="^expected wasmtime_rr.Config or wasmtime.Config, not object$"):
-        wasmtime_py.record(object(), True)  # type: ignore[arg-type]
+        wasmtime_py.record(object(), True)  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="^expected wasmtime_rr.Engine or wasmtime.Engine, not Config$"):
         wasmtime_py.engine_mode(wasmtime.Config())  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="^enable must be a bool, not int$"):
-        wasmtime_py.record(wasmtime.Config(), 1)  # type: ignore[arg-type]
+        wasmtime_py.record(wasmtime.Config(), 1)  # type: ignore[call-overload]
 
 
 def test_wasmtime_pys_own_prototypes_are_left_alone() -> None:

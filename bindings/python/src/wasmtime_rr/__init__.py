@@ -1,21 +1,26 @@
 """Python binding of libwasmtime_rr: Wasmtime 48's record/replay configuration
-with every failure reported as an exception instead of a crash.
+and record/replay sessions, with every failure reported as an exception
+instead of a crash.
 
 Importing this package loads ``libwasmtime_rr.so`` (see :mod:`._native` for
 where it is looked for) and raises :class:`LibraryNotFoundError` when it
 cannot. :mod:`wasmtime_rr.wasmtime_py` applies the same functions to
-wasmtime-py objects.
+wasmtime-py objects and records and replays wasmtime-py stores.
 """
 
 from ._api import Config, Engine, Mode, compiled_in, error_kind_name, make_error, version
 from ._errors import (
+    DivergenceError,
     ErrorKind,
     InvalidArgumentError,
     InvalidConfigError,
     LibraryMismatchError,
     LibraryNotFoundError,
+    ModuleMismatchError,
     NullArgumentError,
     PanicError,
+    TraceFormatError,
+    TraceIoError,
     UnsupportedError,
     WasmtimeError,
     WasmtimeRRError,
@@ -25,6 +30,7 @@ __version__ = version()
 
 __all__ = [
     "Config",
+    "DivergenceError",
     "Engine",
     "ErrorKind",
     "InvalidArgumentError",
@@ -32,8 +38,11 @@ __all__ = [
     "LibraryMismatchError",
     "LibraryNotFoundError",
     "Mode",
+    "ModuleMismatchError",
     "NullArgumentError",
     "PanicError",
+    "TraceFormatError",
+    "TraceIoError",
     "UnsupportedError",
     "WasmtimeError",
     "WasmtimeRRError",

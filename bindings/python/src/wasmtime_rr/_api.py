@@ -85,6 +85,9 @@ class _Native:
 
     _noun: ClassVar[str]
     _pointer_type: ClassVar[Any]
+    _consumed: ClassVar[str]
+    """What later uses report, after the noun, once C took the object over
+    (for the classes whose objects C consumes)."""
 
     def __init__(self, library: Library, pointer: Any, delete: Optional[CFunction]) -> None:
         self._lib = library
@@ -111,7 +114,7 @@ class _Native:
         if self._finalizer is not None:
             self._finalizer.detach()
         self._ptr = None
-        self._state = "was consumed by an Engine"
+        self._state = self._consumed
 
     def close(self) -> None:
         """Frees the native object now. Idempotent; later use raises
@@ -137,6 +140,7 @@ class Config(_Native):
 
     _noun = "config"
     _pointer_type = ConfigPointer
+    _consumed = "was consumed by an Engine"
 
     def __init__(self) -> None:
         super().__init__(lib, lib.wasm_config_new(), lib.wasm_config_delete)

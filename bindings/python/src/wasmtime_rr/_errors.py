@@ -28,6 +28,14 @@ class ErrorKind(enum.IntEnum):
     """Wasmtime rejected the configuration (Wasmtime's own message)."""
     PANIC = 6
     """The library panicked internally; the panic was caught."""
+    TRACE_IO = 7
+    """Reading or writing a trace failed (a file, a callback)."""
+    TRACE_FORMAT = 8
+    """A trace is not valid: truncated, corrupted, of another format version."""
+    DIVERGENCE = 9
+    """A replay diverged from its trace (the message names the event)."""
+    MODULE_MISMATCH = 10
+    """A replay instantiated another module than recorded (both SHA-256 named)."""
 
 
 class WasmtimeRRError(Exception):
@@ -68,6 +76,26 @@ class PanicError(WasmtimeRRError):
     """The library caught an internal panic (:attr:`ErrorKind.PANIC`)."""
 
 
+class TraceIoError(WasmtimeRRError):
+    """Reading or writing a trace failed (:attr:`ErrorKind.TRACE_IO`): a file
+    that cannot be created or opened, a write callback that reported failure."""
+
+
+class TraceFormatError(WasmtimeRRError):
+    """A trace is not valid (:attr:`ErrorKind.TRACE_FORMAT`): truncated,
+    corrupted, of another format or Wasmtime major version."""
+
+
+class DivergenceError(WasmtimeRRError):
+    """A replay diverged from its trace (:attr:`ErrorKind.DIVERGENCE`); the
+    message names the event index, what was expected and what happened."""
+
+
+class ModuleMismatchError(WasmtimeRRError):
+    """A replay instantiated a module whose SHA-256 differs from the recorded
+    one (:attr:`ErrorKind.MODULE_MISMATCH`); the message names both."""
+
+
 _CLASS_BY_KIND: Dict[int, Type[WasmtimeRRError]] = {
     ErrorKind.WASMTIME: WasmtimeError,
     ErrorKind.NULL_ARGUMENT: NullArgumentError,
@@ -75,6 +103,10 @@ _CLASS_BY_KIND: Dict[int, Type[WasmtimeRRError]] = {
     ErrorKind.UNSUPPORTED: UnsupportedError,
     ErrorKind.INVALID_CONFIG: InvalidConfigError,
     ErrorKind.PANIC: PanicError,
+    ErrorKind.TRACE_IO: TraceIoError,
+    ErrorKind.TRACE_FORMAT: TraceFormatError,
+    ErrorKind.DIVERGENCE: DivergenceError,
+    ErrorKind.MODULE_MISMATCH: ModuleMismatchError,
 }
 
 

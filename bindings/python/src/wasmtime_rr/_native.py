@@ -3,6 +3,14 @@ prototypes, and turns returned ``wasmtime_error_t*`` into exceptions.
 
 Internal. ``lib`` is the loaded library; its attributes are the C functions,
 callable directly (with ``None`` for NULL) for tests and advanced use.
+
+Types of this library (config, engine, error, recorder, replayer, trace
+callbacks) are declared exactly. Wasmtime's own store-side types (contexts,
+modules, linkers, function types, ``wasmtime_func_t``, ``wasmtime_val_t``,
+``wasmtime_extern_t``, ``wasmtime_instance_t``, ``wasmtime_memory_t``, traps,
+host-function callbacks) are declared as ``c_void_p``: their layouts belong to
+the Wasmtime binding whose objects are passed (wasmtime-py), which hands over
+its own pointers, ``byref`` structs and callbacks unchanged.
 """
 
 from __future__ import annotations
@@ -11,7 +19,20 @@ import ctypes
 import functools
 import operator
 import os
-from ctypes import POINTER, Structure, byref, c_bool, c_char, c_char_p, c_size_t, c_uint32, c_void_p
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    Structure,
+    byref,
+    c_bool,
+    c_char,
+    c_char_p,
+    c_size_t,
+    c_uint8,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+)
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Union
 
@@ -35,6 +56,14 @@ class wasmtime_error_t(Structure):
     """Opaque C ``wasmtime_error_t``."""
 
 
+class wasmtime_rr_recorder_t(Structure):
+    """Opaque C ``wasmtime_rr_recorder_t``."""
+
+
+class wasmtime_rr_replayer_t(Structure):
+    """Opaque C ``wasmtime_rr_replayer_t``."""
+
+
 class wasm_byte_vec_t(Structure):
     """C ``wasm_byte_vec_t`` (also ``wasm_name_t``): ``size`` bytes at ``data``."""
 
@@ -44,7 +73,18 @@ class wasm_byte_vec_t(Structure):
 ConfigPointer = POINTER(wasm_config_t)
 EnginePointer = POINTER(wasm_engine_t)
 ErrorPointer = POINTER(wasmtime_error_t)
+RecorderPointer = POINTER(wasmtime_rr_recorder_t)
+ReplayerPointer = POINTER(wasmtime_rr_replayer_t)
 CFunction = Callable[..., Any]
+
+WriteCallback = CFUNCTYPE(c_bool, c_void_p, POINTER(c_uint8), c_size_t)
+"""C ``wasmtime_rr_write_callback_t``: ``bool (*)(void *data, const uint8_t *bytes, size_t len)``."""
+ReadCallback = CFUNCTYPE(c_size_t, c_void_p, POINTER(c_uint8), c_size_t)
+"""C ``wasmtime_rr_read_callback_t``: ``size_t (*)(void *data, uint8_t *buffer, size_t capacity)``."""
+Finalizer = CFUNCTYPE(None, c_void_p)
+"""C ``void (*finalizer)(void *)``, the finalizer parameter of the callback constructors."""
+READ_FAILED = ctypes.c_size_t(-1).value
+"""What a read callback returns to report a failure (``SIZE_MAX``)."""
 
 _RR_SYMBOL = "wasmtime_rr_version"
 _IDENTITY_SYMBOL = "wasm_config_new"
@@ -96,6 +136,87 @@ class Library:
         )
         self.wasmtime_rr_version = declare("wasmtime_rr_version", c_char_p)
         self.wasmtime_rr_compiled_in = declare("wasmtime_rr_compiled_in", c_bool)
+        # include/wasmtime_rr.h: recorders, replayers, sessions
+        self.wasmtime_rr_recorder_new_file = declare(
+            "wasmtime_rr_recorder_new_file", ErrorPointer, c_char_p, POINTER(RecorderPointer)
+        )
+        self.wasmtime_rr_recorder_new_callback = declare(
+            "wasmtime_rr_recorder_new_callback",
+            ErrorPointer,
+            WriteCallback,
+            c_void_p,
+            Finalizer,
+            POINTER(RecorderPointer),
+        )
+        self.wasmtime_rr_recorder_validation_set = declare(
+            "wasmtime_rr_recorder_validation_set", ErrorPointer, RecorderPointer, c_bool
+        )
+        self.wasmtime_rr_recorder_event_window_set = declare(
+            "wasmtime_rr_recorder_event_window_set", ErrorPointer, RecorderPointer, c_uint32
+        )
+        self.wasmtime_rr_recorder_memory_digest_set = declare(
+            "wasmtime_rr_recorder_memory_digest_set", ErrorPointer, RecorderPointer, c_bool
+        )
+        self.wasmtime_rr_recorder_delete = declare("wasmtime_rr_recorder_delete", None, RecorderPointer)
+        self.wasmtime_rr_replayer_new_file = declare(
+            "wasmtime_rr_replayer_new_file", ErrorPointer, c_char_p, POINTER(ReplayerPointer)
+        )
+        self.wasmtime_rr_replayer_new_bytes = declare(
+            "wasmtime_rr_replayer_new_bytes", ErrorPointer, c_char_p, c_size_t, POINTER(ReplayerPointer)
+        )
+        self.wasmtime_rr_replayer_new_callback = declare(
+            "wasmtime_rr_replayer_new_callback",
+            ErrorPointer,
+            ReadCallback,
+            c_void_p,
+            Finalizer,
+            POINTER(ReplayerPointer),
+        )
+        self.wasmtime_rr_replayer_delete = declare("wasmtime_rr_replayer_delete", None, ReplayerPointer)
+        self.wasmtime_rr_store_record = declare("wasmtime_rr_store_record", ErrorPointer, c_void_p, RecorderPointer)
+        self.wasmtime_rr_store_replay = declare("wasmtime_rr_store_replay", ErrorPointer, c_void_p, ReplayerPointer)
+        self.wasmtime_rr_store_finish = declare("wasmtime_rr_store_finish", ErrorPointer, c_void_p)
+        # include/wasmtime_rr.h: the RR-aware variants of Wasmtime C API functions
+        self.wasmtime_rr_module_new = declare(
+            "wasmtime_rr_module_new", ErrorPointer, EnginePointer, c_char_p, c_size_t, c_void_p
+        )
+        self.wasmtime_rr_module_delete = declare("wasmtime_rr_module_delete", None, c_void_p)
+        self.wasmtime_rr_func_new = declare(
+            "wasmtime_rr_func_new", ErrorPointer, c_void_p, c_void_p, c_void_p, c_void_p, Finalizer, c_void_p
+        )
+        self.wasmtime_rr_linker_define_func = declare(
+            "wasmtime_rr_linker_define_func",
+            ErrorPointer,
+            c_void_p,
+            c_char_p,
+            c_size_t,
+            c_char_p,
+            c_size_t,
+            c_void_p,
+            c_void_p,
+            c_void_p,
+            Finalizer,
+        )
+        self.wasmtime_rr_instance_new = declare(
+            "wasmtime_rr_instance_new", ErrorPointer, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_void_p
+        )
+        self.wasmtime_rr_linker_instantiate = declare(
+            "wasmtime_rr_linker_instantiate", ErrorPointer, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p
+        )
+        self.wasmtime_rr_func_call = declare(
+            "wasmtime_rr_func_call",
+            ErrorPointer,
+            c_void_p,
+            c_void_p,
+            c_void_p,
+            c_size_t,
+            c_void_p,
+            c_size_t,
+            c_void_p,
+        )
+        self.wasmtime_rr_memory_write = declare(
+            "wasmtime_rr_memory_write", ErrorPointer, c_void_p, c_void_p, c_uint64, c_char_p, c_size_t
+        )
         # Wasmtime's own C API (wasm.h, wasmtime/config.h, wasmtime/error.h)
         self.wasm_config_new = declare("wasm_config_new", ConfigPointer)
         self.wasm_config_delete = declare("wasm_config_delete", None, ConfigPointer)
@@ -173,13 +294,22 @@ def as_bool(value: object, name: str) -> bool:
     return value
 
 
+def _as_unsigned(value: int, name: str, bits: int) -> int:
+    number = operator.index(value)
+    if not 0 <= number < 1 << bits:
+        raise OverflowError(f"{name} {number} does not fit in a C uint{bits}_t")
+    return number
+
+
 def as_uint32(value: int, name: str) -> int:
     """``value`` as a C ``uint32_t``: any integer the type can hold is passed
     through (the library judges it); others raise ``OverflowError``."""
-    number = operator.index(value)
-    if not 0 <= number <= 0xFFFFFFFF:
-        raise OverflowError(f"{name} {number} does not fit in a C uint32_t")
-    return number
+    return _as_unsigned(value, name, 32)
+
+
+def as_uint64(value: int, name: str) -> int:
+    """``value`` as a C ``uint64_t``, like :func:`as_uint32`."""
+    return _as_unsigned(value, name, 64)
 
 
 def as_c_string(value: Union[str, bytes], name: str) -> bytes:

@@ -1,4 +1,21 @@
-"""Record/replay for wasmtime-py 48 objects (``wasmtime.Config``, ``wasmtime.Engine``).
+"""Record/replay for wasmtime-py 48 objects.
+
+Configuration: the record/replay settings of a ``wasmtime.Config``
+(``record(config, enable)``, ``replay(config, enable)``, :func:`set_mode`,
+...), an engine built from it without the risk of an abort
+(:func:`new_engine`), and the state of a ``wasmtime.Engine``.
+
+Sessions: a :class:`Recorder` or :class:`Replayer` attached to a
+``wasmtime.Store`` (``record(store, recorder)``, ``replay(store, replayer)``,
+:func:`finish`), and the RR-aware counterparts of wasmtime-py's calls, which
+record or replay what happens on that store: :func:`module_new`
+(``wasmtime.Module(...)``),
+:func:`func_new` (``wasmtime.Func(...)``), :func:`define_func`
+(``Linker.define_func``), :func:`instantiate` (``wasmtime.Instance(...)``),
+:func:`linker_instantiate` (``Linker.instantiate``), :func:`call`
+(``func(store, ...)``) and :func:`memory_write` (``Memory.write``). They take
+and return wasmtime-py objects; on a store with nothing attached they do what
+wasmtime-py's calls do.
 
 wasmtime-py loads ``wasmtime/<platform>/_libwasmtime.so`` by absolute path.
 For these functions that file must be libwasmtime_rr (install it with
@@ -13,13 +30,31 @@ wasmtime-py runs the official library, :class:`LibraryMismatchError` is raised.
 from __future__ import annotations
 
 import ctypes
-from typing import Union
+import os
+from ctypes import byref
+from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple, Union, overload
 
 import wasmtime
+from wasmtime import _ffi as ffi
+from wasmtime._exportable import AsExtern
+from wasmtime._extern import get_extern_ptr
+from wasmtime._wat2wasm import _to_wasm
 
-from ._api import Config, ConfigLike, Engine, Mode, native_pointer, new_engine_pointer
+from ._api import Config, ConfigLike, Engine, Mode, _Native, native_pointer, new_engine_pointer
+from ._callbacks import Read, Write, callbacks, finalizer, invoke, keep, read_trampoline, write_trampoline
 from ._errors import LibraryMismatchError
-from ._native import Library, library_for, provides_rr
+from ._native import (
+    CFunction,
+    Library,
+    RecorderPointer,
+    ReplayerPointer,
+    as_bool,
+    as_c_string,
+    as_uint32,
+    as_uint64,
+    library_for,
+    provides_rr,
+)
 
 EngineLike = Union[Engine, wasmtime.Engine]
 
@@ -50,16 +85,6 @@ def _config(config: ConfigLike) -> Config:
 def _engine(engine: EngineLike) -> Engine:
     target = library()
     return Engine._borrow(target, native_pointer(engine, target, Engine))
-
-
-def record(config: ConfigLike, enable: bool) -> None:
-    """:meth:`wasmtime_rr.Config.record` for a ``wasmtime.Config``."""
-    _config(config).record(enable)
-
-
-def replay(config: ConfigLike, enable: bool) -> None:
-    """:meth:`wasmtime_rr.Config.replay` for a ``wasmtime.Config``."""
-    _config(config).replay(enable)
 
 
 def set_mode(config: ConfigLike, mode: int) -> None:
@@ -113,3 +138,524 @@ def nan_canonicalization(engine: EngineLike) -> bool:
 def relaxed_simd_deterministic(engine: EngineLike) -> bool:
     """:attr:`wasmtime_rr.Engine.relaxed_simd_deterministic` for a ``wasmtime.Engine``."""
     return _engine(engine).relaxed_simd_deterministic
+
+
+# Record/replay sessions on wasmtime-py stores.
+
+PathArg = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+BytesLike = Union[bytes, bytearray, memoryview]
+StoreLike = Union[wasmtime.Store, wasmtime.Caller, wasmtime.StoreContext]
+"""What the session functions accept as a store: a store, or the caller a host function is given."""
+
+
+def _expect(value: Any, cls: Union[type, Tuple[type, ...]], what: str) -> None:
+    if not isinstance(value, cls):
+        raise TypeError(f"expected {what}, not {type(value).__name__}")
+
+
+def _context(store: StoreLike) -> Any:
+    """The ``wasmtime_context_t*`` of a wasmtime-py store or caller."""
+    _expect(store, (wasmtime.Store, wasmtime.Caller, wasmtime.StoreContext), "a wasmtime.Store or wasmtime.Caller")
+    return store._context()
+
+
+def _new(target: Library, function: CFunction, out_type: Any, *args: Any) -> Any:
+    """Calls a constructor ``function(*args, &out)`` and returns ``out``."""
+    out = out_type()
+    invoke(target, function, *args, byref(out))
+    return out
+
+
+def _path(path: PathArg) -> bytes:
+    return as_c_string(os.fsencode(path), "path")
+
+
+def _bytes(data: BytesLike) -> bytes:
+    return bytes(memoryview(data))
+
+
+def _appender(buffer: bytearray) -> Write:
+    """A write callable storing into ``buffer``. It must not refer to its
+    recorder: held by the callback registry, it would keep it alive."""
+
+    def append(data: bytes) -> bool:
+        buffer.extend(data)
+        return True
+
+    return append
+
+
+class Recorder(_Native):
+    """A trace destination with record settings (``wasmtime_rr_recorder_t``),
+    until :func:`record` attaches it to a store.
+
+    The trace goes to the file at ``path``, created or truncated now
+    (``wasmtime_rr_recorder_new_file``); or to ``write``
+    (``wasmtime_rr_recorder_new_callback``), called with the bytes of the
+    header, then of each window of events, and returning true when it stored
+    them all (false, or an exception, ends the recording with a
+    :class:`TraceIoError`); or, when neither is given, to memory, read back
+    with :attr:`trace`.
+
+    Settings: ``validation`` records host-function arguments too, so that a
+    replay checks them (``wasmtime_rr_recorder_validation_set``);
+    ``event_window`` is how many events are buffered per write, at least 1
+    (``wasmtime_rr_recorder_event_window_set``); ``memory_digest`` records a
+    digest of guest memory after each host call
+    (``wasmtime_rr_recorder_memory_digest_set``).
+
+    The native recorder is freed exactly once: by the store once
+    :func:`record` took it over (also when attaching fails), else by
+    :meth:`close`, at the end of a ``with`` block, or when collected. ``write``
+    is kept until the library is done with it.
+    """
+
+    _noun = "recorder"
+    _pointer_type = RecorderPointer
+    _consumed = "was handed to a store"
+
+    def __init__(
+        self,
+        path: Optional[PathArg] = None,
+        *,
+        write: Optional[Write] = None,
+        validation: bool = False,
+        event_window: int = 16,
+        memory_digest: bool = False,
+    ) -> None:
+        if path is not None and write is not None:
+            raise TypeError("Recorder takes a path or a write callable, not both")
+        target = library()
+        settings = [
+            (target.wasmtime_rr_recorder_validation_set, as_bool(validation, "validation")),
+            (target.wasmtime_rr_recorder_event_window_set, as_uint32(event_window, "event_window")),
+            (target.wasmtime_rr_recorder_memory_digest_set, as_bool(memory_digest, "memory_digest")),
+        ]
+        self._memory: Optional[bytearray] = None
+        if path is not None:
+            pointer = _new(target, target.wasmtime_rr_recorder_new_file, RecorderPointer, _path(path))
+        else:
+            if write is None:
+                self._memory = bytearray()
+                write = _appender(self._memory)
+            with callbacks.entry(write) as key:
+                pointer = _new(
+                    target, target.wasmtime_rr_recorder_new_callback, RecorderPointer, write_trampoline, key, finalizer
+                )
+        super().__init__(target, pointer, target.wasmtime_rr_recorder_delete)
+        try:
+            for setter, value in settings:
+                invoke(target, setter, pointer, value)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def trace(self) -> bytes:
+        """What a recorder without ``path`` or ``write`` has written so far:
+        the whole trace once the store is finished. ``ValueError`` for
+        another recorder."""
+        if self._memory is None:
+            raise ValueError("this recorder writes to a file or a write callable, not to memory")
+        return bytes(self._memory)
+
+
+class Replayer(_Native):
+    """A trace source (``wasmtime_rr_replayer_t``), until :func:`replay`
+    attaches it to a store.
+
+    Exactly one of: ``path``, a trace file, opened now
+    (``wasmtime_rr_replayer_new_file``); ``data``, the trace's bytes, copied
+    (``wasmtime_rr_replayer_new_bytes``); ``read``
+    (``wasmtime_rr_replayer_new_callback``), called with a byte count and
+    returning at most that many bytes, empty at the end of the trace (an
+    exception is a :class:`TraceIoError`; ``file.read`` fits). The trace
+    itself is checked when attached.
+
+    Freed exactly once, like a :class:`Recorder`.
+    """
+
+    _noun = "replayer"
+    _pointer_type = ReplayerPointer
+    _consumed = "was handed to a store"
+
+    def __init__(
+        self, path: Optional[PathArg] = None, *, data: Optional[BytesLike] = None, read: Optional[Read] = None
+    ) -> None:
+        given = sum(source is not None for source in (path, data, read))
+        if given != 1:
+            raise TypeError(f"Replayer takes exactly one of path, data and read ({given} given)")
+        target = library()
+        if path is not None:
+            pointer = _new(target, target.wasmtime_rr_replayer_new_file, ReplayerPointer, _path(path))
+        elif data is not None:
+            trace = _bytes(data)
+            pointer = _new(target, target.wasmtime_rr_replayer_new_bytes, ReplayerPointer, trace, len(trace))
+        else:
+            with callbacks.entry(read) as key:
+                pointer = _new(
+                    target, target.wasmtime_rr_replayer_new_callback, ReplayerPointer, read_trampoline, key, finalizer
+                )
+        super().__init__(target, pointer, target.wasmtime_rr_replayer_delete)
+
+
+def _attach(store: wasmtime.Store, session: _Native, cls: type, function: str) -> None:
+    _expect(session, cls, f"a wasmtime_rr.wasmtime_py.{cls.__name__}")
+    context = _context(store)
+    pointer = session._pointer()
+    session._consume()  # the library takes it over, also when attaching fails
+    invoke(session._lib, getattr(session._lib, function), context, pointer)
+
+
+def _config_or_store(
+    target: Any, setting: Any, configure: Callable[[Config, bool], None], cls: type, attach: str
+) -> None:
+    """``configure`` a config, or ``attach`` a session to a store."""
+    if isinstance(target, wasmtime.Store):
+        _attach(target, setting, cls, attach)
+    else:
+        configure(_config(target), setting)
+
+
+@overload
+def record(config: ConfigLike, enable: bool, /) -> None: ...
+
+
+@overload
+def record(store: wasmtime.Store, recorder: Recorder, /) -> None: ...
+
+
+def record(target: Any, setting: Any, /) -> None:
+    """Two uses, told apart by the first argument.
+
+    ``record(config, enable)``: :meth:`wasmtime_rr.Config.record` for a
+    ``wasmtime.Config``: ``True`` selects recording, ``False`` turns
+    record/replay off.
+
+    ``record(store, recorder)``: starts recording a ``wasmtime.Store`` into
+    ``recorder``'s trace (``wasmtime_rr_store_record``), which takes the
+    recorder over. From now on the functions of this module record every
+    instantiation, export call, host-function call and host memory write on
+    the store, until :func:`finish`. Raises :class:`InvalidArgumentError` when
+    the store's engine is not recording or the store already has a recorder
+    or replayer, :class:`TraceIoError` when the trace header cannot be
+    written.
+    """
+    _config_or_store(target, setting, Config.record, Recorder, "wasmtime_rr_store_record")
+
+
+@overload
+def replay(config: ConfigLike, enable: bool, /) -> None: ...
+
+
+@overload
+def replay(store: wasmtime.Store, replayer: Replayer, /) -> None: ...
+
+
+def replay(target: Any, setting: Any, /) -> None:
+    """Two uses, told apart by the first argument.
+
+    ``replay(config, enable)``: :meth:`wasmtime_rr.Config.replay` for a
+    ``wasmtime.Config``: ``True`` selects replaying, ``False`` turns
+    record/replay off.
+
+    ``replay(store, replayer)``: starts replaying a ``wasmtime.Store`` from
+    ``replayer``'s trace (``wasmtime_rr_store_replay``), which takes the
+    replayer over. From now on host functions are not called: their recorded
+    results, traps and memory writes are applied, and every instantiation and
+    call is checked against the trace (:class:`DivergenceError`,
+    :class:`ModuleMismatchError`), until :func:`finish`. Raises
+    :class:`InvalidArgumentError` when the store's engine is not replaying or
+    the store already has a recorder or replayer, :class:`TraceFormatError`
+    for a trace whose header is not valid, :class:`TraceIoError` when reading
+    fails.
+    """
+    _config_or_store(target, setting, Config.replay, Replayer, "wasmtime_rr_store_replay")
+
+
+def finish(store: wasmtime.Store) -> None:
+    """Ends the recording or replay of ``store`` (``wasmtime_rr_store_finish``).
+
+    Recording: writes the end of the trace and releases its destination.
+    Replaying: checks that the trace has nothing left (else
+    :class:`DivergenceError`). The session is released in every case; the
+    store may have another one attached. Raises :class:`InvalidArgumentError`
+    when nothing is attached.
+    """
+    target = library()
+    invoke(target, target.wasmtime_rr_store_finish, _context(store))
+
+
+class RRModule(wasmtime.Module):
+    """A ``wasmtime.Module`` made by :func:`module_new`.
+
+    Freeing it (``close()``, the end of a ``with`` block, or collection)
+    calls ``wasmtime_rr_module_delete``, which also forgets the checksum
+    recorded for it.
+    """
+
+    def _delete(self, ptr: Any) -> None:
+        library().wasmtime_rr_module_delete(ptr)
+
+
+def module_new(engine: EngineLike, wasm: Union[str, bytes, bytearray]) -> RRModule:
+    """Compiles a module (``wasmtime_rr_module_new``), as ``wasmtime.Module(engine, wasm)``
+    does, and, when the engine records or replays, remembers the SHA-256 of its
+    binary: only such modules can be instantiated in a recorded or replayed
+    store. ``wasm`` is a binary or text (WAT), as for ``wasmtime.Module``.
+
+    Raises :class:`wasmtime_rr.WasmtimeError` when the module does not compile.
+    """
+    target = library()
+    binary = bytes(_to_wasm(wasm))
+    pointer = _new(
+        target,
+        target.wasmtime_rr_module_new,
+        ctypes.POINTER(ffi.wasmtime_module_t),
+        native_pointer(engine, target, Engine),
+        binary,
+        len(binary),
+    )
+    module = RRModule.__new__(RRModule)
+    module._set_ptr(pointer)
+    return module
+
+
+class _Host(NamedTuple):
+    """A Python host function as the trampoline calls it."""
+
+    function: Callable[..., Any]
+    results: List[wasmtime.ValType]
+    access_caller: bool
+
+
+def _host(ty: wasmtime.FuncType, function: Callable[..., Any], access_caller: bool) -> _Host:
+    _expect(ty, wasmtime.FuncType, "a wasmtime.FuncType")
+    if not callable(function):
+        raise TypeError(f"expected a callable, not {type(function).__name__}")
+    return _Host(function, ty.results, as_bool(access_caller, "access_caller"))
+
+
+def _results(outcome: Any, count: int) -> Sequence[Any]:
+    """A host function's return value as its ``count`` results, read as
+    wasmtime-py reads it: ``None`` for none, the value for one, a sequence for
+    more."""
+    if count == 0:
+        if outcome is not None:
+            raise TypeError(f"the host function returned {outcome!r}, but its type has no results")
+        return ()
+    if count == 1:
+        return (outcome,)
+    values = list(outcome)
+    if len(values) != count:
+        raise TypeError(f"the host function returned {len(values)} results, but its type has {count}")
+    return values
+
+
+def _outcome(values: List[Any]) -> Any:
+    """Results as wasmtime-py returns them: ``None``, the value, or a list."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else values
+
+
+def _trap_for(error: BaseException) -> int:
+    """A new trap for an exception a host function raised, as the address the
+    library takes over: a ``wasmtime.Trap``'s own message, else the
+    exception's type and message."""
+    try:
+        message = error.message if isinstance(error, wasmtime.Trap) else f"{type(error).__name__}: {error}"
+    except Exception:  # a trap already freed, a __str__ that raises
+        message = type(error).__name__
+    return ctypes.cast(wasmtime.Trap(message)._consume(), ctypes.c_void_p).value or 0
+
+
+@ffi.wasmtime_func_callback_t
+def _host_trampoline(key: int, caller_ptr: Any, params: Any, nparams: int, results: Any, nresults: int) -> int:
+    """The ``wasmtime_func_callback_t`` of every Python host function, with
+    wasmtime-py's own value conversions. An exception becomes a trap (kept as
+    the cause of the error the export call raises)."""
+    caller = wasmtime.Caller(caller_ptr)
+    try:
+        host: _Host = callbacks.get(key)
+        args = [wasmtime.Val._from_raw(caller, params[i], owned=False).value for i in range(nparams)]
+        outcome = host.function(caller, *args) if host.access_caller else host.function(*args)
+        for i, value in enumerate(_results(outcome, nresults)):
+            results[i] = wasmtime.Val._convert_to_raw(caller, host.results[i], value)
+        return 0
+    except BaseException as error:
+        keep(error)
+        return _trap_for(error)
+    finally:
+        caller._invalidate()
+
+
+def func_new(
+    store: wasmtime.Store, ty: wasmtime.FuncType, function: Callable[..., Any], access_caller: bool = False
+) -> wasmtime.Func:
+    """A host function whose calls are recorded or replayed
+    (``wasmtime_rr_func_new``): ``wasmtime.Func(store, ty, function,
+    access_caller)``, and as there ``function`` takes and returns Python
+    values (with the ``wasmtime.Caller`` first when ``access_caller``).
+
+    While the store records, guest calls run ``function`` and record what it
+    returned or raised; while it replays, ``function`` is never called. An
+    exception it raises becomes a trap: a ``wasmtime.Trap`` with its message,
+    anything else with ``"TypeName: message"``. A recording or replaying
+    store needs its recorder or replayer attached first
+    (:class:`InvalidArgumentError`). The function's name in the trace is the
+    import it is given to by :func:`instantiate`.
+    """
+    target = library()
+    host = _host(ty, function, access_caller)
+    func = ffi.wasmtime_func_t()
+    with callbacks.entry(host) as key:
+        invoke(
+            target,
+            target.wasmtime_rr_func_new,
+            _context(store),
+            ty.ptr(),
+            _host_trampoline,
+            key,
+            finalizer,
+            byref(func),
+        )
+    return wasmtime.Func._from_raw(func)
+
+
+def define_func(
+    linker: wasmtime.Linker,
+    module: str,
+    name: str,
+    ty: wasmtime.FuncType,
+    function: Callable[..., Any],
+    access_caller: bool = False,
+) -> None:
+    """Defines ``module.name`` in ``linker`` as a host function whose calls
+    are recorded or replayed (``wasmtime_rr_linker_define_func``):
+    ``linker.define_func(module, name, ty, function, access_caller)``, with
+    the behaviour of :func:`func_new`. Raises
+    :class:`wasmtime_rr.WasmtimeError` for a name defined already.
+    """
+    _expect(linker, wasmtime.Linker, "a wasmtime.Linker")
+    target = library()
+    host = _host(ty, function, access_caller)
+    module_name, field = module.encode("utf-8"), name.encode("utf-8")
+    with callbacks.entry(host) as key:
+        invoke(
+            target,
+            target.wasmtime_rr_linker_define_func,
+            linker.ptr(),
+            module_name,
+            len(module_name),
+            field,
+            len(field),
+            ty.ptr(),
+            _host_trampoline,
+            key,
+            finalizer,
+        )
+
+
+def _trapping(target: Library, function: CFunction, *args: Any) -> None:
+    """Calls ``function(*args, &trap)``: raises its error, or its trap as a
+    ``wasmtime.Trap``."""
+    trap = ctypes.POINTER(ffi.wasm_trap_t)()
+    invoke(target, function, *args, byref(trap))
+    if trap:
+        raise wasmtime.Trap._from_ptr(trap)
+
+
+def _instance(function: str, *args: Any) -> wasmtime.Instance:
+    target = library()
+    instance = ffi.wasmtime_instance_t()
+    _trapping(target, getattr(target, function), *args, byref(instance))
+    return wasmtime.Instance._from_raw(instance)
+
+
+def instantiate(store: wasmtime.Store, module: wasmtime.Module, imports: Sequence[AsExtern]) -> wasmtime.Instance:
+    """Instantiates ``module`` with ``imports`` (``wasmtime_rr_instance_new``):
+    ``wasmtime.Instance(store, module, imports)``, recorded or replayed.
+
+    While recording or replaying, ``module`` must come from
+    :func:`module_new` (:class:`InvalidArgumentError`); a replay of another
+    module than recorded raises :class:`ModuleMismatchError`. A trap of the
+    start function is raised as ``wasmtime.Trap``.
+    """
+    _expect(module, wasmtime.Module, "a wasmtime.Module")
+    externs = (ffi.wasmtime_extern_t * len(imports))(*(get_extern_ptr(item) for item in imports))
+    return _instance("wasmtime_rr_instance_new", _context(store), module.ptr(), externs, len(imports))
+
+
+def linker_instantiate(linker: wasmtime.Linker, store: wasmtime.Store, module: wasmtime.Module) -> wasmtime.Instance:
+    """Instantiates ``module`` with ``linker``'s definitions
+    (``wasmtime_rr_linker_instantiate``): ``linker.instantiate(store,
+    module)``, recorded or replayed as by :func:`instantiate`."""
+    _expect(linker, wasmtime.Linker, "a wasmtime.Linker")
+    _expect(module, wasmtime.Module, "a wasmtime.Module")
+    return _instance("wasmtime_rr_linker_instantiate", linker.ptr(), _context(store), module.ptr())
+
+
+def call(store: StoreLike, func: wasmtime.Func, *args: Any) -> Any:
+    """Calls a guest export (``wasmtime_rr_func_call``): ``func(store,
+    *args)``, recorded or replayed, with the same argument conversions and
+    results (``None``, one value, or a list).
+
+    ``func`` must be an export of an instance made by :func:`instantiate` or
+    :func:`linker_instantiate` while recording or replaying. A guest trap is
+    raised as ``wasmtime.Trap``; a host function's trap comes back from
+    Wasmtime as an error, :class:`wasmtime_rr.WasmtimeError` (with the
+    exception the host function raised, when it ran, as ``__cause__``).
+    A replayed call that differs from the trace raises
+    :class:`DivergenceError`.
+    """
+    _expect(func, wasmtime.Func, "a wasmtime.Func")
+    target = library()
+    ty = func.type(store)
+    params, result_types = ty.params, ty.results
+    if len(args) != len(params):
+        raise TypeError(f"the function takes {len(params)} arguments ({len(args)} given)")
+    raw_args = (ffi.wasmtime_val_t * len(args))()
+    raw_results = (ffi.wasmtime_val_t * len(result_types))()
+    rooted = 0
+    try:
+        for param, arg in zip(params, args):
+            raw_args[rooted] = wasmtime.Val._convert_to_raw(store, param, arg)
+            rooted += 1
+        _trapping(
+            target,
+            target.wasmtime_rr_func_call,
+            _context(store),
+            byref(func._func),
+            raw_args,
+            len(args),
+            raw_results,
+            len(result_types),
+        )
+    finally:
+        for i in range(rooted):
+            ffi.wasmtime_val_unroot(byref(raw_args[i]))
+    return _outcome([wasmtime.Val._from_raw(store, raw).value for raw in raw_results])
+
+
+def memory_write(store: StoreLike, memory: wasmtime.Memory, offset: int, data: BytesLike) -> None:
+    """Writes ``data`` into guest memory at ``offset``
+    (``wasmtime_rr_memory_write``), recorded or replayed.
+
+    Host functions must write into guest memory this way (``store`` is then
+    their ``wasmtime.Caller``) for the write to be recorded and re-applied on
+    replay. Raises :class:`InvalidArgumentError` when the range does not fit
+    the memory, :class:`DivergenceError` when a replayed write differs.
+    """
+    _expect(memory, wasmtime.Memory, "a wasmtime.Memory")
+    target = library()
+    payload = _bytes(data)
+    invoke(
+        target,
+        target.wasmtime_rr_memory_write,
+        _context(store),
+        byref(memory._memory),
+        as_uint64(offset, "offset"),
+        payload,
+        len(payload),
+    )
