@@ -25,11 +25,11 @@ c++ -std=c++17 "${strict[@]}" "${includes[@]}" -fsyntax-only -x c++ tests/c/head
 
 echo "== C tests (C11, ASan+UBSan)"
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -DEXPECT_RR="$expect_rr" "${strict[@]}" "${sanitize[@]}" \
-  "${includes[@]}" tests/c/test_rr.c -o "$out/test_rr" "${link[@]}"
+  "${includes[@]}" -Itests/c tests/c/test_rr.c -o "$out/test_rr" "${link[@]}"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_rr"
 
 echo "== C++ tests (C++17, ASan+UBSan)"
-c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" tests/c/test_rr.cpp \
+c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c tests/c/test_rr.cpp \
   -o "$out/test_rr_cpp" "${link[@]}"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_rr_cpp"
 
@@ -41,7 +41,7 @@ if [ "$expect_rr" = 1 ]; then
 
   for test in test_rr_hh test_replay_hh; do
     echo "== C++ API: $test (wasmtime_rr.hh over wasmtime.hh; C++17, ASan+UBSan)"
-    c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" "tests/c/$test.cpp" \
+    c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c "tests/c/$test.cpp" \
       -o "$out/$test" "${link[@]}"
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/$test"
   done

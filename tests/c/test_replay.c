@@ -305,10 +305,10 @@ static void test_divergences(void) {
     CHECK_OK(replay_open(&r, &trace, OTHER_BUILD));
     wasmtime_instance_t instance;
     wasm_trap_t *trap = NULL;
-    CHECK_ERR(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap),
+    CHECK_ERR_HAS(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap),
               WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH, "the trace instantiates a module with sha256 ");
     /* The session stays failed: every later call says so. */
-    CHECK_ERR(wasmtime_rr_store_finish(r.context), WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH, "but this module has sha256 ");
+    CHECK_ERR_HAS(wasmtime_rr_store_finish(r.context), WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH, "but this module has sha256 ");
     replay_close(&r);
 
     /* Calls in another order: the event index, the expectation, what happened. */
@@ -316,7 +316,7 @@ static void test_divergences(void) {
     CHECK_OK(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap));
     wasmtime_func_t trapper = export_func(r.context, &instance, "trap");
     wasmtime_val_t zero = {.kind = WASMTIME_I32, .of.i32 = 0}, result;
-    CHECK_ERR(wasmtime_rr_func_call(r.context, &trapper, &zero, 1, &result, 1, &trap), WASMTIME_RR_ERROR_KIND_DIVERGENCE,
+    CHECK_ERR_HAS(wasmtime_rr_func_call(r.context, &trapper, &zero, 1, &result, 1, &trap), WASMTIME_RR_ERROR_KIND_DIVERGENCE,
               "replay diverged at event #3: expected a call of export `run` of instance #0, but the program calls `trap` of instance #0");
     replay_close(&r);
 
@@ -325,14 +325,14 @@ static void test_divergences(void) {
     CHECK_OK(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap));
     wasmtime_func_t run = export_func(r.context, &instance, "run");
     wasmtime_val_t six = {.kind = WASMTIME_I32, .of.i32 = 6}, results[5];
-    CHECK_ERR(wasmtime_rr_func_call(r.context, &run, &six, 1, results, 5, &trap), WASMTIME_RR_ERROR_KIND_DIVERGENCE,
+    CHECK_ERR_HAS(wasmtime_rr_func_call(r.context, &run, &six, 1, results, 5, &trap), WASMTIME_RR_ERROR_KIND_DIVERGENCE,
               "export `run` was called with (i32:5), but now with (i32:6)");
     replay_close(&r);
 
     /* Stopping early: events remain. */
     CHECK_OK(replay_open(&r, &trace, GUEST));
     CHECK_OK(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap));
-    CHECK_ERR(wasmtime_rr_store_finish(r.context), WASMTIME_RR_ERROR_KIND_DIVERGENCE,
+    CHECK_ERR_HAS(wasmtime_rr_store_finish(r.context), WASMTIME_RR_ERROR_KIND_DIVERGENCE,
               "the replay finished, but the trace has more: call of export `run` of instance #0 with (i32:5)");
     replay_close(&r);
 
@@ -340,7 +340,7 @@ static void test_divergences(void) {
     CHECK_OK(replay_open(&r, &trace, GUEST));
     observed_t again;
     script(r.context, r.linker, r.module, &again);
-    CHECK_ERR(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap),
+    CHECK_ERR_HAS(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap),
               WASMTIME_RR_ERROR_KIND_DIVERGENCE, "replay diverged at event #32: expected the end of the trace, but the program instantiates a module");
     replay_close(&r);
     free(trace.data);
@@ -394,7 +394,7 @@ static void poke_and_replay(bool validation, bool digest, const char *expected) 
             CHECK_OK(error);
             CHECK_OK(wasmtime_rr_store_finish(context));
         } else {
-            CHECK_ERR(error, WASMTIME_RR_ERROR_KIND_DIVERGENCE, expected);
+            CHECK_ERR_HAS(error, WASMTIME_RR_ERROR_KIND_DIVERGENCE, expected);
         }
         wasmtime_store_delete(store);
         wasmtime_linker_delete(linker);
@@ -440,12 +440,12 @@ static void test_bad_traces(void) {
     expect_failures(true);
     script(r.context, r.linker, r.module, &partial);
     expect_failures(false);
-    CHECK_ERR(wasmtime_rr_store_finish(r.context), WASMTIME_RR_ERROR_KIND_TRACE_FORMAT, "corrupted trace: checksum mismatch in frame #");
+    CHECK_ERR_HAS(wasmtime_rr_store_finish(r.context), WASMTIME_RR_ERROR_KIND_TRACE_FORMAT, "corrupted trace: checksum mismatch in frame #");
     replay_close(&r);
 
     /* Not a trace at all. */
     memcpy(corrupt.data, "not a trace", 11);
-    CHECK_ERR(replay_open(&r, &corrupt, GUEST), WASMTIME_RR_ERROR_KIND_TRACE_FORMAT, "not a wasmtime-rr trace (bad magic bytes)");
+    CHECK_ERR_HAS(replay_open(&r, &corrupt, GUEST), WASMTIME_RR_ERROR_KIND_TRACE_FORMAT, "not a wasmtime-rr trace (bad magic bytes)");
     replay_close(&r);
     free(corrupt.data);
     free(trace.data);
@@ -454,19 +454,19 @@ static void test_bad_traces(void) {
 static void test_sinks_and_attachment(void) {
     wasm_engine_t *engine = rr_engine(WASMTIME_RR_MODE_RECORDING);
     wasmtime_rr_recorder_t *recorder = NULL;
-    CHECK_ERR(wasmtime_rr_recorder_new_file("/nonexistent-dir/trace.wrr", &recorder), WASMTIME_RR_ERROR_KIND_TRACE_IO,
+    CHECK_ERR_HAS(wasmtime_rr_recorder_new_file("/nonexistent-dir/trace.wrr", &recorder), WASMTIME_RR_ERROR_KIND_TRACE_IO,
               "cannot create trace file /nonexistent-dir/trace.wrr");
     CHECK(recorder == NULL);
-    CHECK_ERR(wasmtime_rr_recorder_new_file(NULL, &recorder), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `path` is NULL");
-    CHECK_ERR(wasmtime_rr_recorder_new_callback(NULL, NULL, NULL, &recorder), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `write` is NULL");
-    CHECK_ERR(wasmtime_rr_replayer_new_file("/nonexistent-dir/trace.wrr", (wasmtime_rr_replayer_t **)&recorder),
+    CHECK_ERR_HAS(wasmtime_rr_recorder_new_file(NULL, &recorder), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `path` is NULL");
+    CHECK_ERR_HAS(wasmtime_rr_recorder_new_callback(NULL, NULL, NULL, &recorder), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `write` is NULL");
+    CHECK_ERR_HAS(wasmtime_rr_replayer_new_file("/nonexistent-dir/trace.wrr", (wasmtime_rr_replayer_t **)&recorder),
               WASMTIME_RR_ERROR_KIND_TRACE_IO, "cannot open trace file");
-    CHECK_ERR(wasmtime_rr_replayer_new_bytes(NULL, 5, (wasmtime_rr_replayer_t **)&recorder), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `bytes` is NULL");
-    CHECK_ERR(wasmtime_rr_recorder_event_window_set(NULL, 1), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `recorder` is NULL");
+    CHECK_ERR_HAS(wasmtime_rr_replayer_new_bytes(NULL, 5, (wasmtime_rr_replayer_t **)&recorder), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `bytes` is NULL");
+    CHECK_ERR_HAS(wasmtime_rr_recorder_event_window_set(NULL, 1), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `recorder` is NULL");
 
     buffer_t sink = {.fail_after = -1};
     CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &sink, buffer_finalize, &recorder));
-    CHECK_ERR(wasmtime_rr_recorder_event_window_set(recorder, 0), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "at least one event");
+    CHECK_ERR_HAS(wasmtime_rr_recorder_event_window_set(recorder, 0), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "at least one event");
     wasmtime_rr_recorder_delete(recorder);
     CHECK(sink.finalized == 1 && sink.size == 0);
     wasmtime_rr_recorder_delete(NULL);
@@ -476,12 +476,12 @@ static void test_sinks_and_attachment(void) {
     wasm_engine_t *plain = wasm_engine_new();
     wasmtime_store_t *store = wasmtime_store_new(plain, NULL, NULL);
     CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &sink, buffer_finalize, &recorder));
-    CHECK_ERR(wasmtime_rr_store_record(wasmtime_store_context(store), recorder), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+    CHECK_ERR_HAS(wasmtime_rr_store_record(wasmtime_store_context(store), recorder), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
               "the store's engine is not recording");
     CHECK(sink.finalized == 2);
-    CHECK_ERR(wasmtime_rr_store_finish(wasmtime_store_context(store)), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+    CHECK_ERR_HAS(wasmtime_rr_store_finish(wasmtime_store_context(store)), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
               "this store has no recorder or replayer attached");
-    CHECK_ERR(wasmtime_rr_store_record(NULL, NULL), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `context` is NULL");
+    CHECK_ERR_HAS(wasmtime_rr_store_record(NULL, NULL), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `context` is NULL");
     wasmtime_store_delete(store);
     wasm_engine_delete(plain);
 
@@ -489,7 +489,7 @@ static void test_sinks_and_attachment(void) {
     buffer_t failing = {.fail_after = 0};
     store = wasmtime_store_new(engine, NULL, NULL);
     CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &failing, buffer_finalize, &recorder));
-    CHECK_ERR(wasmtime_rr_store_record(wasmtime_store_context(store), recorder), WASMTIME_RR_ERROR_KIND_TRACE_IO,
+    CHECK_ERR_HAS(wasmtime_rr_store_record(wasmtime_store_context(store), recorder), WASMTIME_RR_ERROR_KIND_TRACE_IO,
               "the trace write callback reported a failure");
     CHECK(failing.finalized == 1);
     wasmtime_store_delete(store);
@@ -500,7 +500,7 @@ static void test_sinks_and_attachment(void) {
     store = wasmtime_store_new(engine, NULL, NULL);
     CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &dropped, buffer_finalize, &recorder));
     CHECK_OK(wasmtime_rr_store_record(wasmtime_store_context(store), recorder));
-    CHECK_ERR(wasmtime_rr_store_record(wasmtime_store_context(store), NULL), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "recorder");
+    CHECK_ERR_HAS(wasmtime_rr_store_record(wasmtime_store_context(store), NULL), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "recorder");
     wasmtime_store_delete(store);
     CHECK(dropped.finalized == 1 && dropped.size > 0);
     /* The last frame ends with the end marker: tag 0, status 1 (store dropped), 0 events. */
@@ -508,7 +508,7 @@ static void test_sinks_and_attachment(void) {
     CHECK(dropped.size > 7 && end[0] == 0x00 && end[1] == 0x01 && end[2] == 0x00);
     for (int i = 0; i < 4; i++) {
         wasmtime_store_t *next = wasmtime_store_new(engine, NULL, NULL);
-        CHECK_ERR(wasmtime_rr_store_finish(wasmtime_store_context(next)), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+        CHECK_ERR_HAS(wasmtime_rr_store_finish(wasmtime_store_context(next)), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
                   "no recorder or replayer attached");
         wasmtime_store_delete(next);
     }
@@ -534,13 +534,13 @@ static void test_plain_forwarding(void) {
     wasmtime_extern_t memory;
     CHECK(wasmtime_instance_export_get(context, &instance, "m", 1, &memory));
     CHECK_OK(wasmtime_rr_memory_write(context, &memory.of.memory, 65530, (const uint8_t *)"abcdef", 6));
-    CHECK_ERR(wasmtime_rr_memory_write(context, &memory.of.memory, 65531, (const uint8_t *)"abcdef", 6),
+    CHECK_ERR_HAS(wasmtime_rr_memory_write(context, &memory.of.memory, 65531, (const uint8_t *)"abcdef", 6),
               WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "a write of 6 bytes at offset 65531 does not fit a memory of 65536 bytes");
     CHECK(memcmp(wasmtime_memory_data(context, &memory.of.memory) + 65530, "abcdef", 6) == 0);
-    CHECK_ERR(wasmtime_rr_func_call(context, NULL, NULL, 0, NULL, 0, &trap), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `func` is NULL");
-    CHECK_ERR(wasmtime_rr_func_call(context, &f, NULL, 1, &result, 1, &trap), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `args` is NULL");
-    CHECK_ERR(wasmtime_rr_instance_new(NULL, module, NULL, 0, &instance, &trap), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `context` is NULL");
-    CHECK_ERR(wasmtime_rr_module_new(engine, NULL, 3, &module), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `wasm` is NULL");
+    CHECK_ERR_HAS(wasmtime_rr_func_call(context, NULL, NULL, 0, NULL, 0, &trap), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `func` is NULL");
+    CHECK_ERR_HAS(wasmtime_rr_func_call(context, &f, NULL, 1, &result, 1, &trap), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `args` is NULL");
+    CHECK_ERR_HAS(wasmtime_rr_instance_new(NULL, module, NULL, 0, &instance, &trap), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `context` is NULL");
+    CHECK_ERR_HAS(wasmtime_rr_module_new(engine, NULL, 3, &module), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `wasm` is NULL");
     static const uint8_t junk[] = {0, 1, 2};
     wasmtime_module_t *bad = NULL;
     wasmtime_error_t *compile = wasmtime_rr_module_new(engine, junk, sizeof junk, &bad);
@@ -560,6 +560,5 @@ int main(void) {
     test_bad_traces();
     test_sinks_and_attachment();
     test_plain_forwarding();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return finish();
 }

@@ -6,6 +6,8 @@
 #include <wasmtime_rr.hh>
 
 #include <cstdio>
+
+#include "check.hh"
 #include <cstring>
 #include <unistd.h>
 #include <string>
@@ -13,18 +15,6 @@
 
 namespace {
 
-int passed = 0;
-int failed = 0;
-
-void check(bool ok, const char *what, int line) {
-  if (ok) {
-    ++passed;
-  } else {
-    ++failed;
-    std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, line, what);
-  }
-}
-#define CHECK(cond) check(static_cast<bool>(cond), #cond, __LINE__)
 
 namespace rr = wasmtime::rr;
 
@@ -268,6 +258,5 @@ int main() {
     CHECK(!none && rr::error_kind(none.err()) == rr::ErrorKind::InvalidArgument);
   }
   std::remove(path.c_str());
-  std::printf("%d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  return checks::finish();
 }

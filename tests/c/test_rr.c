@@ -13,70 +13,11 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <wasmtime_rr.h>
+#include "check.h"
 
 #ifndef EXPECT_RR
 #error "define EXPECT_RR to 1 or 0"
 #endif
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            passed++;                                                                              \
-        } else {                                                                                   \
-            failed++;                                                                              \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
-        }                                                                                          \
-    } while (0)
-
-/* Checks that `error` is NULL; reports and frees it otherwise. */
-#define CHECK_OK(expr) check_ok((expr), #expr, __LINE__)
-/* Checks an error's kind and its exact message, then frees it. */
-#define CHECK_ERR(expr, kind, message) check_err((expr), (kind), (message), #expr, __LINE__)
-
-static char *message_of(const wasmtime_error_t *error) {
-    wasm_name_t name;
-    wasmtime_error_message(error, &name);
-    char *text = malloc(name.size + 1);
-    memcpy(text, name.data, name.size);
-    text[name.size] = '\0';
-    wasm_name_delete(&name);
-    return text;
-}
-
-static void check_ok(wasmtime_error_t *error, const char *expr, int line) {
-    if (error == NULL) {
-        passed++;
-        return;
-    }
-    char *text = message_of(error);
-    failed++;
-    fprintf(stderr, "%s:%d: %s failed: %s\n", __FILE__, line, expr, text);
-    free(text);
-    wasmtime_error_delete(error);
-}
-
-static void check_err(wasmtime_error_t *error, wasmtime_rr_error_kind_t kind, const char *message,
-                      const char *expr, int line) {
-    if (error == NULL) {
-        failed++;
-        fprintf(stderr, "%s:%d: %s succeeded, expected an error\n", __FILE__, line, expr);
-        return;
-    }
-    char *text = message_of(error);
-    wasmtime_rr_error_kind_t got = wasmtime_rr_error_kind(error);
-    if (got == kind && strcmp(text, message) == 0) {
-        passed++;
-    } else {
-        failed++;
-        fprintf(stderr, "%s:%d: %s\n  expected [%s] %s\n  got      [%s] %s\n", __FILE__, line, expr,
-                wasmtime_rr_error_kind_name(kind), message, wasmtime_rr_error_kind_name(got), text);
-    }
-    free(text);
-    wasmtime_error_delete(error);
-}
 
 static const char NAN_MSG[] = "NaN canonicalization cannot be disabled when determinism is enforced";
 static const char SIMD_MSG[] =
@@ -431,6 +372,5 @@ int main(void) {
     test_error_kinds();
     test_engine_runs_code();
     test_stock_constructor_aborts();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return finish();
 }

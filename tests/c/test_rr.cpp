@@ -5,24 +5,14 @@
 #include <wasmtime_rr.h>
 
 #include <cstdio>
+
+#include "check.hh"
 #include <cstring>
 #include <memory>
 #include <string>
 
 namespace {
 
-int passed = 0;
-int failed = 0;
-
-void check(bool ok, const char *what, int line) {
-    if (ok) {
-        ++passed;
-    } else {
-        ++failed;
-        std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, line, what);
-    }
-}
-#define CHECK(cond) check((cond), #cond, __LINE__)
 
 struct ErrorDeleter {
     void operator()(wasmtime_error_t *e) const { wasmtime_error_delete(e); }
@@ -83,6 +73,5 @@ int main() {
     CHECK(is(Error(made), WASMTIME_RR_ERROR_KIND_UNSUPPORTED, "from C++"));
     CHECK(wasmtime_rr_error_kind(nullptr) == WASMTIME_RR_ERROR_KIND_NONE);
 
-    std::printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return checks::finish();
 }

@@ -5,23 +5,13 @@
 #include <wasmtime_rr.hh>
 
 #include <cstdio>
+
+#include "check.hh"
 #include <cstring>
 #include <string>
 
 namespace {
 
-int passed = 0;
-int failed = 0;
-
-void check(bool ok, const char *what, int line) {
-  if (ok) {
-    ++passed;
-  } else {
-    ++failed;
-    std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, line, what);
-  }
-}
-#define CHECK(cond) check(static_cast<bool>(cond), #cond, __LINE__)
 
 namespace rr = wasmtime::rr;
 
@@ -130,6 +120,5 @@ int main() {
   test_modes();
   test_rejected_config_is_an_error_not_an_abort();
   test_errors();
-  std::printf("%d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  return checks::finish();
 }
