@@ -11,7 +11,10 @@
 use crate::error::{ErrorKind, Result, RrError};
 use crate::modules;
 use crate::session::{self, ExportSlot, HostName, Replayer, Role, Session, State, divergence};
-use crate::trace::event::{Event, FuncRef, HostCall, MemoryWrite, Outcome, Signature, Value, Values};
+use crate::trace::event::{
+    Event, FuncRef, HOST_RETURN_TAG, HostCall, Kind, MemoryWrite, Outcome, Signature, Value, Values, get_value, put_value,
+};
+use crate::trace::wire;
 use crate::values::{self, FuncKey, func_key};
 use std::ffi::c_void;
 use std::mem::MaybeUninit;
@@ -524,6 +527,24 @@ unsafe fn record_host_call(
         Role::Record(recorder) => *recorder.writer.settings(),
         _ => return Ok(()),
     };
+    // The fast path: a plain numeric return of a function already defined in
+    // this trace is encoded straight from the C values.
+    let plain = !settings.validation && !settings.digest && trap.is_none() && state.pending_writes.is_empty();
+    let numeric = host.signature.results.iter().all(|k| matches!(k, Kind::I32 | Kind::I64 | Kind::F32 | Kind::F64 | Kind::V128));
+    if let (true, true, Some(import), Role::Record(recorder)) = (plain, numeric, host.cached_id(session.serial), &mut state.role) {
+        let results = unsafe { std::slice::from_raw_parts(results, nresults) };
+        let mut read = [Value::I32(0); 8];
+        if results.len() <= read.len() && results.iter().zip(&host.signature.results).all(|(v, k)| v.kind == *k as u8) {
+            for (slot, value) in read.iter_mut().zip(results) {
+                *slot = values::from_c(value, &mut |_| FuncRef::Unnamed)?;
+            }
+            return recorder.writer.record_encoded(|out| {
+                out.push(HOST_RETURN_TAG);
+                wire::put_uleb(out, u64::from(import));
+                read[..results.len()].iter().for_each(|v| put_value(out, v));
+            });
+        }
+    }
     let args = match settings.validation {
         true => Some(unsafe { read_values(&mut state, args, nargs) }?),
         false => None,
@@ -585,6 +606,9 @@ unsafe fn replay_host_call(
     let mut state = session.lock();
     state.check_failure()?;
     let Role::Replay(replayer) = &mut state.role else { return Ok(None) };
+    if replayer.peeked.is_none() && replay_plain_return(replayer, host, session.serial, results, nresults)? {
+        return Ok(None);
+    }
     let (index, call) = match next_action(replayer)? {
         (index, Event::HostCall(call)) => (index, call),
         (index, event) => {
@@ -638,6 +662,31 @@ unsafe fn replay_host_call(
             Ok(None)
         }
     }
+}
+
+/// The fast path of `replay_host_call` for a plain numeric host return of a
+/// function already matched to its trace id: results are decoded straight
+/// into the C array. `false` when it does not apply (nothing consumed).
+fn replay_plain_return(
+    replayer: &mut Replayer,
+    host: &HostFn,
+    serial: u64,
+    results: *mut wasmtime_val_t,
+    nresults: usize,
+) -> Result<bool> {
+    let taken = replayer.reader.next_host_return(|import, kinds, cursor| {
+        let numeric = kinds.iter().all(|k| matches!(k, Kind::I32 | Kind::I64 | Kind::F32 | Kind::F64 | Kind::V128));
+        if host.cached_id(serial) != Some(import) || kinds.len() != nresults || !numeric {
+            return Ok(false);
+        }
+        for (i, kind) in kinds.iter().enumerate() {
+            let value = get_value(cursor, *kind)?;
+            let made = values::to_c(&value, &mut |_| Ok(None))?;
+            unsafe { *results.add(i) = made };
+        }
+        Ok(true)
+    })?;
+    Ok(taken.is_some())
 }
 
 fn apply_write(state: &State, context: &mut WasmtimeStoreContextMut<'_>, write: &MemoryWrite) -> Result<()> {

@@ -194,6 +194,9 @@ pub enum Event {
     End { status: EndStatus, events: u64 },
 }
 
+/// The tag of a host return without memory writes (for the replay fast path).
+pub(crate) const HOST_RETURN_TAG: u8 = tag::HOST_RETURN;
+
 mod tag {
     pub(super) const END: u8 = 0x00;
     pub(super) const INSTANTIATE: u8 = 0x01;
@@ -492,7 +495,8 @@ fn put_values(out: &mut Vec<u8>, kinds: &[Kind], values: &[Value]) -> Result<()>
     Ok(())
 }
 
-fn put_value(out: &mut Vec<u8>, value: &Value) {
+/// Appends one value (its type is implied by the signature in force).
+pub fn put_value(out: &mut Vec<u8>, value: &Value) {
     match value {
         Value::I32(v) => put_sleb(out, i64::from(*v)),
         Value::I64(v) => put_sleb(out, *v),
@@ -525,7 +529,8 @@ fn get_values_into(cursor: &mut Cursor<'_>, kinds: &[Kind], values: &mut Vec<Val
     Ok(())
 }
 
-fn get_value(cursor: &mut Cursor<'_>, kind: Kind) -> Result<Value> {
+/// Reads one value of a known type.
+pub fn get_value(cursor: &mut Cursor<'_>, kind: Kind) -> Result<Value> {
     Ok(match kind {
         Kind::I32 => {
             let v = cursor.sleb()?;

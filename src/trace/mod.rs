@@ -8,7 +8,8 @@ pub mod wire;
 use crate::error::{ErrorKind, Result, RrError};
 use event::{Codec, EndStatus, Event, EventShape};
 use std::io::{self, BufRead, Read};
-use wire::{Cursor, malformed, put_bytes, put_uleb};
+pub use wire::Cursor;
+use wire::{malformed, put_bytes, put_uleb};
 
 /// First bytes of every trace. The high byte and the CR LF / EOF bytes catch
 /// transfers that mangle binary files, as PNG's signature does.
@@ -140,6 +141,20 @@ impl TraceWriter {
     pub fn record(&mut self, event: &Event) -> Result<()> {
         self.check()?;
         self.codec.encode(event, &mut self.frame)?;
+        self.events += 1;
+        self.in_frame += 1;
+        if self.in_frame >= self.settings.window {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Appends one event that `encode` wrote straight into the frame: the
+    /// fast path for host returns, whose encoding needs no definitions
+    /// updated. `encode` must write one whole, valid event.
+    pub fn record_encoded(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
+        self.check()?;
+        encode(&mut self.frame);
         self.events += 1;
         self.in_frame += 1;
         if self.in_frame >= self.settings.window {
@@ -324,6 +339,43 @@ impl TraceReader {
             self.events += 1;
         }
         Ok(Some(event))
+    }
+
+    /// The replay fast path for the commonest event, a host return without
+    /// memory writes in a trace without validation metadata or digests: its
+    /// results go straight to `take` (which gets the import id and the result
+    /// types), with no `Event` built. `take` answers `Ok(false)` to decline;
+    /// then, as when the next event is anything else, nothing is consumed and
+    /// the result is `None`: use `next`.
+    pub fn next_host_return(
+        &mut self,
+        take: impl FnOnce(u32, &[event::Kind], &mut Cursor<'_>) -> Result<bool>,
+    ) -> Result<Option<u64>> {
+        let settings = self.header.settings;
+        if self.failed.is_some() || self.ended || settings.validation || settings.digest {
+            return Ok(None);
+        }
+        if self.pos == self.frame.len() {
+            // Let `next` read the next frame and report a missing one.
+            return Ok(None);
+        }
+        let mut cursor = Cursor::new(&self.frame[self.pos..]);
+        if cursor.byte()? != event::HOST_RETURN_TAG {
+            return Ok(None);
+        }
+        let import = cursor.uleb32()?;
+        let Some((_, _, signature)) = self.codec.imports.get(import as usize) else {
+            return Ok(None);
+        };
+        if !take(import, &signature.results, &mut cursor)? {
+            return Ok(None);
+        }
+        let end = self.frame.len() - cursor.remaining();
+        self.last_size = end - self.pos;
+        self.pos = end;
+        let index = self.events;
+        self.events += 1;
+        Ok(Some(index))
     }
 
     fn check_end(&mut self, counted: u64) -> Result<()> {
