@@ -21,9 +21,10 @@ suite() {
   fi
 }
 
+# The C and C++ demos print the same lines.
 check_demo() {
   local output
-  output=$(examples/run-demo.sh) || return 1
+  output=$("$1") || return 1
   echo "$output"
   grep -qxF 'rejected config: error [invalid_config]: NaN canonicalization cannot be disabled when determinism is enforced' <<<"$output" &&
     grep -qxF 'engine: mode=recording nan_canonicalization=on relaxed_simd_deterministic=on' <<<"$output" &&
@@ -70,7 +71,8 @@ no_rr_rust_tests() {
 suite "build (release)" cargo build --release
 suite "Rust tests: unit, header drift, exported symbols, version" cargo test --release
 suite "C and C++ tests, record/replay on" tests/run-c-tests.sh target/release 1
-suite "C demo" check_demo
+suite "C demo" check_demo examples/run-demo.sh
+suite "C++ demo" check_demo examples/cpp/run.sh
 suite "record/replay showcase (C host and the wasmtime-rr CLI)" check_rr_demo
 suite "wasmtime-rr CLI exits" cli_exits
 suite "Python binding (ctypes, with wasmtime-py)" bindings/python/run-tests.sh target/release
