@@ -22,9 +22,7 @@ import (
 // attached Recorder (or a nil *Recorder) that is NULL, and the library answers
 // with an ErrNullArgument error.
 type Recorder struct {
-	ptr     *C.wasmtime_rr_recorder_t
-	stream  *stream // the io.Writer of NewRecorderWriter, else nil
-	cleanup runtime.Cleanup
+	owned[*C.wasmtime_rr_recorder_t] // stream: the io.Writer of NewRecorderWriter, else nil
 }
 
 // NewRecorderFile creates a recorder that writes its trace to the file at
@@ -66,8 +64,8 @@ func NewRecorderWriter(w io.Writer) (*Recorder, error) {
 }
 
 func newRecorder(ptr *C.wasmtime_rr_recorder_t, s *stream) *Recorder {
-	r := &Recorder{ptr: ptr, stream: s}
-	r.cleanup = runtime.AddCleanup(r, deleteRecorder, ptr)
+	r := &Recorder{}
+	r.owned = newOwned(r, ptr, s, deleteRecorder)
 	return r
 }
 
@@ -123,34 +121,26 @@ func (r *Recorder) SetMemoryDigest(enable bool) error {
 // closing its file; a writer's recorder stops using the writer. Closing a
 // closed or attached Recorder does nothing. It always returns nil.
 func (r *Recorder) Close() error {
-	if r.raw() == nil {
-		return nil
+	if r != nil {
+		r.close()
 	}
-	r.cleanup.Stop()
-	C.wasmtime_rr_recorder_delete(r.ptr)
-	r.ptr = nil
 	return nil
 }
 
 // take hands the native recorder to the library (which consumes it whenever
 // it is non-NULL, also on failure) and returns it.
 func (r *Recorder) take() (*C.wasmtime_rr_recorder_t, *stream) {
-	if r.raw() == nil {
+	if r == nil {
 		return nil, nil
 	}
-	r.cleanup.Stop()
-	ptr := r.ptr
-	r.ptr = nil
-	return ptr, r.stream
+	return r.owned.take()
 }
 
 // Replayer is a trace source (wasmtime_rr_replayer_t), not yet attached to a
 // store. Store.Replay attaches it and takes it over; Close frees one that was
 // never attached. A closed or attached Replayer reaches the library as NULL.
 type Replayer struct {
-	ptr     *C.wasmtime_rr_replayer_t
-	stream  *stream // the io.Reader of NewReplayerReader, else nil
-	cleanup runtime.Cleanup
+	owned[*C.wasmtime_rr_replayer_t] // stream: the io.Reader of NewReplayerReader, else nil
 }
 
 // NewReplayerFile creates a replayer that reads the trace in the file at path
@@ -205,8 +195,8 @@ func NewReplayerReader(r io.Reader) (*Replayer, error) {
 }
 
 func newReplayer(ptr *C.wasmtime_rr_replayer_t, s *stream) *Replayer {
-	r := &Replayer{ptr: ptr, stream: s}
-	r.cleanup = runtime.AddCleanup(r, deleteReplayer, ptr)
+	r := &Replayer{}
+	r.owned = newOwned(r, ptr, s, deleteReplayer)
 	return r
 }
 
@@ -225,24 +215,55 @@ func (r *Replayer) raw() *C.wasmtime_rr_replayer_t {
 // Close frees a replayer that was never attached (wasmtime_rr_replayer_delete).
 // Closing a closed or attached Replayer does nothing. It always returns nil.
 func (r *Replayer) Close() error {
-	if r.raw() == nil {
-		return nil
+	if r != nil {
+		r.close()
 	}
-	r.cleanup.Stop()
-	C.wasmtime_rr_replayer_delete(r.ptr)
-	r.ptr = nil
 	return nil
 }
 
 // take hands the native replayer to the library (consumed whenever non-NULL).
 func (r *Replayer) take() (*C.wasmtime_rr_replayer_t, *stream) {
-	if r.raw() == nil {
+	if r == nil {
 		return nil, nil
 	}
-	r.cleanup.Stop()
-	ptr := r.ptr
-	r.ptr = nil
-	return ptr, r.stream
+	return r.owned.take()
+}
+
+// owned is a native object (pointer type P) that Go owns until the library
+// takes it over: it is freed exactly once, by close, by the cleanup of one
+// that was forgotten, or by the library after take. The zero P is NULL.
+type owned[P comparable] struct {
+	ptr     P
+	stream  *stream
+	free    func(P)
+	cleanup runtime.Cleanup
+}
+
+// newOwned makes the owned part of holder: free(ptr) runs when holder is
+// collected while it still owns ptr.
+func newOwned[P comparable, H any](holder *H, ptr P, s *stream, free func(P)) owned[P] {
+	return owned[P]{ptr: ptr, stream: s, free: free, cleanup: runtime.AddCleanup(holder, free, ptr)}
+}
+
+func (o *owned[P]) close() {
+	var null P
+	if o.ptr == null {
+		return
+	}
+	o.cleanup.Stop()
+	o.free(o.ptr)
+	o.ptr = null
+}
+
+func (o *owned[P]) take() (P, *stream) {
+	var null P
+	if o.ptr == null {
+		return null, nil
+	}
+	o.cleanup.Stop()
+	ptr := o.ptr
+	o.ptr = null
+	return ptr, o.stream
 }
 
 // stream is the Go side of a callback recorder or replayer: the io.Writer or
