@@ -398,8 +398,11 @@ pub unsafe fn call(
     });
     if let Err(e) = finished {
         // The caller gets our error instead: release what the call produced.
+        // Results were written only if the stock call returned neither an
+        // error nor a trap.
+        let succeeded = error.is_none() && trap_out.is_null();
         drop(error);
-        release_outputs(trap_out, (*trap_out).is_null().then_some((results, nresults)));
+        release_outputs(trap_out, succeeded.then_some((results, nresults)));
         return Err(e);
     }
     Ok(error)
