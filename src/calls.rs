@@ -295,13 +295,20 @@ pub fn instantiate(
     *trap_out = std::ptr::null_mut();
     // SAFETY: `run` writes the instance when it returns no error and no trap.
     let error = run(context.as_context_mut(), unsafe { &mut *instance.as_mut_ptr() }, trap_out);
-    let outcome = outcome_of(&error, *trap_out, || Ok(Vec::new()))?;
-    if matches!(outcome, Outcome::Returned(_)) {
-        let instance = unsafe { instance.assume_init() };
-        register_instance(&session, &mut context, &instance)?;
-        *instance_out = instance;
+    let finished = (|| {
+        let outcome = outcome_of(&error, *trap_out, || Ok(Vec::new()))?;
+        if matches!(outcome, Outcome::Returned(_)) {
+            let instance = unsafe { instance.assume_init() };
+            register_instance(&session, &mut context, &instance)?;
+            *instance_out = instance;
+        }
+        close_call(&session, |_| Ok(outcome))
+    })();
+    if let Err(e) = finished {
+        // The caller gets our error instead: no trap goes with it.
+        release_outputs(trap_out, None);
+        return Err(e);
     }
-    close_call(&session, |_| Ok(outcome))?;
     Ok(error)
 }
 
