@@ -28,8 +28,8 @@ use wasmtime_c_api::{
 
 /// Reads the next crossing from a replay (definitions are absorbed by the reader).
 fn next_action(replayer: &mut Replayer) -> Result<(u64, Event)> {
-    if let Some(event) = replayer.peeked.take() {
-        return Ok((replayer.reader.event_index() - 1, event));
+    if let Some(peeked) = replayer.peeked.take() {
+        return Ok(peeked);
     }
     loop {
         let index = replayer.reader.event_index();
@@ -44,10 +44,9 @@ fn next_action(replayer: &mut Replayer) -> Result<(u64, Event)> {
 /// Peeks at the next crossing without consuming it.
 pub fn peek_action(replayer: &mut Replayer) -> Result<&Event> {
     if replayer.peeked.is_none() {
-        let (_, event) = next_action(replayer)?;
-        replayer.peeked = Some(event);
+        replayer.peeked = Some(next_action(replayer)?);
     }
-    Ok(replayer.peeked.as_ref().expect("just filled"))
+    Ok(&replayer.peeked.as_ref().expect("just filled").1)
 }
 
 /// A replay that is over must have nothing left but the end marker.

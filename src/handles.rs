@@ -64,7 +64,7 @@ pub(crate) unsafe fn config_mut<'a>(config: *mut wasm_config_t, name: &str) -> R
 
 /// # Safety
 /// A non-NULL `config` must come from the C API and be live.
-pub(crate) unsafe fn config_ref<'a>(config: *const wasm_config_t, name: &str) -> Result<&'a Config> {
+pub unsafe fn config_ref<'a>(config: *const wasm_config_t, name: &str) -> Result<&'a Config> {
     unsafe { boundary::arg(config.cast::<Config>(), name) }
 }
 

@@ -21,6 +21,8 @@
 //! - [`modules`]: SHA-256 checksums of modules, for instantiation events.
 //! - [`sinks`]: recorders and replayers (trace destinations and sources).
 //! - [`host_api`]: the RR-aware variants of Wasmtime C API functions.
+//! - [`inspect`]: a readable listing of a trace (`wasmtime-rr inspect`).
+//! - [`standalone`]: replay with only the module (`wasmtime-rr replay`).
 
 #![allow(non_camel_case_types)]
 
@@ -31,9 +33,11 @@ pub mod engine;
 pub mod error;
 pub mod handles;
 pub mod host_api;
+pub mod inspect;
 pub mod modules;
 pub mod session;
 pub mod sinks;
+pub mod standalone;
 pub mod trace;
 pub mod values;
 pub mod version;

@@ -38,8 +38,9 @@ pub struct Recorder {
 
 pub struct Replayer {
     pub reader: TraceReader,
-    /// The next event not yet consumed (definitions are consumed by the reader).
-    pub peeked: Option<Event>,
+    /// The next event not yet consumed, with its index (definitions are
+    /// consumed by the reader).
+    pub peeked: Option<(u64, Event)>,
 }
 
 /// An export of an instance created through the RR-aware functions.

@@ -34,10 +34,12 @@ c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c tests/
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_rr_cpp"
 
 if [ "$expect_rr" = 1 ]; then
-  echo "== record/replay (C11, ASan+UBSan)"
+  echo "== record/replay (C11, ASan+UBSan); its recordings seed the fuzz target trace_mutate"
   cc -std=c11 -D_POSIX_C_SOURCE=200809L "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c \
+    -DRR_GUEST_WAT="\"$PWD/tests/guests/replay_guest.wat\"" \
     tests/c/test_replay.c -o "$out/test_replay" "${link[@]}"
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_replay"
+  rm -rf "$out/seeds" && mkdir -p "$out/seeds"
+  WASMTIME_RR_SEED_DIR="$out/seeds" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_replay"
 
   for test in test_rr_hh test_replay_hh; do
     echo "== C++ API: $test (wasmtime_rr.hh over wasmtime.hh; C++17, ASan+UBSan)"

@@ -51,4 +51,35 @@ static inline wasmtime_module_t *rr_module(wasm_engine_t *engine, const char *wa
     return module;
 }
 
+/* CRC-32 as the trace format uses it (zlib's), to build traces by hand. */
+static inline uint32_t crc32_of(const uint8_t *data, size_t len) {
+    uint32_t crc = 0xffffffffu;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= data[i];
+        for (int bit = 0; bit < 8; bit++) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
+    }
+    return ~crc;
+}
+
+/* A whole text file as a NUL-terminated string (owned by the caller); NULL
+ * (after a failed check) when it cannot be read. */
+static inline char *read_text_file(const char *path) {
+    FILE *file = fopen(path, "rb");
+    CHECK(file != NULL);
+    if (file == NULL) return NULL;
+    char *text = NULL;
+    size_t size = 0;
+    char chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, file)) > 0) {
+        text = realloc(text, size + got + 1);
+        memcpy(text + size, chunk, got);
+        size += got;
+    }
+    fclose(file);
+    if (text == NULL) text = calloc(1, 1);
+    text[size] = '\0';
+    return text;
+}
+
 #endif

@@ -9,29 +9,9 @@
 
 #include "rr_harness.h"
 
-static const char GUEST[] =
-    "(module\n"
-    "  (import \"env\" \"now\" (func $now (result i64)))\n"
-    "  (import \"env\" \"fill\" (func $fill (param i32 i32)))\n"
-    "  (import \"env\" \"multi\" (func $multi (param i32) (result i32 i64 f32 f64)))\n"
-    "  (import \"env\" \"fail\" (func $fail))\n"
-    "  (memory (export \"memory\") 1)\n"
-    "  (elem declare func $id)\n"
-    "  (func $id (export \"id\") (param i32) (result i32) local.get 0)\n"
-    "  (func (export \"run\") (param $x i32) (result i64 i32 f32 f64 v128)\n"
-    "    (local $a i32) (local $b i64) (local $c f32) (local $d f64)\n"
-    "    (call $fill (i32.const 16) (i32.const 8))\n"
-    "    (call $multi (local.get $x))\n"
-    "    local.set $d local.set $c local.set $b local.set $a\n"
-    "    (i64.add (i64.add (call $now) (i64.load (i32.const 16))) (local.get $b))\n"
-    "    (i32.add (local.get $a) (i32.load8_u (i32.const 17)))\n"
-    "    (f32.add (local.get $c) (f32.const 0.5))\n"
-    "    (f64.mul (local.get $d) (f64.const 2))\n"
-    "    (i64x2.splat (call $now)))\n"
-    "  (func (export \"trap\") (param i32) (result i32)\n"
-    "    (if (local.get 0) (then unreachable)) (i32.const 7))\n"
-    "  (func (export \"boom\") (call $fail))\n"
-    "  (func (export \"getf\") (result funcref) (ref.func $id)))\n";
+/* The guest, shared with the trace fuzz targets: tests/guests/replay_guest.wat
+ * (its path comes from the build, RR_GUEST_WAT). */
+static char *GUEST;
 
 /* The same guest, rebuilt with one constant changed: another checksum. */
 static const char OTHER_BUILD[] =
@@ -226,6 +206,20 @@ static void check_same(const observed_t *recorded, const observed_t *replayed) {
     CHECK(recorded->funcref_non_null && replayed->funcref_non_null);
 }
 
+/* The test suite makes the seed corpus of the fuzz target trace_mutate: with
+ * WASMTIME_RR_SEED_DIR set, every recording is also written there. */
+static void save_seed(const buffer_t *trace, bool validation, bool digest, uint32_t window) {
+    const char *dir = getenv("WASMTIME_RR_SEED_DIR");
+    if (dir == NULL) return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/replay_guest-v%d-d%d-w%u.trace", dir, validation, digest, window);
+    FILE *file = fopen(path, "wb");
+    CHECK(file != NULL);
+    if (file == NULL) return;
+    CHECK(fwrite(trace->data, 1, trace->size, file) == trace->size);
+    CHECK(fclose(file) == 0);
+}
+
 /* Records the script into `trace` with the given settings. */
 static void record(buffer_t *trace, observed_t *seen, bool validation, bool digest, uint32_t window) {
     wasm_engine_t *engine = rr_engine(WASMTIME_RR_MODE_RECORDING);
@@ -242,6 +236,7 @@ static void record(buffer_t *trace, observed_t *seen, bool validation, bool dige
     script(context, linker, module, seen);
     CHECK_OK(wasmtime_rr_store_finish(context));
     CHECK(trace->finalized == 1); /* the recording released its sink */
+    save_seed(trace, validation, digest, window);
     wasmtime_store_delete(store);
     wasmtime_linker_delete(linker);
     wasmtime_rr_module_delete(module);
@@ -450,6 +445,30 @@ static void test_bad_traces(void) {
     CHECK_ERR_HAS(wasmtime_rr_store_finish(r.context), WASMTIME_RR_ERROR_KIND_TRACE_FORMAT, "corrupted trace: checksum mismatch in frame #");
     replay_close(&r);
 
+    /* A trace holding only its end marker (found by fuzzing: the replay
+     * computed the index of that event with an unsigned underflow). The
+     * header is the recorded one: magic, version, string, flags, window. */
+    size_t header = 8 + 1 + 1 + trace.data[9] + 1 + 1 + 4;
+    const uint8_t end_event[3] = {0x00, 0x00, 0x00}; /* end: finished after 0 events */
+    uint32_t crc = crc32_of(end_event, 3);
+    buffer_t end_only = {.data = malloc(header + 1 + 3 + 4)};
+    memcpy(end_only.data, trace.data, header);
+    end_only.data[header] = 3;
+    memcpy(end_only.data + header + 1, end_event, 3);
+    for (int i = 0; i < 4; i++) end_only.data[header + 4 + i] = (uint8_t)(crc >> (8 * i));
+    end_only.size = header + 1 + 3 + 4;
+    CHECK_OK(replay_open(&r, &end_only, GUEST));
+    wasmtime_instance_t instance;
+    wasm_trap_t *trap = NULL;
+    CHECK_ERR_HAS(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap),
+                  WASMTIME_RR_ERROR_KIND_DIVERGENCE, "replay diverged at event #0: expected the end of the trace");
+    CHECK(trap == NULL);
+    replay_close(&r);
+    CHECK_OK(replay_open(&r, &end_only, GUEST));
+    CHECK_OK(wasmtime_rr_store_finish(r.context)); /* nothing was recorded, nothing is replayed */
+    replay_close(&r);
+    free(end_only.data);
+
     /* Not a trace at all. */
     memcpy(corrupt.data, "not a trace", 11);
     CHECK_ERR_HAS(replay_open(&r, &corrupt, GUEST), WASMTIME_RR_ERROR_KIND_TRACE_FORMAT, "not a wasmtime-rr trace (bad magic bytes)");
@@ -560,12 +579,15 @@ static void test_plain_forwarding(void) {
 }
 
 int main(void) {
+    GUEST = read_text_file(RR_GUEST_WAT);
     test_record_and_replay_twice(false, false, 16);
     test_record_and_replay_twice(true, true, 1);
+    test_record_and_replay_twice(false, true, 3);
     test_divergences();
     test_validation_and_digest_catch_what_results_cannot();
     test_bad_traces();
     test_sinks_and_attachment();
     test_plain_forwarding();
+    free(GUEST);
     return finish();
 }

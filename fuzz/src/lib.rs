@@ -1,0 +1,21 @@
+//! What the fuzz targets of wasmtime-rr share: an allocator that counts, the
+//! memory oracles built on it, and the checks every trace goes through.
+
+pub mod memory;
+pub mod traces;
+
+/// A `wasmtime_error_t*` from the library, taken apart: its kind
+/// (`WASMTIME_RR_ERROR_KIND_*`) and message. The error is freed.
+pub fn take_error(error: *mut wasmtime_c_api::wasmtime_error_t) -> Option<(u32, String)> {
+    if error.is_null() {
+        return None;
+    }
+    let kind = unsafe { wasmtime_rr::error::wasmtime_rr_error_kind(error) };
+    let error = unsafe { Box::from_raw(error) };
+    let mut message = wasmtime_c_api::wasm_name_t::default();
+    wasmtime_c_api::wasmtime_error_message(&error, &mut message);
+    let text = String::from_utf8_lossy(message.as_slice()).into_owned();
+    wasmtime_c_api::wasm_byte_vec_delete(&mut message);
+    wasmtime_c_api::wasmtime_error_delete(error);
+    Some((kind, text))
+}

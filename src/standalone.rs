@@ -1,0 +1,324 @@
+//! Replay without the host program: `wasmtime-rr replay` and the trace fuzz
+//! targets. The module's imports get stand-ins that never run (host results
+//! come from the trace), and the instantiations and export calls are the ones
+//! the trace lists, so a recording can be checked with nothing but the module.
+
+use crate::calls::{self, make_value, peek_action};
+use crate::config::{RrMode, build_engine, enforce_determinism, set_mode};
+use crate::error::ErrorKind;
+use crate::error::{Result, RrError};
+use crate::handles;
+use crate::host_api;
+use crate::inspect::category;
+use crate::session::{self, Replayer, Role, Session};
+use crate::sinks::{self, wasmtime_rr_replayer_t};
+use crate::trace::event::{EndStatus, Event, Outcome, Values};
+use crate::values;
+use std::ffi::c_void;
+use std::io::Write;
+use std::mem::MaybeUninit;
+use wasmtime::{AsContextMut, Extern, Instance};
+use wasmtime_c_api as capi;
+
+/// Turns a `wasmtime_error_t*` from one of our C functions into a Result.
+pub fn checked(error: *mut capi::wasmtime_error_t) -> Result<()> {
+    if error.is_null() {
+        return Ok(());
+    }
+    let error = wasmtime::Error::from(*unsafe { Box::from_raw(error) });
+    Err(match error.downcast_ref::<RrError>() {
+        Some(ours) => ours.clone(),
+        None => RrError::new(ErrorKind::InvalidArgument, format!("{error:?}")),
+    })
+}
+
+/// Never runs: during a replay host functions are served from the trace.
+extern "C" fn stand_in(
+    _: *mut c_void,
+    _: *mut capi::wasmtime_caller_t,
+    _: *const capi::wasmtime_val_t,
+    _: usize,
+    _: *mut capi::wasmtime_val_t,
+    _: usize,
+) -> Option<Box<capi::wasm_trap_t>> {
+    let message = "wasmtime-rr replay: a stand-in host function was called outside the replay";
+    Some(unsafe { capi::wasmtime_trap_new(message.as_ptr(), message.len()) })
+}
+
+/// Defines a stand-in for every function import of the module.
+fn define_stand_ins(
+    linker: *mut capi::wasmtime_linker_t,
+    module: &capi::wasmtime_module_t,
+) -> Result<()> {
+    let mut imports = capi::wasm_importtype_vec_t::default();
+    capi::wasmtime_module_imports(module, &mut imports);
+    let result = imports.as_slice().iter().flatten().try_for_each(|import| {
+        let module_name = capi::wasm_importtype_module(import).as_slice().to_vec();
+        let name = capi::wasm_importtype_name(import).as_slice().to_vec();
+        let ty = capi::wasm_externtype_as_functype_const(capi::wasm_importtype_type(import)).ok_or_else(|| {
+            RrError::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "import {}.{} is not a function: the replay tool provides only function imports",
+                    String::from_utf8_lossy(&module_name),
+                    String::from_utf8_lossy(&name)
+                ),
+            )
+        })?;
+        checked(unsafe {
+            host_api::wasmtime_rr_linker_define_func(
+                linker,
+                module_name.as_ptr().cast(),
+                module_name.len(),
+                name.as_ptr().cast(),
+                name.len(),
+                ty,
+                Some(stand_in),
+                std::ptr::null_mut(),
+                None,
+            )
+        })
+    });
+    capi::wasm_importtype_vec_delete(&mut imports);
+    result
+}
+
+/// A module compiled by a replaying engine, with a stand-in for each of its
+/// imports: ready to replay any number of traces, one store each.
+pub struct Standalone {
+    engine: *mut capi::wasm_engine_t,
+    module: *mut capi::wasmtime_module_t,
+    linker: *mut capi::wasmtime_linker_t,
+}
+
+impl Standalone {
+    /// Compiles `wasm` (the binary format) for replay.
+    pub fn new(wasm: &[u8]) -> Result<Standalone> {
+        let mut config = wasmtime::Config::new();
+        set_mode(&mut config, RrMode::Replaying)?;
+        enforce_determinism(&mut config);
+        let engine = handles::engine_into_raw(build_engine(&config)?);
+        let mut module = std::ptr::null_mut();
+        let compiled = checked(unsafe {
+            host_api::wasmtime_rr_module_new(engine, wasm.as_ptr(), wasm.len(), &mut module)
+        });
+        if let Err(error) = compiled {
+            unsafe { capi::wasm_engine_delete(Box::from_raw(engine)) };
+            return Err(error);
+        }
+        let linker = Box::into_raw(capi::wasmtime_linker_new(unsafe { &*engine }));
+        let standalone = Standalone {
+            engine,
+            module,
+            linker,
+        };
+        define_stand_ins(linker, unsafe { &*module })?;
+        Ok(standalone)
+    }
+
+    /// A fresh store replaying from `replayer` (consumed).
+    fn store(&self, replayer: OwnedReplayer) -> Result<Box<capi::wasmtime_store_t>> {
+        let mut store =
+            capi::wasmtime_store_new(unsafe { &*self.engine }, std::ptr::null_mut(), None);
+        let context = context_ptr(capi::wasmtime_store_context(&mut store));
+        checked(unsafe { sinks::wasmtime_rr_store_replay(context, replayer.take()) })?;
+        Ok(store)
+    }
+}
+
+impl Drop for Standalone {
+    fn drop(&mut self) {
+        unsafe {
+            capi::wasmtime_linker_delete(Box::from_raw(self.linker));
+            host_api::wasmtime_rr_module_delete(self.module);
+            capi::wasm_engine_delete(Box::from_raw(self.engine));
+        }
+    }
+}
+
+fn context_ptr(context: capi::WasmtimeStoreContextMut<'_>) -> *mut handles::wasmtime_context_t {
+    session::key_of(&context) as *mut handles::wasmtime_context_t
+}
+
+fn next(session: &Session) -> Result<Event> {
+    let mut state = session.lock();
+    let Role::Replay(replayer) = &mut state.role else {
+        return Err(RrError::invalid_argument("the store is not replaying"));
+    };
+    let event: &Event = peek_action(replayer)?;
+    Ok(event.clone())
+}
+
+fn replayer_export(session: &Session, export: u32) -> (u32, String) {
+    let state = session.lock();
+    let Role::Replay(Replayer { reader, .. }) = &state.role else {
+        unreachable!("checked in next")
+    };
+    let (instance, name, _) = &reader.codec().exports[export as usize];
+    (*instance, name.clone())
+}
+
+impl Standalone {
+    /// Replays a recorded session of the module with no host: instantiations and
+    /// export calls taken from the trace, host results served from it, every
+    /// outcome checked against it by the library. Writes one line per
+    /// instantiation and export call to `out` and tells `progress` the number of
+    /// events handled. Returns the number of events the recording had once the
+    /// replay matched it up to its end marker.
+    ///
+    /// `replayer` is consumed, also on failure.
+    ///
+    /// # Safety
+    /// `replayer` is NULL or a replayer from `wasmtime_rr_replayer_new_*` that
+    /// nothing else owns.
+    pub unsafe fn replay(
+        &self,
+        replayer: *mut wasmtime_rr_replayer_t,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64> {
+        let replayer = OwnedReplayer(replayer);
+        if replayer.0.is_null() {
+            return Err(RrError::null_argument("replayer"));
+        }
+        let mut store = self.store(replayer)?;
+        let mut context = capi::wasmtime_store_context(&mut store);
+        let session = session::lookup(session::key_of(&context)).expect("attached in prepare");
+        let mut instances: Vec<Instance> = Vec::new();
+        let mut handled = 0u64;
+        loop {
+            handled += 1;
+            progress(handled);
+            match next(&session)? {
+                Event::Instantiate { .. } => {
+                    let mut instance = MaybeUninit::<Instance>::uninit();
+                    let mut trap = std::ptr::null_mut();
+                    checked(unsafe {
+                        host_api::wasmtime_rr_linker_instantiate(
+                            self.linker,
+                            context_ptr(context.as_context_mut()),
+                            self.module,
+                            instance.as_mut_ptr(),
+                            &mut trap,
+                        )
+                    })?;
+                    if trap.is_null() {
+                        instances.push(unsafe { instance.assume_init() });
+                        let _ = writeln!(out, "instantiate #{}: ok", instances.len() - 1);
+                    } else {
+                        drop(unsafe { Box::from_raw(trap) });
+                        let _ = writeln!(out, "instantiate: trapped (as recorded)");
+                    }
+                }
+                Event::ExportCall { export, args } => {
+                    let (instance, name) = replayer_export(&session, export);
+                    let func = instances
+                        .get(instance as usize)
+                        .and_then(|i| i.get_export(context.as_context_mut(), &name))
+                        .and_then(Extern::into_func)
+                        .ok_or_else(|| {
+                            RrError::new(
+                                ErrorKind::Divergence,
+                                format!("instance #{instance} has no export `{name}`"),
+                            )
+                        })?;
+                    let c_args = {
+                        let state = session.lock();
+                        args.iter()
+                            .map(|a| make_value(&state, a))
+                            .collect::<Result<Vec<_>>>()?
+                    };
+                    let results_len = func.ty(context.as_context_mut()).results().len();
+                    let mut results: Vec<MaybeUninit<capi::wasmtime_val_t>> =
+                        (0..results_len).map(|_| MaybeUninit::uninit()).collect();
+                    let mut trap = std::ptr::null_mut();
+                    let stock = unsafe {
+                        calls::call(
+                            context.as_context_mut(),
+                            &func,
+                            c_args.as_ptr(),
+                            c_args.len(),
+                            results.as_mut_ptr(),
+                            results.len(),
+                            &mut trap,
+                        )
+                    }?;
+                    // The library checked this outcome against the trace already.
+                    let outcome = match (stock, unsafe { trap.as_ref() }) {
+                        (Some(error), _) => {
+                            Outcome::Failed(format!("{:?}", wasmtime::Error::from(*error)))
+                        }
+                        (None, Some(trap)) => calls::trap_outcome(trap),
+                        (None, None) => {
+                            let returned = results.iter_mut().map(|slot| {
+                                let value = unsafe { slot.assume_init_read() };
+                                values::from_c(&value, &mut |_| {
+                                    crate::trace::event::FuncRef::Unnamed
+                                })
+                            });
+                            Outcome::Returned(returned.collect::<Result<Vec<_>>>()?)
+                        }
+                    };
+                    if !trap.is_null() {
+                        drop(unsafe { Box::from_raw(trap) });
+                    }
+                    let _ = writeln!(out, "call {name}{} -> {outcome}", Values(&args));
+                }
+                Event::MemoryWrite(write) => {
+                    let memory = session
+                        .lock()
+                        .memories
+                        .get(write.memory as usize)
+                        .copied()
+                        .ok_or_else(|| {
+                            RrError::new(
+                                ErrorKind::Divergence,
+                                format!("memory #{} does not exist", write.memory),
+                            )
+                        })?;
+                    calls::memory_write(
+                        context.as_context_mut(),
+                        &memory,
+                        write.offset,
+                        &write.bytes,
+                    )?;
+                }
+                Event::End { status, events } => {
+                    session::finish(&context)?;
+                    let note = match status {
+                        EndStatus::Finished => "",
+                        EndStatus::StoreDropped => {
+                            " (the recording was cut off: its store was freed unfinished)"
+                        }
+                    };
+                    let _ = writeln!(out, "replay matched the recording: {events} events{note}");
+                    return Ok(events);
+                }
+                other => {
+                    return Err(RrError::new(
+                        ErrorKind::TraceFormat,
+                        format!(
+                            "malformed trace: a {} event outside any call",
+                            category(&other)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// A replayer owned until it is handed to the store.
+struct OwnedReplayer(*mut wasmtime_rr_replayer_t);
+
+impl OwnedReplayer {
+    fn take(mut self) -> *mut wasmtime_rr_replayer_t {
+        std::mem::replace(&mut self.0, std::ptr::null_mut())
+    }
+}
+
+impl Drop for OwnedReplayer {
+    fn drop(&mut self) {
+        unsafe { sinks::wasmtime_rr_replayer_delete(self.0) };
+    }
+}
