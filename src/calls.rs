@@ -12,7 +12,7 @@ use crate::error::{ErrorKind, Result, RrError};
 use crate::modules;
 use crate::session::{self, ExportSlot, HostName, Replayer, Role, Session, State, divergence};
 use crate::trace::event::{
-    Event, FuncRef, HOST_RETURN_TAG, HostCall, Kind, MemoryWrite, Outcome, Signature, Value, Values, get_value, put_value,
+    EndStatus, Event, FuncRef, HOST_RETURN_TAG, HostCall, Kind, MemoryWrite, Outcome, Signature, Value, Values, get_value, put_value,
 };
 use crate::trace::wire;
 use crate::values::{self, FuncKey, func_key};
@@ -75,7 +75,11 @@ pub fn describe(replayer: &Replayer, event: &Event) -> String {
         },
         Event::MemoryWrite(w) => format!("host write of {} bytes at {} into memory #{}", w.bytes.len(), w.offset, w.memory),
         Event::Return(outcome) => format!("return that {outcome}"),
-        Event::End { .. } => "the end of the trace".to_string(),
+        Event::End { status: EndStatus::Finished, .. } => "the end of the trace".to_string(),
+        Event::End { status: EndStatus::StoreDropped, .. } => {
+            "the end of the trace, which is INCOMPLETE: the recording's store was freed before the recording was finished"
+                .to_string()
+        }
         Event::DefineImport { .. } | Event::DefineExport { .. } => "a definition".to_string(),
     }
 }

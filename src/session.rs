@@ -133,6 +133,16 @@ impl Session {
         // Release the trace now (closing the file, running the host's
         // finalizer), not when the last cached reference goes.
         state.role = Role::Closed;
+        drop(state);
+        // This thread's cache lets go of the session too; other threads'
+        // caches do at their next lookup.
+        LAST.with(|last| {
+            if let Ok(mut slot) = last.try_borrow_mut() {
+                if slot.as_ref().is_some_and(|cached| std::ptr::eq(Arc::as_ptr(cached), self)) {
+                    *slot = None;
+                }
+            }
+        });
         ended
     }
 }

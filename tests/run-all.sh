@@ -75,6 +75,7 @@ suite "C demo" check_demo examples/run-demo.sh
 suite "C++ demo" check_demo examples/cpp/run.sh
 suite "record/replay showcase (C host and the wasmtime-rr CLI)" check_rr_demo
 suite "wasmtime-rr CLI exits" cli_exits
+suite "fuzz targets, ${FUZZ_SECONDS:-60}s each (cargo-fuzz, stable), and the CLI over their inputs" tests/run-fuzz.sh
 suite "Python binding (ctypes, with wasmtime-py)" bindings/python/run-tests.sh target/release
 suite "Go binding (cgo, go vet, -race)" bindings/go/run-tests.sh
 suite "install into a prefix: pkg-config, CMake, SONAME, bindings" tests/run-install-tests.sh

@@ -41,6 +41,11 @@ if [ "$expect_rr" = 1 ]; then
   rm -rf "$out/seeds" && mkdir -p "$out/seeds"
   WASMTIME_RR_SEED_DIR="$out/seeds" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_replay"
 
+  echo "== threads: configs, engines and sessions from 8 threads at once (C11, ThreadSanitizer)"
+  cc -std=c11 -D_POSIX_C_SOURCE=200809L "${strict[@]}" -g -fsanitize=thread "${includes[@]}" -Itests/c \
+    tests/c/test_threads.c -o "$out/test_threads" "${link[@]}" -lpthread
+  TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/c/tsan.supp" "$out/test_threads"
+
   for test in test_rr_hh test_replay_hh; do
     echo "== C++ API: $test (wasmtime_rr.hh over wasmtime.hh; C++17, ASan+UBSan)"
     c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c "tests/c/$test.cpp" \

@@ -78,7 +78,9 @@ fn measure(body: &dyn Fn()) -> Footprint {
 /// `limit` heap bytes at once, or leaked. A first run may leave allocations
 /// behind that belong to lazily built, process-wide state (Wasmtime's and
 /// ours); a leak is an allocation still left behind by a second run of the
-/// same input, once that state exists.
+/// same input, once that state exists. Nothing of one input may outlive its
+/// run (no cache keeps a finished session), so frees of an earlier input's
+/// leftovers cannot hide a leak of this one.
 pub fn check_bounded_and_leak_free(limit: usize, body: impl Fn()) {
     let first = measure(&body);
     assert!(

@@ -208,11 +208,11 @@ static void check_same(const observed_t *recorded, const observed_t *replayed) {
 
 /* The test suite makes the seed corpus of the fuzz target trace_mutate: with
  * WASMTIME_RR_SEED_DIR set, every recording is also written there. */
-static void save_seed(const buffer_t *trace, bool validation, bool digest, uint32_t window) {
+static void save_seed(const buffer_t *trace, const char *name) {
     const char *dir = getenv("WASMTIME_RR_SEED_DIR");
     if (dir == NULL) return;
     char path[4096];
-    snprintf(path, sizeof path, "%s/replay_guest-v%d-d%d-w%u.trace", dir, validation, digest, window);
+    snprintf(path, sizeof path, "%s/replay_guest-%s.trace", dir, name);
     FILE *file = fopen(path, "wb");
     CHECK(file != NULL);
     if (file == NULL) return;
@@ -236,7 +236,9 @@ static void record(buffer_t *trace, observed_t *seen, bool validation, bool dige
     script(context, linker, module, seen);
     CHECK_OK(wasmtime_rr_store_finish(context));
     CHECK(trace->finalized == 1); /* the recording released its sink */
-    save_seed(trace, validation, digest, window);
+    char name[64];
+    snprintf(name, sizeof name, "v%d-d%d-w%u", validation, digest, window);
+    save_seed(trace, name);
     wasmtime_store_delete(store);
     wasmtime_linker_delete(linker);
     wasmtime_rr_module_delete(module);
@@ -477,6 +479,173 @@ static void test_bad_traces(void) {
     free(trace.data);
 }
 
+/* Faults while recording. A small script: instantiate, then call `run`
+ * FAULT_CALLS times, stopping at the first error (kept in `error`). */
+#define FAULT_CALLS 6
+typedef struct {
+    int ok; /* calls that returned */
+    wasmtime_val_t results[FAULT_CALLS][5];
+    wasmtime_error_t *error;
+} run_log_t;
+
+static void run_calls(wasmtime_context_t *context, wasmtime_linker_t *linker, wasmtime_module_t *module, run_log_t *log) {
+    memset(log, 0, sizeof *log);
+    wasmtime_instance_t instance;
+    wasm_trap_t *trap = NULL;
+    log->error = wasmtime_rr_linker_instantiate(linker, context, module, &instance, &trap);
+    if (log->error != NULL) return;
+    CHECK(trap == NULL);
+    wasmtime_func_t run = export_func(context, &instance, "run");
+    for (int i = 0; i < FAULT_CALLS; i++) {
+        wasmtime_val_t arg = {.kind = WASMTIME_I32, .of.i32 = i};
+        log->error = wasmtime_rr_func_call(context, &run, &arg, 1, log->results[i], 5, &trap);
+        if (log->error != NULL) return;
+        CHECK(trap == NULL);
+        log->ok++;
+    }
+}
+
+/* Records run_calls into `sink` (which may refuse writes); `finished` gets
+ * what wasmtime_rr_store_finish returned. Host results depend only on
+ * host_calls, reset here, so equal runs write equal bytes. */
+static void record_calls(buffer_t *sink, uint32_t window, run_log_t *log, wasmtime_error_t **finished) {
+    host_calls = 0;
+    wasm_engine_t *engine = rr_engine(WASMTIME_RR_MODE_RECORDING);
+    wasmtime_module_t *module = rr_module(engine, GUEST);
+    wasmtime_linker_t *linker = host_linker(engine);
+    wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
+    wasmtime_context_t *context = wasmtime_store_context(store);
+    wasmtime_rr_recorder_t *recorder = NULL;
+    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, sink, buffer_finalize, &recorder));
+    CHECK_OK(wasmtime_rr_recorder_event_window_set(recorder, window));
+    memset(log, 0, sizeof *log);
+    log->error = wasmtime_rr_store_record(context, recorder);
+    *finished = NULL;
+    if (log->error == NULL) {
+        run_calls(context, linker, module, log);
+        *finished = wasmtime_rr_store_finish(context);
+    }
+    wasmtime_store_delete(store);
+    wasmtime_linker_delete(linker);
+    wasmtime_rr_module_delete(module);
+    wasm_engine_delete(engine);
+}
+
+/* The write callback fails at every possible write in turn. The recording
+ * reports the failure as an error object (from the call whose events could
+ * not be written, and again from finish), the sink keeps exactly what it
+ * acknowledged (a byte prefix of the complete recording), and that prefix
+ * replays: every call it holds gives the recorded results bit for bit, then
+ * the replay (or, if only the end marker was lost, finishing it) stops with
+ * "truncated trace". With a window of one event every
+ * call that returned while recording is in the prefix. */
+static void test_write_failure_midway(void) {
+    const uint32_t windows[] = {1, 4};
+    for (size_t w = 0; w < 2; w++) {
+        buffer_t full = {.fail_after = -1};
+        run_log_t complete;
+        wasmtime_error_t *finished = NULL;
+        record_calls(&full, windows[w], &complete, &finished);
+        CHECK(complete.error == NULL && complete.ok == FAULT_CALLS);
+        CHECK_OK(finished);
+        CHECK(full.writes > 3);
+        for (int k = 0; k < full.writes; k++) {
+            buffer_t sink = {.fail_after = k};
+            run_log_t recorded;
+            record_calls(&sink, windows[w], &recorded, &finished);
+            CHECK(sink.writes == k && sink.finalized == 1);
+            CHECK(sink.size <= full.size && (sink.size == 0 || memcmp(sink.data, full.data, sink.size) == 0));
+            if (k == 0) { /* the header itself: attaching fails */
+                CHECK_ERR_HAS(recorded.error, WASMTIME_RR_ERROR_KIND_TRACE_IO, "the trace write callback reported a failure");
+                CHECK(finished == NULL);
+                continue;
+            }
+            if (recorded.error != NULL) {
+                CHECK_ERR_HAS(recorded.error, WASMTIME_RR_ERROR_KIND_TRACE_IO, "the trace write callback reported a failure");
+            }
+            CHECK_ERR_HAS(finished, WASMTIME_RR_ERROR_KIND_TRACE_IO, "the trace write callback reported a failure");
+
+            replay_t r;
+            CHECK_OK(replay_open(&r, &sink, GUEST));
+            run_log_t replayed;
+            run_calls(r.context, r.linker, r.module, &replayed);
+            /* Every call may be in the prefix when only the end marker was lost. */
+            wasmtime_error_t *stop = replayed.error != NULL ? replayed.error : wasmtime_rr_store_finish(r.context);
+            CHECK_ERR_HAS(stop, WASMTIME_RR_ERROR_KIND_TRACE_FORMAT, "truncated trace");
+            CHECK(replayed.ok <= recorded.ok);
+            if (windows[w] == 1) CHECK(replayed.ok == recorded.ok);
+            for (int i = 0; i < replayed.ok; i++)
+                for (int j = 0; j < 5; j++) CHECK(same_bits(&replayed.results[i][j], &complete.results[i][j]));
+            replay_close(&r);
+            free(sink.data);
+        }
+        free(full.data);
+    }
+}
+
+/* The host frees the store in the middle of a recording, after two calls:
+ * the trace is closed with an end marker saying so, everything before it
+ * replays, and a replay that goes further is told the trace is incomplete. */
+static void test_store_dropped_mid_recording(void) {
+    host_calls = 0;
+    buffer_t sink = {.fail_after = -1};
+    wasm_engine_t *engine = rr_engine(WASMTIME_RR_MODE_RECORDING);
+    wasmtime_module_t *module = rr_module(engine, GUEST);
+    wasmtime_linker_t *linker = host_linker(engine);
+    wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
+    wasmtime_context_t *context = wasmtime_store_context(store);
+    wasmtime_rr_recorder_t *recorder = NULL;
+    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &sink, buffer_finalize, &recorder));
+    CHECK_OK(wasmtime_rr_store_record(context, recorder));
+    run_log_t recorded;
+    run_calls(context, linker, module, &recorded); /* all FAULT_CALLS calls */
+    CHECK(recorded.error == NULL && recorded.ok == FAULT_CALLS);
+    wasmtime_store_delete(store); /* no wasmtime_rr_store_finish */
+    wasmtime_linker_delete(linker);
+    wasmtime_rr_module_delete(module);
+    wasm_engine_delete(engine);
+    CHECK(sink.finalized == 1);
+    /* Last frame: end tag 0, status 1 (store dropped), then the event count. */
+    size_t crc = 4, count = 1;
+    CHECK(sink.size > 16 && sink.data[sink.size - crc - count - 2] == 0x00 && sink.data[sink.size - crc - count - 1] == 0x01);
+    save_seed(&sink, "store-dropped"); /* tests/run-fuzz.sh shows what the CLI says of it */
+
+    /* The same calls replay bit for bit and the replay finishes cleanly. */
+    replay_t r;
+    CHECK_OK(replay_open(&r, &sink, GUEST));
+    run_log_t replayed;
+    run_calls(r.context, r.linker, r.module, &replayed);
+    CHECK_OK(replayed.error);
+    CHECK(replayed.ok == FAULT_CALLS);
+    for (int i = 0; i < FAULT_CALLS; i++)
+        for (int j = 0; j < 5; j++) CHECK(same_bits(&replayed.results[i][j], &recorded.results[i][j]));
+    /* One call more than was recorded: the error says the trace is incomplete. */
+    wasmtime_instance_t instance;
+    wasm_trap_t *trap = NULL;
+    CHECK_ERR_HAS(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap),
+                  WASMTIME_RR_ERROR_KIND_DIVERGENCE,
+                  "expected the end of the trace, which is INCOMPLETE: the recording's store was freed before the "
+                  "recording was finished, but the program instantiates a module");
+    replay_close(&r);
+    free(sink.data);
+}
+
+/* A trace file that cannot be created: the error names the path and the
+ * cause, nothing is attached, and the store records nothing. */
+static void test_file_cannot_be_created(void) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s", "/proc/wasmtime-rr-cannot-create-this.wrr");
+    wasmtime_rr_recorder_t *recorder = (wasmtime_rr_recorder_t *)&path; /* must stay untouched */
+    CHECK_ERR_HAS(wasmtime_rr_recorder_new_file(path, &recorder), WASMTIME_RR_ERROR_KIND_TRACE_IO,
+                  "cannot create trace file /proc/wasmtime-rr-cannot-create-this.wrr");
+    CHECK(recorder == (wasmtime_rr_recorder_t *)&path);
+    /* A directory in place of the file. */
+    recorder = NULL;
+    CHECK_ERR_HAS(wasmtime_rr_recorder_new_file("/tmp", &recorder), WASMTIME_RR_ERROR_KIND_TRACE_IO,
+                  "cannot create trace file /tmp");
+    CHECK(recorder == NULL);
+}
+
 static void test_sinks_and_attachment(void) {
     wasm_engine_t *engine = rr_engine(WASMTIME_RR_MODE_RECORDING);
     wasmtime_rr_recorder_t *recorder = NULL;
@@ -587,6 +756,9 @@ int main(void) {
     test_validation_and_digest_catch_what_results_cannot();
     test_bad_traces();
     test_sinks_and_attachment();
+    test_write_failure_midway();
+    test_file_cannot_be_created();
+    test_store_dropped_mid_recording();
     test_plain_forwarding();
     free(GUEST);
     return finish();
