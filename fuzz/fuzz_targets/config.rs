@@ -73,6 +73,60 @@ impl Text {
     }
 }
 
+/// The strategies the C API declares (its enum takes no other value).
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum StrategyChoice {
+    Auto,
+    Cranelift,
+    Winch,
+}
+
+impl StrategyChoice {
+    fn c(self) -> capi::wasmtime_strategy_t {
+        use capi::wasmtime_strategy_t::*;
+        match self {
+            StrategyChoice::Auto => WASMTIME_STRATEGY_AUTO,
+            StrategyChoice::Cranelift => WASMTIME_STRATEGY_CRANELIFT,
+            StrategyChoice::Winch => WASMTIME_STRATEGY_WINCH,
+        }
+    }
+
+    fn rust(self) -> Strategy {
+        match self {
+            StrategyChoice::Auto => Strategy::Auto,
+            StrategyChoice::Cranelift => Strategy::Cranelift,
+            StrategyChoice::Winch => Strategy::Winch,
+        }
+    }
+}
+
+/// The optimization levels the C API declares.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+enum OptLevelChoice {
+    None,
+    Speed,
+    SpeedAndSize,
+}
+
+impl OptLevelChoice {
+    fn c(self) -> capi::wasmtime_opt_level_t {
+        use capi::wasmtime_opt_level_t::*;
+        match self {
+            OptLevelChoice::None => WASMTIME_OPT_LEVEL_NONE,
+            OptLevelChoice::Speed => WASMTIME_OPT_LEVEL_SPEED,
+            OptLevelChoice::SpeedAndSize => WASMTIME_OPT_LEVEL_SPEED_AND_SIZE,
+        }
+    }
+
+    fn rust(self) -> OptLevel {
+        match self {
+            OptLevelChoice::None => OptLevel::None,
+            OptLevelChoice::Speed => OptLevel::Speed,
+            OptLevelChoice::SpeedAndSize => OptLevel::SpeedAndSize,
+        }
+    }
+}
+
 #[derive(Arbitrary, Debug)]
 enum Op {
     RecordSet(bool),
@@ -88,8 +142,8 @@ enum Op {
     ConsumeFuel(bool),
     EpochInterruption(bool),
     MaxWasmStack(usize),
-    Strategy(u8),
-    OptLevel(u8),
+    Strategy(StrategyChoice),
+    OptLevel(OptLevelChoice),
     CraneliftFlagSet(Text, Text),
     CraneliftFlagEnable(Text),
 }
@@ -126,107 +180,56 @@ impl Model {
         }
     }
 
-    /// Applies one call, in plain Rust.
-    fn apply(&mut self, op: &Op) {
-        match Setting::of(op) {
-            Some(Setting::Flag(flag)) => {
-                flag.apply(&mut self.config);
-                if flag.name == "enable_nan_canonicalization" {
-                    self.nan = flag.value.clone();
-                }
-                self.flags.push(flag);
-            }
-            Some(setting) => {
-                setting.apply(&mut self.config);
-                match setting {
-                    Setting::Mode(mode) => self.mode = mode,
-                    Setting::NanCanonicalization(on) => self.nan = Some(on.to_string()),
-                    Setting::RelaxedSimdDeterministic(on) => self.relaxed_deterministic = Some(on),
-                    Setting::Determinism => {
-                        self.nan = Some("true".into());
-                        self.relaxed_deterministic = Some(true);
-                    }
-                    _ => {}
-                }
-            }
-            None => {}
+    fn set_mode(&mut self, mode: RrMode) {
+        self.mode = mode;
+        self.config.rr(match mode {
+            RrMode::None => RRConfig::None,
+            RrMode::Recording => RRConfig::Recording,
+            RrMode::Replaying => RRConfig::Replaying,
+        });
+    }
+
+    fn set_flag(&mut self, flag: Flag) {
+        flag.apply(&mut self.config);
+        if flag.name == "enable_nan_canonicalization" {
+            self.nan = flag.value.clone();
         }
-    }
-}
-
-/// What an op asks of a config once the C call accepted it.
-enum Setting {
-    Mode(RrMode),
-    Determinism,
-    NanCanonicalization(bool),
-    RelaxedSimd(bool),
-    RelaxedSimdDeterministic(bool),
-    Simd(bool),
-    ConsumeFuel(bool),
-    EpochInterruption(bool),
-    MaxWasmStack(usize),
-    Strategy(capi::wasmtime_strategy_t, Strategy),
-    OptLevel(capi::wasmtime_opt_level_t, OptLevel),
-    Flag(Flag),
-}
-
-impl Setting {
-    /// None for calls that change nothing (refused ones, NULL configs).
-    fn of(op: &Op) -> Option<Setting> {
-        use capi::wasmtime_opt_level_t::*;
-        use capi::wasmtime_strategy_t::*;
-        Some(match op {
-            Op::RecordSet(on) => Setting::Mode(if *on { RrMode::Recording } else { RrMode::None }),
-            Op::ReplaySet(on) => Setting::Mode(if *on { RrMode::Replaying } else { RrMode::None }),
-            Op::RrModeSet(raw) => Setting::Mode(RrMode::from_raw(*raw).ok()?),
-            Op::EnforceDeterminism => Setting::Determinism,
-            Op::NullConfig(_) => return None,
-            Op::NanCanonicalization(on) => Setting::NanCanonicalization(*on),
-            Op::RelaxedSimd(on) => Setting::RelaxedSimd(*on),
-            Op::RelaxedSimdDeterministic(on) => Setting::RelaxedSimdDeterministic(*on),
-            Op::Simd(on) => Setting::Simd(*on),
-            Op::ConsumeFuel(on) => Setting::ConsumeFuel(*on),
-            Op::EpochInterruption(on) => Setting::EpochInterruption(*on),
-            Op::MaxWasmStack(size) => Setting::MaxWasmStack(*size),
-            Op::Strategy(raw) => match raw % 3 {
-                0 => Setting::Strategy(WASMTIME_STRATEGY_AUTO, Strategy::Auto),
-                1 => Setting::Strategy(WASMTIME_STRATEGY_CRANELIFT, Strategy::Cranelift),
-                _ => Setting::Strategy(WASMTIME_STRATEGY_WINCH, Strategy::Winch),
-            },
-            Op::OptLevel(raw) => match raw % 3 {
-                0 => Setting::OptLevel(WASMTIME_OPT_LEVEL_NONE, OptLevel::None),
-                1 => Setting::OptLevel(WASMTIME_OPT_LEVEL_SPEED, OptLevel::Speed),
-                _ => Setting::OptLevel(WASMTIME_OPT_LEVEL_SPEED_AND_SIZE, OptLevel::SpeedAndSize),
-            },
-            Op::CraneliftFlagSet(name, value) => {
-                Setting::Flag(Flag { name: name.get(FLAGS), value: Some(value.get(VALUES)) })
-            }
-            Op::CraneliftFlagEnable(name) => Setting::Flag(Flag { name: name.get(FLAGS), value: None }),
-        })
+        self.flags.push(flag);
     }
 
-    fn apply(&self, config: &mut Config) {
-        match self {
-            Setting::Mode(mode) => {
-                config.rr(match mode {
-                    RrMode::None => RRConfig::None,
-                    RrMode::Recording => RRConfig::Recording,
-                    RrMode::Replaying => RRConfig::Replaying,
-                });
+    /// Applies one call, in plain Rust; calls our functions refuse change nothing.
+    fn apply(&mut self, op: &Op) {
+        let config = &mut self.config;
+        match op {
+            Op::RecordSet(on) => self.set_mode(if *on { RrMode::Recording } else { RrMode::None }),
+            Op::ReplaySet(on) => self.set_mode(if *on { RrMode::Replaying } else { RrMode::None }),
+            Op::RrModeSet(raw) => {
+                if let Ok(mode) = RrMode::from_raw(*raw) {
+                    self.set_mode(mode);
+                }
             }
-            Setting::Determinism => {
+            Op::EnforceDeterminism => {
                 config.cranelift_nan_canonicalization(true).relaxed_simd_deterministic(true);
+                self.nan = Some("true".into());
+                self.relaxed_deterministic = Some(true);
             }
-            Setting::NanCanonicalization(on) => drop(config.cranelift_nan_canonicalization(*on)),
-            Setting::RelaxedSimd(on) => drop(config.wasm_relaxed_simd(*on)),
-            Setting::RelaxedSimdDeterministic(on) => drop(config.relaxed_simd_deterministic(*on)),
-            Setting::Simd(on) => drop(config.wasm_simd(*on)),
-            Setting::ConsumeFuel(on) => drop(config.consume_fuel(*on)),
-            Setting::EpochInterruption(on) => drop(config.epoch_interruption(*on)),
-            Setting::MaxWasmStack(size) => drop(config.max_wasm_stack(*size)),
-            Setting::Strategy(_, strategy) => drop(config.strategy(*strategy)),
-            Setting::OptLevel(_, level) => drop(config.cranelift_opt_level(*level)),
-            Setting::Flag(flag) => flag.apply(config),
+            Op::NullConfig(_) => {}
+            Op::NanCanonicalization(on) => {
+                config.cranelift_nan_canonicalization(*on);
+                self.nan = Some(on.to_string());
+            }
+            Op::RelaxedSimd(on) => drop(config.wasm_relaxed_simd(*on)),
+            Op::RelaxedSimdDeterministic(on) => {
+                config.relaxed_simd_deterministic(*on);
+                self.relaxed_deterministic = Some(*on);
+            }
+            Op::Simd(on) => drop(config.wasm_simd(*on)),
+            Op::ConsumeFuel(on) => drop(config.consume_fuel(*on)),
+            Op::EpochInterruption(on) => drop(config.epoch_interruption(*on)),
+            Op::MaxWasmStack(size) => drop(config.max_wasm_stack(*size)),
+            Op::Strategy(choice) => drop(config.strategy(choice.rust())),
+            Op::OptLevel(choice) => drop(config.cranelift_opt_level(choice.rust())),
+            Op::CraneliftFlagSet(..) | Op::CraneliftFlagEnable(_) => self.set_flag(Flag::of(op).expect("a flag op")),
         }
     }
 }
@@ -238,6 +241,14 @@ struct Flag {
 }
 
 impl Flag {
+    fn of(op: &Op) -> Option<Flag> {
+        match op {
+            Op::CraneliftFlagSet(name, value) => Some(Flag { name: name.get(FLAGS), value: Some(value.get(VALUES)) }),
+            Op::CraneliftFlagEnable(name) => Some(Flag { name: name.get(FLAGS), value: None }),
+            _ => None,
+        }
+    }
+
     fn apply(&self, config: &mut Config) {
         match &self.value {
             Some(value) => unsafe { config.cranelift_flag_set(&self.name, value) },
@@ -293,21 +304,17 @@ fn call(op: &Op, config: *mut capi::wasm_config_t) {
         Op::ConsumeFuel(on) => capi::wasmtime_config_consume_fuel_set(c, *on),
         Op::EpochInterruption(on) => capi::wasmtime_config_epoch_interruption_set(c, *on),
         Op::MaxWasmStack(size) => capi::wasmtime_config_max_wasm_stack_set(c, *size),
-        Op::Strategy(_) | Op::OptLevel(_) | Op::CraneliftFlagSet(..) | Op::CraneliftFlagEnable(_) => {
-            match Setting::of(op) {
-                Some(Setting::Strategy(value, _)) => capi::wasmtime_config_strategy_set(c, value),
-                Some(Setting::OptLevel(value, _)) => capi::wasmtime_config_cranelift_opt_level_set(c, value),
-                Some(Setting::Flag(Flag { name, value })) => {
-                    let name = CString::new(name).expect("NULs removed");
-                    match value {
-                        Some(value) => {
-                            let value = CString::new(value).expect("NULs removed");
-                            unsafe { capi::wasmtime_config_cranelift_flag_set(c, name.as_ptr(), value.as_ptr()) }
-                        }
-                        None => unsafe { capi::wasmtime_config_cranelift_flag_enable(c, name.as_ptr()) },
-                    }
+        Op::Strategy(choice) => capi::wasmtime_config_strategy_set(c, choice.c()),
+        Op::OptLevel(choice) => capi::wasmtime_config_cranelift_opt_level_set(c, choice.c()),
+        Op::CraneliftFlagSet(..) | Op::CraneliftFlagEnable(_) => {
+            let Flag { name, value } = Flag::of(op).expect("a flag op");
+            let name = CString::new(name).expect("NULs removed");
+            match value {
+                Some(value) => {
+                    let value = CString::new(value).expect("NULs removed");
+                    unsafe { capi::wasmtime_config_cranelift_flag_set(c, name.as_ptr(), value.as_ptr()) }
                 }
-                _ => unreachable!("these ops are settings"),
+                None => unsafe { capi::wasmtime_config_cranelift_flag_enable(c, name.as_ptr()) },
             }
         }
     }

@@ -220,59 +220,65 @@ static void save_seed(const buffer_t *trace, const char *name) {
     CHECK(fclose(file) == 0);
 }
 
-/* Records the script into `trace` with the given settings. */
-static void record(buffer_t *trace, observed_t *seen, bool validation, bool digest, uint32_t window) {
-    wasm_engine_t *engine = rr_engine(WASMTIME_RR_MODE_RECORDING);
-    wasmtime_module_t *module = rr_module(engine, GUEST);
-    wasmtime_linker_t *linker = host_linker(engine);
-    wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
-    wasmtime_context_t *context = wasmtime_store_context(store);
-    wasmtime_rr_recorder_t *recorder = NULL;
-    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, trace, buffer_finalize, &recorder));
-    CHECK_OK(wasmtime_rr_recorder_validation_set(recorder, validation));
-    CHECK_OK(wasmtime_rr_recorder_memory_digest_set(recorder, digest));
-    CHECK_OK(wasmtime_rr_recorder_event_window_set(recorder, window));
-    CHECK_OK(wasmtime_rr_store_record(context, recorder));
-    script(context, linker, module, seen);
-    CHECK_OK(wasmtime_rr_store_finish(context));
-    CHECK(trace->finalized == 1); /* the recording released its sink */
-    char name[64];
-    snprintf(name, sizeof name, "v%d-d%d-w%u", validation, digest, window);
-    save_seed(trace, name);
-    wasmtime_store_delete(store);
-    wasmtime_linker_delete(linker);
-    wasmtime_rr_module_delete(module);
-    wasm_engine_delete(engine);
-}
-
-/* A replaying store over `trace`, with the guest built from `wat`. */
+/* A recording or replaying store, with the guest and the host functions. */
 typedef struct {
     wasm_engine_t *engine;
     wasmtime_module_t *module;
     wasmtime_linker_t *linker;
     wasmtime_store_t *store;
     wasmtime_context_t *context;
-} replay_t;
+} session_t;
 
-static wasmtime_error_t *replay_open(replay_t *r, const buffer_t *trace, const char *wat) {
-    r->engine = rr_engine(WASMTIME_RR_MODE_REPLAYING);
+static void session_open(session_t *r, wasmtime_rr_mode_t mode, const char *wat) {
+    r->engine = rr_engine(mode);
     r->module = rr_module(r->engine, wat);
     r->linker = host_linker(r->engine);
     r->store = wasmtime_store_new(r->engine, NULL, NULL);
     r->context = wasmtime_store_context(r->store);
+}
+
+/* A replaying session over `trace`; returns what attaching the replayer returned. */
+static wasmtime_error_t *replay_open(session_t *r, const buffer_t *trace, const char *wat) {
+    session_open(r, WASMTIME_RR_MODE_REPLAYING, wat);
     wasmtime_rr_replayer_t *replayer = NULL;
     CHECK_OK(wasmtime_rr_replayer_new_bytes(trace->data, trace->size, &replayer));
     return wasmtime_rr_store_replay(r->context, replayer);
 }
 
-static void replay_close(replay_t *r) {
+static void session_close(session_t *r) {
     wasmtime_store_delete(r->store);
     wasmtime_linker_delete(r->linker);
     wasmtime_rr_module_delete(r->module);
     wasm_engine_delete(r->engine);
 }
 
-static void test_record_and_replay_twice(bool validation, bool digest, uint32_t window) {
+/* A recording session of the guest into `sink`; returns what attaching the
+ * recorder returned. */
+static wasmtime_error_t *recording_open(session_t *r, buffer_t *sink, bool validation, bool digest, uint32_t window) {
+    session_open(r, WASMTIME_RR_MODE_RECORDING, GUEST);
+    wasmtime_rr_recorder_t *recorder = NULL;
+    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, sink, buffer_finalize, &recorder));
+    CHECK_OK(wasmtime_rr_recorder_validation_set(recorder, validation));
+    CHECK_OK(wasmtime_rr_recorder_memory_digest_set(recorder, digest));
+    CHECK_OK(wasmtime_rr_recorder_event_window_set(recorder, window));
+    return wasmtime_rr_store_record(r->context, recorder);
+}
+
+/* Records the script into `trace` with the given settings. */
+static void record(buffer_t *trace, observed_t *seen, bool validation, bool digest, uint32_t window) {
+    session_t r;
+    CHECK_OK(recording_open(&r, trace, validation, digest, window));
+    script(r.context, r.linker, r.module, seen);
+    CHECK_OK(wasmtime_rr_store_finish(r.context));
+    CHECK(trace->finalized == 1); /* the recording released its sink */
+    char name[64];
+    snprintf(name, sizeof name, "v%d-d%d-w%u", validation, digest, window);
+    save_seed(trace, name);
+    session_close(&r);
+}
+
+
+static void test_record_and_session_twice(bool validation, bool digest, uint32_t window) {
     buffer_t trace = {.fail_after = -1};
     observed_t recorded, replayed;
     memset(&recorded, 0, sizeof recorded);
@@ -281,11 +287,11 @@ static void test_record_and_replay_twice(bool validation, bool digest, uint32_t 
     CHECK(host_calls == 9);
     for (int round = 0; round < 2; round++) {
         memset(&replayed, 0, sizeof replayed);
-        replay_t r;
+        session_t r;
         CHECK_OK(replay_open(&r, &trace, GUEST));
         script(r.context, r.linker, r.module, &replayed);
         CHECK_OK(wasmtime_rr_store_finish(r.context));
-        replay_close(&r);
+        session_close(&r);
         check_same(&recorded, &replayed);
         CHECK(host_calls == 9); /* the host was never called */
     }
@@ -296,7 +302,7 @@ static void test_divergences(void) {
     buffer_t trace = {.fail_after = -1};
     observed_t seen;
     record(&trace, &seen, true, false, 16);
-    replay_t r;
+    session_t r;
 
     /* Another build of the module: both checksums named. */
     CHECK_OK(replay_open(&r, &trace, OTHER_BUILD));
@@ -306,7 +312,7 @@ static void test_divergences(void) {
               WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH, "the trace instantiates a module with sha256 ");
     /* The session stays failed: every later call says so. */
     CHECK_ERR_HAS(wasmtime_rr_store_finish(r.context), WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH, "but this module has sha256 ");
-    replay_close(&r);
+    session_close(&r);
 
     /* Calls in another order: the event index, the expectation, what happened. */
     CHECK_OK(replay_open(&r, &trace, GUEST));
@@ -315,7 +321,7 @@ static void test_divergences(void) {
     wasmtime_val_t zero = {.kind = WASMTIME_I32, .of.i32 = 0}, result;
     CHECK_ERR_HAS(wasmtime_rr_func_call(r.context, &trapper, &zero, 1, &result, 1, &trap), WASMTIME_RR_ERROR_KIND_DIVERGENCE,
               "replay diverged at event #3: expected a call of export `run` of instance #0, but the program calls `trap` of instance #0");
-    replay_close(&r);
+    session_close(&r);
 
     /* Other arguments. */
     CHECK_OK(replay_open(&r, &trace, GUEST));
@@ -324,14 +330,14 @@ static void test_divergences(void) {
     wasmtime_val_t six = {.kind = WASMTIME_I32, .of.i32 = 6}, results[5];
     CHECK_ERR_HAS(wasmtime_rr_func_call(r.context, &run, &six, 1, results, 5, &trap), WASMTIME_RR_ERROR_KIND_DIVERGENCE,
               "export `run` was called with (i32:5), but now with (i32:6)");
-    replay_close(&r);
+    session_close(&r);
 
     /* Stopping early: events remain. */
     CHECK_OK(replay_open(&r, &trace, GUEST));
     CHECK_OK(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap));
     CHECK_ERR_HAS(wasmtime_rr_store_finish(r.context), WASMTIME_RR_ERROR_KIND_DIVERGENCE,
               "the replay finished, but the trace has more: call of export `run` of instance #0 with (i32:5)");
-    replay_close(&r);
+    session_close(&r);
 
     /* Going on past the end of the trace. */
     CHECK_OK(replay_open(&r, &trace, GUEST));
@@ -339,7 +345,7 @@ static void test_divergences(void) {
     script(r.context, r.linker, r.module, &again);
     CHECK_ERR_HAS(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap),
               WASMTIME_RR_ERROR_KIND_DIVERGENCE, "replay diverged at event #32: expected the end of the trace, but the program instantiates a module");
-    replay_close(&r);
+    session_close(&r);
     free(trace.data);
 }
 
@@ -417,7 +423,7 @@ static void test_bad_traces(void) {
     buffer_t trace = {.fail_after = -1};
     observed_t seen;
     record(&trace, &seen, false, false, 4);
-    replay_t r;
+    session_t r;
 
     /* Every truncation is refused: at attach (header) or while replaying. */
     for (size_t cut = 0; cut < trace.size; cut++) { /* every cut: each error path, deterministically */
@@ -432,7 +438,7 @@ static void test_bad_traces(void) {
         }
         CHECK(error != NULL && wasmtime_rr_error_kind(error) == WASMTIME_RR_ERROR_KIND_TRACE_FORMAT);
         wasmtime_error_delete(error);
-        replay_close(&r);
+        session_close(&r);
     }
 
     /* A flipped byte in a frame: corrupted, by checksum. */
@@ -445,7 +451,7 @@ static void test_bad_traces(void) {
     script(r.context, r.linker, r.module, &partial);
     expect_failures(false);
     CHECK_ERR_HAS(wasmtime_rr_store_finish(r.context), WASMTIME_RR_ERROR_KIND_TRACE_FORMAT, "corrupted trace: checksum mismatch in frame #");
-    replay_close(&r);
+    session_close(&r);
 
     /* A trace holding only its end marker (found by fuzzing: the replay
      * computed the index of that event with an unsigned underflow). The
@@ -465,16 +471,16 @@ static void test_bad_traces(void) {
     CHECK_ERR_HAS(wasmtime_rr_linker_instantiate(r.linker, r.context, r.module, &instance, &trap),
                   WASMTIME_RR_ERROR_KIND_DIVERGENCE, "replay diverged at event #0: expected the end of the trace");
     CHECK(trap == NULL);
-    replay_close(&r);
+    session_close(&r);
     CHECK_OK(replay_open(&r, &end_only, GUEST));
     CHECK_OK(wasmtime_rr_store_finish(r.context)); /* nothing was recorded, nothing is replayed */
-    replay_close(&r);
+    session_close(&r);
     free(end_only.data);
 
     /* Not a trace at all. */
     memcpy(corrupt.data, "not a trace", 11);
     CHECK_ERR_HAS(replay_open(&r, &corrupt, GUEST), WASMTIME_RR_ERROR_KIND_TRACE_FORMAT, "not a wasmtime-rr trace (bad magic bytes)");
-    replay_close(&r);
+    session_close(&r);
     free(corrupt.data);
     free(trace.data);
 }
@@ -510,25 +516,15 @@ static void run_calls(wasmtime_context_t *context, wasmtime_linker_t *linker, wa
  * host_calls, reset here, so equal runs write equal bytes. */
 static void record_calls(buffer_t *sink, uint32_t window, run_log_t *log, wasmtime_error_t **finished) {
     host_calls = 0;
-    wasm_engine_t *engine = rr_engine(WASMTIME_RR_MODE_RECORDING);
-    wasmtime_module_t *module = rr_module(engine, GUEST);
-    wasmtime_linker_t *linker = host_linker(engine);
-    wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
-    wasmtime_context_t *context = wasmtime_store_context(store);
-    wasmtime_rr_recorder_t *recorder = NULL;
-    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, sink, buffer_finalize, &recorder));
-    CHECK_OK(wasmtime_rr_recorder_event_window_set(recorder, window));
+    session_t r;
     memset(log, 0, sizeof *log);
-    log->error = wasmtime_rr_store_record(context, recorder);
+    log->error = recording_open(&r, sink, false, false, window);
     *finished = NULL;
     if (log->error == NULL) {
-        run_calls(context, linker, module, log);
-        *finished = wasmtime_rr_store_finish(context);
+        run_calls(r.context, r.linker, r.module, log);
+        *finished = wasmtime_rr_store_finish(r.context);
     }
-    wasmtime_store_delete(store);
-    wasmtime_linker_delete(linker);
-    wasmtime_rr_module_delete(module);
-    wasm_engine_delete(engine);
+    session_close(&r);
 }
 
 /* The write callback fails at every possible write in turn. The recording
@@ -565,7 +561,7 @@ static void test_write_failure_midway(void) {
             }
             CHECK_ERR_HAS(finished, WASMTIME_RR_ERROR_KIND_TRACE_IO, "the trace write callback reported a failure");
 
-            replay_t r;
+            session_t r;
             CHECK_OK(replay_open(&r, &sink, GUEST));
             run_log_t replayed;
             run_calls(r.context, r.linker, r.module, &replayed);
@@ -576,7 +572,7 @@ static void test_write_failure_midway(void) {
             if (windows[w] == 1) CHECK(replayed.ok == recorded.ok);
             for (int i = 0; i < replayed.ok; i++)
                 for (int j = 0; j < 5; j++) CHECK(same_bits(&replayed.results[i][j], &complete.results[i][j]));
-            replay_close(&r);
+            session_close(&r);
             free(sink.data);
         }
         free(full.data);
@@ -589,21 +585,12 @@ static void test_write_failure_midway(void) {
 static void test_store_dropped_mid_recording(void) {
     host_calls = 0;
     buffer_t sink = {.fail_after = -1};
-    wasm_engine_t *engine = rr_engine(WASMTIME_RR_MODE_RECORDING);
-    wasmtime_module_t *module = rr_module(engine, GUEST);
-    wasmtime_linker_t *linker = host_linker(engine);
-    wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
-    wasmtime_context_t *context = wasmtime_store_context(store);
-    wasmtime_rr_recorder_t *recorder = NULL;
-    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &sink, buffer_finalize, &recorder));
-    CHECK_OK(wasmtime_rr_store_record(context, recorder));
+    session_t r;
+    CHECK_OK(recording_open(&r, &sink, false, false, 16));
     run_log_t recorded;
-    run_calls(context, linker, module, &recorded); /* all FAULT_CALLS calls */
+    run_calls(r.context, r.linker, r.module, &recorded); /* all FAULT_CALLS calls */
     CHECK(recorded.error == NULL && recorded.ok == FAULT_CALLS);
-    wasmtime_store_delete(store); /* no wasmtime_rr_store_finish */
-    wasmtime_linker_delete(linker);
-    wasmtime_rr_module_delete(module);
-    wasm_engine_delete(engine);
+    session_close(&r); /* frees the store; no wasmtime_rr_store_finish */
     CHECK(sink.finalized == 1);
     /* Last frame: end tag 0, status 1 (store dropped), then the event count. */
     size_t crc = 4, count = 1;
@@ -611,7 +598,6 @@ static void test_store_dropped_mid_recording(void) {
     save_seed(&sink, "store-dropped"); /* tests/run-fuzz.sh shows what the CLI says of it */
 
     /* The same calls replay bit for bit and the replay finishes cleanly. */
-    replay_t r;
     CHECK_OK(replay_open(&r, &sink, GUEST));
     run_log_t replayed;
     run_calls(r.context, r.linker, r.module, &replayed);
@@ -626,7 +612,7 @@ static void test_store_dropped_mid_recording(void) {
                   WASMTIME_RR_ERROR_KIND_DIVERGENCE,
                   "expected the end of the trace, which is INCOMPLETE: the recording's store was freed before the "
                   "recording was finished, but the program instantiates a module");
-    replay_close(&r);
+    session_close(&r);
     free(sink.data);
 }
 
@@ -749,9 +735,9 @@ static void test_plain_forwarding(void) {
 
 int main(void) {
     GUEST = read_text_file(RR_GUEST_WAT);
-    test_record_and_replay_twice(false, false, 16);
-    test_record_and_replay_twice(true, true, 1);
-    test_record_and_replay_twice(false, true, 3);
+    test_record_and_session_twice(false, false, 16);
+    test_record_and_session_twice(true, true, 1);
+    test_record_and_session_twice(false, true, 3);
     test_divergences();
     test_validation_and_digest_catch_what_results_cannot();
     test_bad_traces();
