@@ -137,10 +137,10 @@ impl Session {
         // This thread's cache lets go of the session too; other threads'
         // caches do at their next lookup.
         LAST.with(|last| {
-            if let Ok(mut slot) = last.try_borrow_mut() {
-                if slot.as_ref().is_some_and(|cached| std::ptr::eq(Arc::as_ptr(cached), self)) {
-                    *slot = None;
-                }
+            if let Ok(mut slot) = last.try_borrow_mut()
+                && slot.as_ref().is_some_and(|cached| std::ptr::eq(Arc::as_ptr(cached), self))
+            {
+                *slot = None;
             }
         });
         ended

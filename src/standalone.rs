@@ -21,7 +21,7 @@ use wasmtime::{AsContextMut, Extern, Instance};
 use wasmtime_c_api as capi;
 
 /// Turns a `wasmtime_error_t*` from one of our C functions into a Result.
-pub fn checked(error: *mut capi::wasmtime_error_t) -> Result<()> {
+fn checked(error: *mut capi::wasmtime_error_t) -> Result<()> {
     if error.is_null() {
         return Ok(());
     }
@@ -159,6 +159,35 @@ fn replayer_export(session: &Session, export: u32) -> (u32, String) {
 }
 
 impl Standalone {
+    /// Replays the trace in the file at `path` (see `replay`).
+    pub fn replay_file(
+        &self,
+        path: &str,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64> {
+        let path = std::ffi::CString::new(path)
+            .map_err(|_| RrError::invalid_argument("the trace path contains a NUL byte"))?;
+        let mut replayer = std::ptr::null_mut();
+        checked(unsafe { sinks::wasmtime_rr_replayer_new_file(path.as_ptr(), &mut replayer) })?;
+        unsafe { self.replay(replayer, out, progress) }
+    }
+
+    /// Replays the trace in `bytes` (see `replay`), read through
+    /// `wasmtime_rr_replayer_new_bytes` as a C host would.
+    pub fn replay_bytes(
+        &self,
+        bytes: &[u8],
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<u64> {
+        let mut replayer = std::ptr::null_mut();
+        checked(unsafe {
+            sinks::wasmtime_rr_replayer_new_bytes(bytes.as_ptr(), bytes.len(), &mut replayer)
+        })?;
+        unsafe { self.replay(replayer, out, progress) }
+    }
+
     /// Replays a recorded session of the module with no host: instantiations and
     /// export calls taken from the trace, host results served from it, every
     /// outcome checked against it by the library. Writes one line per
@@ -169,9 +198,9 @@ impl Standalone {
     /// `replayer` is consumed, also on failure.
     ///
     /// # Safety
-    /// `replayer` is NULL or a replayer from `wasmtime_rr_replayer_new_*` that
-    /// nothing else owns.
-    pub unsafe fn replay(
+    /// `replayer` is a replayer from `wasmtime_rr_replayer_new_*` that nothing
+    /// else owns.
+    unsafe fn replay(
         &self,
         replayer: *mut wasmtime_rr_replayer_t,
         out: &mut dyn Write,

@@ -35,7 +35,8 @@ use wasmtime_rr_fuzz::take_error;
 static ALLOCATOR: Counting = Counting;
 
 const NAN_MESSAGE: &str = "NaN canonicalization cannot be disabled when determinism is enforced";
-const RELAXED_MESSAGE: &str = "Relaxed deterministic SIMD cannot be disabled when determinism is enforced";
+const RELAXED_MESSAGE: &str =
+    "Relaxed deterministic SIMD cannot be disabled when determinism is enforced";
 
 /// Cranelift flags worth reaching often; any other UTF-8 name is tried too.
 const FLAGS: &[&str] = &[
@@ -56,7 +57,18 @@ const FLAGS: &[&str] = &[
     "has_sse41",
     "has_avx2",
 ];
-const VALUES: &[&str] = &["true", "false", "speed", "none", "speed_and_size", "backtracking", "single_pass", "inline", "1", ""];
+const VALUES: &[&str] = &[
+    "true",
+    "false",
+    "speed",
+    "none",
+    "speed_and_size",
+    "backtracking",
+    "single_pass",
+    "inline",
+    "1",
+    "",
+];
 
 #[derive(Arbitrary, Debug)]
 enum Text {
@@ -209,7 +221,9 @@ impl Model {
                 }
             }
             Op::EnforceDeterminism => {
-                config.cranelift_nan_canonicalization(true).relaxed_simd_deterministic(true);
+                config
+                    .cranelift_nan_canonicalization(true)
+                    .relaxed_simd_deterministic(true);
                 self.nan = Some("true".into());
                 self.relaxed_deterministic = Some(true);
             }
@@ -229,7 +243,9 @@ impl Model {
             Op::MaxWasmStack(size) => drop(config.max_wasm_stack(*size)),
             Op::Strategy(choice) => drop(config.strategy(choice.rust())),
             Op::OptLevel(choice) => drop(config.cranelift_opt_level(choice.rust())),
-            Op::CraneliftFlagSet(..) | Op::CraneliftFlagEnable(_) => self.set_flag(Flag::of(op).expect("a flag op")),
+            Op::CraneliftFlagSet(..) | Op::CraneliftFlagEnable(_) => {
+                self.set_flag(Flag::of(op).expect("a flag op"))
+            }
         }
     }
 }
@@ -243,8 +259,14 @@ struct Flag {
 impl Flag {
     fn of(op: &Op) -> Option<Flag> {
         match op {
-            Op::CraneliftFlagSet(name, value) => Some(Flag { name: name.get(FLAGS), value: Some(value.get(VALUES)) }),
-            Op::CraneliftFlagEnable(name) => Some(Flag { name: name.get(FLAGS), value: None }),
+            Op::CraneliftFlagSet(name, value) => Some(Flag {
+                name: name.get(FLAGS),
+                value: Some(value.get(VALUES)),
+            }),
+            Op::CraneliftFlagEnable(name) => Some(Flag {
+                name: name.get(FLAGS),
+                value: None,
+            }),
             _ => None,
         }
     }
@@ -274,19 +296,28 @@ fn expect_ok(error: *mut capi::wasmtime_error_t, what: &str) {
 fn call(op: &Op, config: *mut capi::wasm_config_t) {
     let c = unsafe { &mut *config };
     match op {
-        Op::RecordSet(on) => expect_ok(unsafe { wasm_config_record_set(config, *on) }, "record_set"),
-        Op::ReplaySet(on) => expect_ok(unsafe { wasm_config_replay_set(config, *on) }, "replay_set"),
+        Op::RecordSet(on) => {
+            expect_ok(unsafe { wasm_config_record_set(config, *on) }, "record_set")
+        }
+        Op::ReplaySet(on) => {
+            expect_ok(unsafe { wasm_config_replay_set(config, *on) }, "replay_set")
+        }
         Op::RrModeSet(raw) => {
             let error = unsafe { wasm_config_rr_mode_set(config, *raw) };
             match RrMode::from_raw(*raw) {
                 Ok(_) => expect_ok(error, "rr_mode_set"),
                 // Refused; the model leaves the config unchanged too.
-                Err(_) => expect_kind(error, WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "rr_mode_set(out of range)"),
+                Err(_) => expect_kind(
+                    error,
+                    WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                    "rr_mode_set(out of range)",
+                ),
             }
         }
-        Op::EnforceDeterminism => {
-            expect_ok(unsafe { wasm_config_enforce_determinism(config) }, "enforce_determinism")
-        }
+        Op::EnforceDeterminism => expect_ok(
+            unsafe { wasm_config_enforce_determinism(config) },
+            "enforce_determinism",
+        ),
         Op::NullConfig(which) => {
             let error = match which % 5 {
                 0 => unsafe { wasm_config_record_set(null_mut(), true) },
@@ -297,9 +328,13 @@ fn call(op: &Op, config: *mut capi::wasm_config_t) {
             };
             expect_kind(error, WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "NULL config");
         }
-        Op::NanCanonicalization(on) => capi::wasmtime_config_cranelift_nan_canonicalization_set(c, *on),
+        Op::NanCanonicalization(on) => {
+            capi::wasmtime_config_cranelift_nan_canonicalization_set(c, *on)
+        }
         Op::RelaxedSimd(on) => capi::wasmtime_config_wasm_relaxed_simd_set(c, *on),
-        Op::RelaxedSimdDeterministic(on) => capi::wasmtime_config_wasm_relaxed_simd_deterministic_set(c, *on),
+        Op::RelaxedSimdDeterministic(on) => {
+            capi::wasmtime_config_wasm_relaxed_simd_deterministic_set(c, *on)
+        }
         Op::Simd(on) => capi::wasmtime_config_wasm_simd_set(c, *on),
         Op::ConsumeFuel(on) => capi::wasmtime_config_consume_fuel_set(c, *on),
         Op::EpochInterruption(on) => capi::wasmtime_config_epoch_interruption_set(c, *on),
@@ -312,7 +347,9 @@ fn call(op: &Op, config: *mut capi::wasm_config_t) {
             match value {
                 Some(value) => {
                     let value = CString::new(value).expect("NULs removed");
-                    unsafe { capi::wasmtime_config_cranelift_flag_set(c, name.as_ptr(), value.as_ptr()) }
+                    unsafe {
+                        capi::wasmtime_config_cranelift_flag_set(c, name.as_ptr(), value.as_ptr())
+                    }
                 }
                 None => unsafe { capi::wasmtime_config_cranelift_flag_enable(c, name.as_ptr()) },
             }
@@ -324,7 +361,10 @@ fn call(op: &Op, config: *mut capi::wasm_config_t) {
 /// a backtrace should one be captured.
 fn message_of(error: &wasmtime::Error) -> String {
     let text = format!("{error:?}");
-    text.split("\n\nStack backtrace:").next().unwrap_or_default().to_string()
+    text.split("\n\nStack backtrace:")
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn is_determinism(message: &str) -> bool {
@@ -340,7 +380,9 @@ fn run(ops: &[Op]) {
     }
     // Wasmtime on a copy of the C config itself: the exact answer, message
     // included (a copy keeps the hash order of Cranelift flags).
-    let copy = unsafe { wasmtime_rr::handles::config_ref(config, "config") }.expect("not NULL").clone();
+    let copy = unsafe { wasmtime_rr::handles::config_ref(config, "config") }
+        .expect("not NULL")
+        .clone();
     let expected = Engine::new(&copy).map_err(|e| message_of(&e));
     // Wasmtime on the model, the same settings made in plain Rust: the same
     // verdict. Its message may name another of several bad Cranelift flags,
@@ -352,13 +394,20 @@ fn run(ops: &[Op]) {
             a == b || (model.flags.len() >= 2 && ![a, b].iter().any(|m| is_determinism(m))),
             "the C config gives {a:?}, the model {b:?}"
         ),
-        _ => panic!("the C config gives {:?}, the model {:?}", expected.as_ref().map(drop), modelled.as_ref().map(drop)),
+        _ => panic!(
+            "the C config gives {:?}, the model {:?}",
+            expected.as_ref().map(drop),
+            modelled.as_ref().map(drop)
+        ),
     }
 
     // An RR mode with an explicit opt-out is always refused; with Wasmtime's
     // own message when nothing else about the config is wrong.
     if let Some(message) = model.opts_out().filter(|_| model.mode != RrMode::None) {
-        assert!(expected.is_err(), "Wasmtime accepted an RR mode with a determinism opt-out");
+        assert!(
+            expected.is_err(),
+            "Wasmtime accepted an RR mode with a determinism opt-out"
+        );
         let mut without_rr = copy.clone();
         without_rr.rr(RRConfig::None);
         if Engine::new(&without_rr).is_ok() {
@@ -368,7 +417,11 @@ fn run(ops: &[Op]) {
 
     let validated = take_error(unsafe { wasm_config_validate(config) });
     // engine_out NULL: refused, and the config is not consumed.
-    expect_kind(unsafe { wasm_engine_new_checked(config, null_mut()) }, WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "engine_out NULL");
+    expect_kind(
+        unsafe { wasm_engine_new_checked(config, null_mut()) },
+        WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
+        "engine_out NULL",
+    );
     let mut engine: *mut capi::wasm_engine_t = null_mut();
     let built = take_error(unsafe { wasm_engine_new_checked(config, &mut engine) });
     assert_eq!(validated, built, "validation and checked creation disagree");
@@ -385,7 +438,10 @@ fn run(ops: &[Op]) {
             check_engine(engine, model_engine, model.mode);
             unsafe { capi::wasm_engine_delete(Box::from_raw(engine)) };
         }
-        (expected, built) => panic!("Engine::new gave {:?}, checked creation {built:?}", expected.as_ref().map(drop)),
+        (expected, built) => panic!(
+            "Engine::new gave {:?}, checked creation {built:?}",
+            expected.as_ref().map(drop)
+        ),
     }
 }
 
@@ -396,16 +452,39 @@ fn check_engine(engine: *mut capi::wasm_engine_t, model: &Engine, mode: RrMode) 
     assert_eq!(raw, mode.to_raw());
     assert_eq!(RrMode::of_engine(model), mode);
     let mut flag = false;
-    expect_ok(unsafe { wasm_engine_is_recording(engine, &mut flag) }, "is_recording");
+    expect_ok(
+        unsafe { wasm_engine_is_recording(engine, &mut flag) },
+        "is_recording",
+    );
     assert_eq!(flag, model.is_recording());
-    expect_ok(unsafe { wasm_engine_is_replaying(engine, &mut flag) }, "is_replaying");
+    expect_ok(
+        unsafe { wasm_engine_is_replaying(engine, &mut flag) },
+        "is_replaying",
+    );
     assert_eq!(flag, model.is_replaying());
-    expect_ok(unsafe { wasm_engine_nan_canonicalization(engine, &mut flag) }, "nan_canonicalization");
-    assert_eq!(flag, model.get_cranelift_nan_canonicalization().unwrap_or(false));
-    expect_ok(unsafe { wasm_engine_relaxed_simd_deterministic(engine, &mut flag) }, "relaxed_simd_deterministic");
+    expect_ok(
+        unsafe { wasm_engine_nan_canonicalization(engine, &mut flag) },
+        "nan_canonicalization",
+    );
+    assert_eq!(
+        flag,
+        model.get_cranelift_nan_canonicalization().unwrap_or(false)
+    );
+    expect_ok(
+        unsafe { wasm_engine_relaxed_simd_deterministic(engine, &mut flag) },
+        "relaxed_simd_deterministic",
+    );
     assert_eq!(flag, model.get_relaxed_simd_deterministic());
-    expect_kind(unsafe { wasm_engine_rr_mode(engine, null_mut()) }, WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "out NULL");
-    expect_kind(unsafe { wasm_engine_rr_mode(null(), &mut raw) }, WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "engine NULL");
+    expect_kind(
+        unsafe { wasm_engine_rr_mode(engine, null_mut()) },
+        WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
+        "out NULL",
+    );
+    expect_kind(
+        unsafe { wasm_engine_rr_mode(null(), &mut raw) },
+        WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
+        "engine NULL",
+    );
 }
 
 /// Heap bound: two engines (the model's and ours) with their compilers.

@@ -5,7 +5,6 @@ use crate::memory::check_bounded_and_leak_free;
 use std::io::Cursor;
 use std::sync::OnceLock;
 use wasmtime_rr::error::{ErrorKind, Result};
-use wasmtime_rr::sinks::wasmtime_rr_replayer_new_bytes;
 use wasmtime_rr::standalone::Standalone;
 use wasmtime_rr::trace::TraceReader;
 
@@ -51,10 +50,7 @@ fn inspect(bytes: &[u8]) -> Result<()> {
 
 /// `wasmtime-rr replay` of the guest, fed through the C API's byte replayer.
 fn replay(bytes: &[u8]) -> Result<u64> {
-    let mut replayer = std::ptr::null_mut();
-    let opened = unsafe { wasmtime_rr_replayer_new_bytes(bytes.as_ptr(), bytes.len(), &mut replayer) };
-    assert!(crate::take_error(opened).is_none(), "a replayer over bytes always opens");
-    unsafe { standalone().replay(replayer, &mut std::io::sink(), &mut |_| {}) }
+    standalone().replay_bytes(bytes, &mut std::io::sink(), &mut |_| {})
 }
 
 /// The oracle of both trace targets. The reader, `inspect` and a replay of
@@ -75,10 +71,18 @@ pub fn check_trace(bytes: &[u8]) {
             _ => panic!("reader ({read:?}) and inspect ({listed:?}) disagree"),
         }
         if let Err(error) = &read {
-            assert_eq!(error.kind(), ErrorKind::TraceFormat, "the reader's error: {}", error.message());
+            assert_eq!(
+                error.kind(),
+                ErrorKind::TraceFormat,
+                "the reader's error: {}",
+                error.message()
+            );
         }
         match replay(bytes) {
-            Ok(_) => assert!(read.is_ok(), "a replay matched a trace the reader refuses: {read:?}"),
+            Ok(_) => assert!(
+                read.is_ok(),
+                "a replay matched a trace the reader refuses: {read:?}"
+            ),
             Err(error) => {
                 assert_ne!(error.kind(), ErrorKind::Panic, "{}", error.message());
                 assert!(!error.message().is_empty());
@@ -105,7 +109,9 @@ fn uleb(bytes: &[u8], mut at: usize) -> Option<(u64, usize)> {
 /// bytes reach that far.
 fn seal(bytes: &mut [u8], covered: std::ops::Range<usize>) -> Option<()> {
     let crc = crc32fast::hash(bytes.get(covered.clone())?);
-    bytes.get_mut(covered.end..covered.end + 4)?.copy_from_slice(&crc.to_le_bytes());
+    bytes
+        .get_mut(covered.end..covered.end + 4)?
+        .copy_from_slice(&crc.to_le_bytes());
     Some(())
 }
 

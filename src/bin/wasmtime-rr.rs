@@ -100,13 +100,7 @@ fn replay(module_path: &str, trace_path: &str) -> Result<()> {
         RrError::new(ErrorKind::TraceIo, format!("cannot read module {module_path}: {e}"))
     })?;
     let standalone = wasmtime_rr::standalone::Standalone::new(&wasm)?;
-    let path = std::ffi::CString::new(trace_path)
-        .map_err(|_| RrError::invalid_argument("the trace path contains a NUL byte"))?;
-    let mut replayer = std::ptr::null_mut();
-    let opened =
-        unsafe { wasmtime_rr::sinks::wasmtime_rr_replayer_new_file(path.as_ptr(), &mut replayer) };
-    wasmtime_rr::standalone::checked(opened)?;
     let mut progress = Progress::new();
     let out = &mut std::io::stdout().lock();
-    unsafe { standalone.replay(replayer, out, &mut |n| progress.tick(n)) }.map(drop)
+    standalone.replay_file(trace_path, out, &mut |n| progress.tick(n)).map(drop)
 }
