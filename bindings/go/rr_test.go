@@ -417,3 +417,69 @@ func (r *dataErrReader) Read(p []byte) (int, error) {
 type emptyReader struct{}
 
 func (emptyReader) Read([]byte) (int, error) { return 0, nil }
+
+// acceptFirst accepts its first n writes and fails every later one.
+type acceptFirst struct {
+	n        int
+	writes   int
+	accepted bytes.Buffer
+	err      error
+}
+
+func (w *acceptFirst) Write(p []byte) (int, error) {
+	if w.writes == w.n {
+		return 0, w.err
+	}
+	w.writes++
+	return w.accepted.Write(p)
+}
+
+// TestAcknowledgedPrefixReplaysUpToTheWriteFailure: the writer refuses its
+// 31st write (one event per write). The recording reports the failure from
+// the call whose events could not be written and again from Finish; what
+// the writer accepted replays: every call that returned gives the same
+// results, then the replay stops with "truncated trace".
+func TestAcknowledgedPrefixReplaysUpToTheWriteFailure(t *testing.T) {
+	w := &acceptFirst{n: 30, err: errors.New("disk full")}
+	h := &host{}
+	engine := rrEngine(t, wasmtimerr.ModeRecording)
+	module := newModule(t, engine, guestWAT)
+	linker := h.linker(t, engine)
+	store := newStore(t, engine)
+	recorder, err := wasmtimerr.NewRecorderWriter(w)
+	mustNil(t, "NewRecorderWriter", err)
+	mustNil(t, "SetEventWindow", recorder.SetEventWindow(1))
+	mustNil(t, "Record", store.Record(recorder))
+	instance, err := linker.Instantiate(store, module)
+	mustNil(t, "Instantiate", err)
+	var returned [][]wasmtimerr.Value
+	for x := int32(0); x < 100 && err == nil; x++ {
+		var results []wasmtimerr.Value
+		if results, err = instance.Call(store, "run", wasmtimerr.ValI32(x)); err == nil {
+			returned = append(returned, results)
+		}
+	}
+	checkTraceIO(t, err, "wasmtime_rr_func_call: the trace write callback reported a failure: disk full", w.err)
+	checkTraceIO(t, store.Finish(), "wasmtime_rr_store_finish: the trace write callback reported a failure: disk full", w.err)
+	if len(returned) == 0 || w.writes != 30 {
+		t.Fatalf("%d calls returned, %d writes accepted; want some calls and 30 writes", len(returned), w.writes)
+	}
+
+	replayHost := &host{}
+	r, err := openReplay(t, replayHost, guestWAT, fromBytes(w.accepted.Bytes()))
+	mustNil(t, "Replay", err)
+	replayed, err := r.linker.Instantiate(r.store, r.module)
+	mustNil(t, "replayed Instantiate", err)
+	for x, want := range returned {
+		got, err := replayed.Call(r.store, "run", wasmtimerr.ValI32(int32(x)))
+		mustNil(t, fmt.Sprint("replayed run ", x), err)
+		if !sameValues(got, want) {
+			t.Fatalf("replayed run %d = %v, recorded %v", x, got, want)
+		}
+	}
+	_, err = replayed.Call(r.store, "run", wasmtimerr.ValI32(int32(len(returned))))
+	wantErrorPrefix(t, err, wasmtimerr.ErrorKindTraceFormat, "wasmtime_rr_func_call: truncated trace")
+	if replayHost.calls != 0 {
+		t.Errorf("the host was called %d times during the replay", replayHost.calls)
+	}
+}

@@ -460,6 +460,40 @@ def test_a_write_callable_that_fails_later_ends_the_recording() -> None:
     assert len(writes) == 2
 
 
+def test_what_a_failing_write_callable_acknowledged_replays_up_to_the_failure() -> None:
+    """The write callable refuses its 31st write (one event per write). The
+    recording raises TraceIoError from the call whose events could not be
+    written, and again from finish; the writes it accepted replay: every call
+    that returned gives the same results, then the replay stops with
+    "truncated trace"."""
+    accepted: List[bytes] = []
+
+    def write(data: bytes) -> bool:
+        if len(accepted) == 30:
+            return False
+        accepted.append(data)
+        return True
+
+    engine = rr_engine(Mode.RECORDING)
+    store = wasmtime.Store(engine)
+    with rr.module_new(engine, GUEST) as module:
+        rr.record(store, rr.Recorder(write=write, event_window=1))
+        run = export(store, instantiate(store, module, Host(), "linker"), "run")
+        returned: List[Any] = []
+        with pytest.raises(TraceIoError, match="the trace write callback reported a failure"):
+            for x in range(100):
+                returned.append(rr.call(store, run, x))
+        assert 0 < len(returned) < 100 and len(accepted) == 30
+        raises(TraceIoError, "the trace write callback reported a failure", lambda: rr.finish(store))
+
+    host = Host()
+    store, module = replaying(rr.Replayer(data=b"".join(accepted)))
+    run = export(store, instantiate(store, module, host, "linker"), "run")
+    assert [rr.call(store, run, x) for x in range(len(returned))] == returned
+    raises(TraceFormatError, "truncated trace", lambda: rr.call(store, run, len(returned)))
+    assert not host.calls
+
+
 def test_an_exception_in_a_trace_callable_is_the_cause_of_the_trace_io_error() -> None:
     def write(data: bytes) -> bool:
         raise OSError("disk full")
