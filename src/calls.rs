@@ -181,12 +181,6 @@ pub fn trap_outcome(trap: &wasm_trap_t) -> Outcome {
     Outcome::Trapped { code: has_code.then_some(code), message: String::from_utf8_lossy(&bytes).into_owned() }
 }
 
-fn error_message(error: &wasmtime_error_t) -> String {
-    let mut message = wasmtime_c_api::wasm_byte_vec_t::default();
-    wasmtime_c_api::wasmtime_error_message(error, &mut message);
-    String::from_utf8_lossy(&message.take()).into_owned()
-}
-
 fn new_trap(message: &str) -> Box<wasm_trap_t> {
     unsafe { wasmtime_c_api::wasmtime_trap_new(message.as_ptr(), message.len()) }
 }
@@ -194,7 +188,7 @@ fn new_trap(message: &str) -> Box<wasm_trap_t> {
 /// The outcome of a stock call: error object, or trap, or success.
 fn outcome_of(error: &Option<Box<wasmtime_error_t>>, trap: *mut wasm_trap_t, returned: impl FnOnce() -> Result<Vec<Value>>) -> Result<Outcome> {
     Ok(match (error, unsafe { trap.as_ref() }) {
-        (Some(error), _) => Outcome::Failed(error_message(error)),
+        (Some(error), _) => Outcome::Failed(crate::error::message_of(error)),
         (None, Some(trap)) => trap_outcome(trap),
         (None, None) => Outcome::Returned(returned()?),
     })

@@ -159,6 +159,31 @@ impl RrError {
     pub(crate) fn into_raw(self) -> *mut wasmtime_error_t {
         Box::into_raw(Box::new(wasmtime_error_t::from(wasmtime::Error::new(self))))
     }
+
+    /// The reverse of `into_raw`, for Rust code that calls the exported
+    /// functions (the CLI, the fuzz targets): takes ownership of an error
+    /// object (NULL = success). An error Wasmtime made keeps its message and
+    /// gets the kind `foreign`.
+    ///
+    /// # Safety
+    /// `error` is NULL or an error object nothing else owns.
+    pub unsafe fn check_raw(error: *mut wasmtime_error_t, foreign: ErrorKind) -> Result<()> {
+        if error.is_null() {
+            return Ok(());
+        }
+        let error = wasmtime::Error::from(*unsafe { Box::from_raw(error) });
+        Err(match error.downcast_ref::<RrError>() {
+            Some(ours) => ours.clone(),
+            None => RrError::new(foreign, format!("{error:?}")),
+        })
+    }
+}
+
+/// The message of an error object, as `wasmtime_error_message` renders it.
+pub fn message_of(error: &wasmtime_error_t) -> String {
+    let mut message = wasmtime_c_api::wasm_byte_vec_t::default();
+    wasmtime_c_api::wasmtime_error_message(error, &mut message);
+    String::from_utf8_lossy(&message.take()).into_owned()
 }
 
 impl fmt::Display for RrError {

@@ -20,16 +20,10 @@ use std::mem::MaybeUninit;
 use wasmtime::{AsContextMut, Extern, Instance};
 use wasmtime_c_api as capi;
 
-/// Turns a `wasmtime_error_t*` from one of our C functions into a Result.
+/// Takes back an error object returned by one of our C functions.
 fn checked(error: *mut capi::wasmtime_error_t) -> Result<()> {
-    if error.is_null() {
-        return Ok(());
-    }
-    let error = wasmtime::Error::from(*unsafe { Box::from_raw(error) });
-    Err(match error.downcast_ref::<RrError>() {
-        Some(ours) => ours.clone(),
-        None => RrError::new(ErrorKind::InvalidArgument, format!("{error:?}")),
-    })
+    // SAFETY: our functions return NULL or an error object the caller owns.
+    unsafe { RrError::check_raw(error, ErrorKind::InvalidArgument) }
 }
 
 /// Never runs: during a replay host functions are served from the trace.
@@ -198,19 +192,15 @@ impl Standalone {
     /// `replayer` is consumed, also on failure.
     ///
     /// # Safety
-    /// `replayer` is a replayer from `wasmtime_rr_replayer_new_*` that nothing
-    /// else owns.
+    /// `replayer` is a replayer from `wasmtime_rr_replayer_new_*` (not NULL)
+    /// that nothing else owns.
     unsafe fn replay(
         &self,
         replayer: *mut wasmtime_rr_replayer_t,
         out: &mut dyn Write,
         progress: &mut dyn FnMut(u64),
     ) -> Result<u64> {
-        let replayer = OwnedReplayer(replayer);
-        if replayer.0.is_null() {
-            return Err(RrError::null_argument("replayer"));
-        }
-        let mut store = self.store(replayer)?;
+        let mut store = self.store(OwnedReplayer(replayer))?;
         let mut context = capi::wasmtime_store_context(&mut store);
         let session = session::lookup(session::key_of(&context)).expect("attached in prepare");
         let mut instances: Vec<Instance> = Vec::new();

@@ -12,10 +12,5 @@ pub fn take_error(error: *mut wasmtime_c_api::wasmtime_error_t) -> Option<(u32, 
     }
     let kind = unsafe { wasmtime_rr::error::wasmtime_rr_error_kind(error) };
     let error = unsafe { Box::from_raw(error) };
-    let mut message = wasmtime_c_api::wasm_name_t::default();
-    wasmtime_c_api::wasmtime_error_message(&error, &mut message);
-    let text = String::from_utf8_lossy(message.as_slice()).into_owned();
-    wasmtime_c_api::wasm_byte_vec_delete(&mut message);
-    wasmtime_c_api::wasmtime_error_delete(error);
-    Some((kind, text))
+    Some((kind, wasmtime_rr::error::message_of(&error)))
 }

@@ -13,14 +13,18 @@
  * (its path comes from the build, RR_GUEST_WAT). */
 static char *GUEST;
 
+/* The guest's imports and memory, for the other guests below. */
+#define GUEST_IMPORTS \
+    "  (import \"env\" \"now\" (func $now (result i64)))\n" \
+    "  (import \"env\" \"fill\" (func $fill (param i32 i32)))\n" \
+    "  (import \"env\" \"multi\" (func $multi (param i32) (result i32 i64 f32 f64)))\n" \
+    "  (import \"env\" \"fail\" (func $fail))\n" \
+    "  (memory (export \"memory\") 1)\n"
+
 /* The same guest, rebuilt with one constant changed: another checksum. */
 static const char OTHER_BUILD[] =
     "(module\n"
-    "  (import \"env\" \"now\" (func $now (result i64)))\n"
-    "  (import \"env\" \"fill\" (func $fill (param i32 i32)))\n"
-    "  (import \"env\" \"multi\" (func $multi (param i32) (result i32 i64 f32 f64)))\n"
-    "  (import \"env\" \"fail\" (func $fail))\n"
-    "  (memory (export \"memory\") 1)\n"
+    GUEST_IMPORTS
     "  (func (export \"trap\") (param i32) (result i32) (i32.const 8)))\n";
 
 /* Host functions count their calls: replay must not call them at all. */
@@ -354,11 +358,7 @@ static void test_divergences(void) {
  * (the arguments differ) or by the memory digest. */
 static const char PROBE[] =
     "(module\n"
-    "  (import \"env\" \"now\" (func $now (result i64)))\n"
-    "  (import \"env\" \"fill\" (func $fill (param i32 i32)))\n"
-    "  (import \"env\" \"multi\" (func $multi (param i32) (result i32 i64 f32 f64)))\n"
-    "  (import \"env\" \"fail\" (func $fail))\n"
-    "  (memory (export \"memory\") 1)\n"
+    GUEST_IMPORTS
     "  (func (export \"probe\") (result i64)\n"
     "    (call $multi (i32.load (i32.const 100))) drop drop drop drop\n"
     "    (call $now))\n"
