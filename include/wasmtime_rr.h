@@ -62,22 +62,6 @@ typedef size_t (*wasmtime_rr_read_callback_t)(void *data,
                                               size_t capacity);
 
 /**
- * Record/replay off: the engine neither records nor replays (Wasmtime's default).
- */
-#define WASMTIME_RR_MODE_NONE 0
-
-/**
- * The engine records: Wasmtime enforces determinism and tags compiled modules
- * with a checksum of their bytes.
- */
-#define WASMTIME_RR_MODE_RECORDING 1
-
-/**
- * The engine replays a recording: Wasmtime enforces determinism.
- */
-#define WASMTIME_RR_MODE_REPLAYING 2
-
-/**
  * No error: the kind reported for a NULL error pointer (NULL means success).
  */
 #define WASMTIME_RR_ERROR_KIND_NONE 0
@@ -142,6 +126,22 @@ typedef size_t (*wasmtime_rr_read_callback_t)(void *data,
  * the message names both checksums.
  */
 #define WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH 10
+
+/**
+ * Record/replay off: the engine neither records nor replays (Wasmtime's default).
+ */
+#define WASMTIME_RR_MODE_NONE 0
+
+/**
+ * The engine records: Wasmtime enforces determinism and tags compiled modules
+ * with a checksum of their bytes.
+ */
+#define WASMTIME_RR_MODE_RECORDING 1
+
+/**
+ * The engine replays a recording: Wasmtime enforces determinism.
+ */
+#define WASMTIME_RR_MODE_REPLAYING 2
 
 #ifdef __cplusplus
 extern "C" {

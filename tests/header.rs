@@ -53,7 +53,7 @@ fn header_and_runtime_versions_match_cargo_toml() {
         let value = value.split(['-', '+']).next().unwrap();
         assert!(header.contains(&format!("#define WASMTIME_RR_VERSION_{name} {value}\n")), "{name}");
     }
-    let runtime = unsafe { std::ffi::CStr::from_ptr(wasmtime_rr::version::wasmtime_rr_version()) };
+    let runtime = unsafe { std::ffi::CStr::from_ptr(wasmtime_rr::ffi::version::wasmtime_rr_version()) };
     assert_eq!(runtime.to_str().unwrap(), version);
 }
 

@@ -22,8 +22,8 @@ use std::ffi::CString;
 use std::ptr::{null, null_mut};
 use wasmtime::{Config, Engine, OptLevel, RRConfig, Strategy};
 use wasmtime_c_api as capi;
-use wasmtime_rr::config::*;
-use wasmtime_rr::engine::*;
+use wasmtime_rr::ffi::config::*;
+use wasmtime_rr::ffi::engine::*;
 use wasmtime_rr::error::{
     WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, WASMTIME_RR_ERROR_KIND_INVALID_CONFIG,
     WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
@@ -380,7 +380,7 @@ fn run(ops: &[Op]) {
     }
     // Wasmtime on a copy of the C config itself: the exact answer, message
     // included (a copy keeps the hash order of Cranelift flags).
-    let copy = unsafe { wasmtime_rr::handles::config_ref(config, "config") }
+    let copy = unsafe { wasmtime_rr::ffi::handles::config_ref(config, "config") }
         .expect("not NULL")
         .clone();
     let expected = Engine::new(&copy).map_err(|e| message_of(&e));

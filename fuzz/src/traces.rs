@@ -5,7 +5,7 @@ use crate::memory::check_bounded_and_leak_free;
 use std::io::Cursor;
 use std::sync::OnceLock;
 use wasmtime_rr::error::{ErrorKind, Result};
-use wasmtime_rr::standalone::Standalone;
+use wasmtime_rr::tools::standalone::Standalone;
 use wasmtime_rr::trace::TraceReader;
 
 /// The guest the test suite records (tests/c/test_replay.c): the seeds of
@@ -45,7 +45,7 @@ fn read_all(bytes: &[u8]) -> Result<u64> {
 /// `wasmtime-rr inspect`, listing into nothing.
 fn inspect(bytes: &[u8]) -> Result<()> {
     let mut reader = TraceReader::new(Box::new(Cursor::new(bytes.to_vec())))?;
-    wasmtime_rr::inspect::inspect(&mut reader, &mut std::io::sink(), &mut |_| {})
+    wasmtime_rr::tools::inspect::inspect(&mut reader, &mut std::io::sink(), &mut |_| {})
 }
 
 /// `wasmtime-rr replay` of the guest, fed through the C API's byte replayer.

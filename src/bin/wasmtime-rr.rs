@@ -90,7 +90,7 @@ fn open_trace(path: &str) -> Result<TraceReader> {
 fn inspect(path: &str) -> Result<()> {
     let mut reader = open_trace(path)?;
     let mut progress = Progress::new();
-    wasmtime_rr::inspect::inspect(&mut reader, &mut std::io::stdout().lock(), &mut |n| {
+    wasmtime_rr::tools::inspect::inspect(&mut reader, &mut std::io::stdout().lock(), &mut |n| {
         progress.tick(n)
     })
 }
@@ -99,7 +99,7 @@ fn replay(module_path: &str, trace_path: &str) -> Result<()> {
     let wasm = std::fs::read(module_path).map_err(|e| {
         RrError::new(ErrorKind::TraceIo, format!("cannot read module {module_path}: {e}"))
     })?;
-    let standalone = wasmtime_rr::standalone::Standalone::new(&wasm)?;
+    let standalone = wasmtime_rr::tools::standalone::Standalone::new(&wasm)?;
     let mut progress = Progress::new();
     let out = &mut std::io::stdout().lock();
     standalone.replay_file(trace_path, out, &mut |n| progress.tick(n)).map(drop)

@@ -1,9 +1,9 @@
 //! Engine creation that reports an invalid config instead of aborting, and
 //! queries of what an engine was built with.
 
-use crate::boundary::{self, Out};
-use crate::config::{self, RrMode, wasmtime_rr_mode_t};
-use crate::handles;
+use crate::ffi::boundary::{self, Out};
+use crate::ffi::config::{self, RrMode, wasmtime_rr_mode_t};
+use crate::ffi::handles;
 use wasmtime::Engine;
 use wasmtime_c_api::{wasm_config_t, wasm_engine_t, wasmtime_error_t};
 

@@ -2,7 +2,7 @@
 //! support is compiled in. The header carries the same version as
 //! `WASMTIME_RR_VERSION*` macros, written by `build.rs` from `Cargo.toml`.
 
-use crate::boundary;
+use crate::ffi::boundary;
 use std::os::raw::c_char;
 
 /// The crate version as a NUL-terminated C string.

@@ -1,10 +1,10 @@
 //! Recorders and replayers: where a trace goes or comes from, the record
 //! settings, and attaching them to (and finishing them on) a store.
 
-use crate::boundary::{self, guard};
+use crate::ffi::boundary::{self, guard};
 use crate::error::{ErrorKind, Result, RrError};
-use crate::handles::{self, wasmtime_context_t};
-use crate::session::{self, Recorder, Replayer, Role};
+use crate::ffi::handles::{self, wasmtime_context_t};
+use crate::rr::session::{self, Recorder, Replayer, Role};
 use crate::trace::{Settings, Sink, TraceReader, TraceWriter};
 use std::collections::HashMap;
 use std::ffi::{CStr, OsStr, c_void};

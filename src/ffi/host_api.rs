@@ -3,16 +3,16 @@
 //! `wasmtime_error_t*`. On a store with no recorder or replayer attached they
 //! forward to the stock function; see `calls` for what they do otherwise.
 
-use crate::boundary::{self, guard, guard_forward};
-use crate::calls::{self, HostFn};
+use crate::ffi::boundary::{self, guard, guard_forward};
+use crate::rr::calls::{self, HostFn};
 use crate::error::{Result, RrError};
-use crate::handles::{
+use crate::ffi::handles::{
     self, wasmtime_context_t, wasmtime_func_callback_t, wasmtime_func_t, wasmtime_instance_t, wasmtime_memory_t,
 };
-use crate::modules;
-use crate::session::{self, HostName};
+use crate::rr::modules;
+use crate::rr::session::{self, HostName};
 use crate::trace::event::Signature;
-use crate::values;
+use crate::rr::values;
 use std::ffi::c_void;
 use std::mem::MaybeUninit;
 use std::sync::{Arc, OnceLock};

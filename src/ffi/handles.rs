@@ -9,7 +9,7 @@
 //! accept a config from `wasm_config_new` and return an engine that every other
 //! C API function accepts.
 
-use crate::boundary;
+use crate::ffi::boundary;
 use crate::error::Result;
 use std::mem::{align_of, size_of};
 use wasmtime::{Config, Engine};

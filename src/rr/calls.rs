@@ -9,13 +9,13 @@
 //! running the host.
 
 use crate::error::{ErrorKind, Result, RrError};
-use crate::modules;
-use crate::session::{self, ExportSlot, HostName, Replayer, Role, Session, State, divergence};
+use crate::rr::modules;
+use crate::rr::session::{self, ExportSlot, HostName, Replayer, Role, Session, State, divergence};
 use crate::trace::event::{
     EndStatus, Event, FuncRef, HOST_RETURN_TAG, HostCall, Kind, MemoryWrite, Outcome, Signature, Value, Values, get_value, put_value,
 };
 use crate::trace::wire;
-use crate::values::{self, FuncKey, func_key};
+use crate::rr::values::{self, FuncKey, func_key};
 use std::ffi::c_void;
 use std::mem::MaybeUninit;
 use std::sync::Arc;

@@ -1,9 +1,9 @@
 //! Record/replay and determinism settings on the C API's `wasm_config_t`, and
 //! validation of a config without consuming it.
 
-use crate::boundary;
+use crate::ffi::boundary;
 use crate::error::{ErrorKind, Result, RrError};
-use crate::handles;
+use crate::ffi::handles;
 use wasmtime::{Config, Engine, RRConfig};
 use wasmtime_c_api::{wasm_config_t, wasmtime_error_t};
 

@@ -3,17 +3,17 @@
 //! come from the trace), and the instantiations and export calls are the ones
 //! the trace lists, so a recording can be checked with nothing but the module.
 
-use crate::calls::{self, make_value, peek_action};
-use crate::config::{RrMode, build_engine, enforce_determinism, set_mode};
+use crate::rr::calls::{self, make_value, peek_action};
+use crate::ffi::config::{RrMode, build_engine, enforce_determinism, set_mode};
 use crate::error::ErrorKind;
 use crate::error::{Result, RrError};
-use crate::handles;
-use crate::host_api;
-use crate::inspect::category;
-use crate::session::{self, Replayer, Role, Session};
-use crate::sinks::{self, wasmtime_rr_replayer_t};
+use crate::ffi::handles;
+use crate::ffi::host_api;
+use crate::tools::inspect::category;
+use crate::rr::session::{self, Replayer, Role, Session};
+use crate::ffi::sinks::{self, wasmtime_rr_replayer_t};
 use crate::trace::event::{EndStatus, Event, Outcome, Values};
-use crate::values;
+use crate::rr::values;
 use std::ffi::c_void;
 use std::io::Write;
 use std::mem::MaybeUninit;

@@ -50,7 +50,7 @@ pub fn event_text(reader: &TraceReader, event: &Event) -> String {
     match event {
         Event::Instantiate { checksum } => format!(
             "instantiate module sha256 {}",
-            crate::modules::hex(checksum)
+            crate::rr::modules::hex(checksum)
         ),
         Event::DefineImport {
             id,

@@ -11,7 +11,7 @@
 use crate::error::{ErrorKind, Result, RrError};
 use crate::trace::event::{EndStatus, Event, Signature};
 use crate::trace::{TraceReader, TraceWriter};
-use crate::values::FuncKey;
+use crate::rr::values::FuncKey;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::cell::Cell;
@@ -277,7 +277,7 @@ pub fn finish(context: &WasmtimeStoreContextMut<'_>) -> Result<()> {
         let failure = state.failure.clone();
         match &mut state.role {
             Role::Record(_) => failure.map_or(Ok(()), Err),
-            Role::Replay(replayer) => crate::calls::expect_end(replayer, failure),
+            Role::Replay(replayer) => crate::rr::calls::expect_end(replayer, failure),
             Role::Closed => Ok(()),
         }
     };
