@@ -21,6 +21,34 @@
 #define WASMTIME_RR_VERSION_PATCH 0
 
 /**
+ * Most core parameters of any function (`path_open`).
+ */
+#define MAX_RAW 9
+
+/**
+ * Most parameters of any function (`path_open`).
+ */
+#define MAX_PARAMS 8
+
+/**
+ * Id of `fd_write`, whose bytes to stdout and stderr are recorded.
+ */
+#define FD_WRITE 26
+
+/**
+ * Id of `proc_exit`.
+ */
+#define PROC_EXIT 38
+
+#define DONE 12
+
+#define ERRNO 13
+
+#define EXIT 14
+
+#define TRAP 15
+
+/**
  * A recorder: a trace destination and record settings, not yet attached.
  */
 typedef struct wasmtime_rr_recorder_t wasmtime_rr_recorder_t;
@@ -1077,6 +1105,32 @@ wasmtime_error_t *wasmtime_rr_replayer_new_callback(wasmtime_rr_read_callback_t 
                                                     wasmtime_rr_replayer_t **replayer_out);
 
 /**
+ * Chooses whether a replay writes the guest's recorded WASI output.
+ *
+ * While replaying, WASI functions have no effect: an `fd_write` to stdout
+ * or stderr is checked against the recorded bytes and not performed. With
+ * echo on, those recorded bytes are written to this process's stdout or
+ * stderr as they are replayed, so a replay shows what the recording showed
+ * (this is what `wasmtime-rr replay` does). Default off.
+ *
+ * \param replayer a replayer not yet attached; borrowed.
+ * \param enable `true` to echo.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `replayer` is NULL.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_replayer_echo_set(replayer, true);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_replayer_echo_set(wasmtime_rr_replayer_t *replayer,
+                                                bool enable);
+
+/**
  * Frees a replayer that was never attached.
  *
  * A NULL `replayer` is ignored. Do not free a replayer that
@@ -1221,6 +1275,167 @@ const char *wasmtime_rr_version(void);
  * \endcode
  */
 bool wasmtime_rr_compiled_in(void);
+
+/**
+ * Defines WASI preview 1 in a linker, recorded and replayed.
+ *
+ * The RR-aware `wasmtime_linker_define_wasi`: same parameter and result.
+ * When the linker's engine records or replays, each of the 46 functions of
+ * `wasi_snapshot_preview1` is defined as a wrapper around Wasmtime's own
+ * implementation. On a store with a recorder attached, every call is
+ * recorded: what it was given (descriptors, sizes, flags, paths), its errno,
+ * every byte it wrote into guest memory (clock readings, random bytes, stdin
+ * and file contents, metadata, directory entries, poll events),
+ * `proc_exit` and its status, and the bytes written to stdout and stderr.
+ * On a replaying store no WASI function runs: no file is opened, no clock or
+ * random source read, no stdin consumed, nothing printed (see
+ * `wasmtime_rr_replayer_echo_set`); each call is checked against the trace
+ * (another function, other descriptors, sizes, paths or, with validation
+ * metadata, pointers, or other bytes to stdout or stderr are a
+ * `WASMTIME_RR_ERROR_KIND_DIVERGENCE` naming the event and the function)
+ * and the recorded outputs are written where the guest asks.
+ * On a store with nothing attached the functions behave as the stock ones.
+ * The store's WASI context must come from `wasmtime_rr_context_set_wasi`.
+ * When the engine neither records nor replays this is exactly
+ * `wasmtime_linker_define_wasi`.
+ *
+ * \param linker the linker; borrowed.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` or
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a NULL or misaligned
+ * `linker`, and with Wasmtime's own error when a function of that name is
+ * already defined (unless the linker allows shadowing).
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_error_t *err = wasmtime_rr_linker_define_wasi(linker);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_linker_define_wasi(wasmtime_linker_t *linker);
+
+/**
+ * Gives a store its WASI context, where the RR-aware WASI functions find it.
+ *
+ * The RR-aware `wasmtime_context_set_wasi`: same parameters and result, but
+ * `wasi` is consumed only on success (on failure it is still the caller's).
+ * When the store's engine records or replays, the context is kept for the
+ * functions `wasmtime_rr_linker_define_wasi` defines (the stock WASI
+ * definitions do not see it); otherwise this is exactly
+ * `wasmtime_context_set_wasi`. A second call replaces the context. A
+ * replaying store needs no WASI context (its calls are served from the
+ * trace); when it has one, its arguments and environment variables must be
+ * the recorded ones (else `WASMTIME_RR_ERROR_KIND_DIVERGENCE`), and nothing
+ * else of it is used.
+ *
+ * \param context the store.
+ * \param wasi the WASI configuration; consumed on success.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` or
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a NULL or misaligned argument.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasi_config_t *wasi = wasi_config_new();
+ * wasi_config_inherit_stdout(wasi);
+ * wasmtime_error_t *err = wasmtime_rr_context_set_wasi(wasmtime_store_context(store), wasi);
+ * if (err) wasi_config_delete(wasi);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_context_set_wasi(wasmtime_context_t *context,
+                                               wasi_config_t *wasi);
+
+/**
+ * Makes a WASI configuration's random source deterministic.
+ *
+ * The guest's `random_get` (and the insecure random source of WASI 0.2)
+ * then yields the same bytes on every run with the same seed: a ChaCha12
+ * generator (`rand`'s `StdRng`) seeded from `seed`. Use it to make a guest
+ * reproducible without a trace; a recording records whatever the source
+ * gives.
+ *
+ * \param config the WASI configuration; borrowed.
+ * \param seed the seed.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` or
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a NULL or misaligned `config`.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasi_config_random_seed_set(wasi, 42);
+ * \endcode
+ */
+wasmtime_error_t *wasi_config_random_seed_set(wasi_config_t *config,
+                                              uint64_t seed);
+
+/**
+ * Gives a WASI configuration a virtual wall clock.
+ *
+ * The guest's first reading of the real-time clock (`clock_time_get` with
+ * `realtime`, WASI 0.2's `wall-clock`) is `start_ns` nanoseconds since the
+ * Unix epoch, and every reading advances the clock by `step_ns`, so a guest
+ * reads the same times on every run. Its resolution is `step_ns` (at least
+ * 1 ns). The clock stops at the largest value instead of wrapping.
+ *
+ * \param config the WASI configuration; borrowed.
+ * \param start_ns the first reading, in nanoseconds since 1970-01-01 UTC.
+ * \param step_ns how far each reading advances the clock, at most 10^15 ns.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` or
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a NULL or misaligned
+ * `config`, and `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a larger step.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasi_config_wall_clock_set(wasi, 1764500000000000000ull, 1000);
+ * \endcode
+ */
+wasmtime_error_t *wasi_config_wall_clock_set(wasi_config_t *config,
+                                             uint64_t start_ns,
+                                             uint64_t step_ns);
+
+/**
+ * Gives a WASI configuration a virtual monotonic clock.
+ *
+ * As `wasi_config_wall_clock_set`, for the monotonic clock
+ * (`clock_time_get` with `monotonic`, WASI 0.2's `monotonic-clock`). A
+ * guest that sleeps still waits for real time, but reads the same times.
+ *
+ * \param config the WASI configuration; borrowed.
+ * \param start_ns the first reading, in nanoseconds.
+ * \param step_ns how far each reading advances the clock, at most 10^15 ns.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` or
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a NULL or misaligned
+ * `config`, and `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a larger step.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasi_config_monotonic_clock_set(wasi, 0, 1000);
+ * \endcode
+ */
+wasmtime_error_t *wasi_config_monotonic_clock_set(wasi_config_t *config,
+                                                  uint64_t start_ns,
+                                                  uint64_t step_ns);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -5,7 +5,7 @@
 #   apt:    cmake, nm, cc, c++, git, pkg-config, go (if missing), the
 #           sanitizer runtimes (if a trivial -fsanitize program does not link),
 #           clang + wasi-libc (if clang cannot build a trivial wasm32-wasi program)
-#   pip:    pytest >= 7 (if missing)
+#   pip:    pytest >= 7 (if missing; Debian's python3-pytest where pip cannot)
 #   cargo:  cargo-fuzz 0.13.2 (if `cargo fuzz` does not run)
 # It runs apt-get as root, or through sudo when not root.
 set -euo pipefail
@@ -61,7 +61,7 @@ if [ ${#need_apt[@]} -ne 0 ]; then
   [ "${as_root[0]-}" != false ] ||
     die "installing ${need_apt[*]} needs root (or sudo); install them and run this again"
   "${as_root[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${need_apt[@]}" >/dev/null ||
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null ||
     die "apt-get install ${need_apt[*]} failed"
   # Checked again, so that a package that installed but does not do the job
   # is reported here rather than as a failing test suite.
@@ -78,7 +78,15 @@ go_minor=$(go env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
 
 if ! python3 -c 'import sys, pytest; sys.exit(int(pytest.__version__.split(".")[0]) < 7)' 2>/dev/null; then
   say "pip install pytest>=7"
-  python3 -m pip install --quiet --disable-pip-version-check "pytest>=7" || die "pip install pytest failed"
+  if ! python3 -m pip install --quiet --disable-pip-version-check "pytest>=7"; then
+    # Debian's own python3 has no pip, or refuses it (PEP 668): its package
+    # then (pytest 7.2 on Debian 12).
+    say "pip failed; apt-get install python3-pytest"
+    [ "${as_root[0]-}" != false ] || die "pip install pytest failed, and apt-get needs root (or sudo)"
+    "${as_root[@]}" apt-get update -qq
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pytest >/dev/null ||
+      die "installing pytest failed (pip and apt-get)"
+  fi
 fi
 
 # The fuzz targets build with cargo-fuzz (stable Rust, `-s none`); ~30 s to install.

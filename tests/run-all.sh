@@ -4,6 +4,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# What the suites need besides the Rust toolchain (apt packages, pytest,
+# cargo-fuzz); quick when everything is already there.
+bash scripts/setup-test-deps.sh || {
+  echo "tests/run-all.sh: installing the test dependencies failed (scripts/setup-test-deps.sh, see above); no suite was run" >&2
+  exit 1
+}
+
 passed=0
 failed=0
 failures=()

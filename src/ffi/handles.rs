@@ -13,7 +13,10 @@ use crate::ffi::boundary;
 use crate::error::Result;
 use std::mem::{align_of, size_of};
 use wasmtime::{Config, Engine};
-use wasmtime_c_api::{WasmtimeStoreContextMut, wasm_config_t, wasm_engine_t, wasmtime_error_t, wasmtime_linker_t};
+use wasmtime_c_api::{
+    WasmtimeStoreContextMut, wasi_config_t, wasm_config_t, wasm_engine_t, wasmtime_error_t, wasmtime_linker_t,
+};
+use wasmtime_wasi::WasiCtxBuilder;
 
 /// The C API's `wasmtime_context_t`, opaque: a pointer to it is a store
 /// context (`WasmtimeStoreContextMut`) passed by value.
@@ -42,7 +45,7 @@ pub type wasmtime_func_callback_t = Option<
     ) -> Option<Box<wasmtime_c_api::wasm_trap_t>>,
 >;
 
-type CLinker = wasmtime::Linker<wasmtime_c_api::WasmtimeStoreData>;
+pub(crate) type CLinker = wasmtime::Linker<wasmtime_c_api::WasmtimeStoreData>;
 
 const _: () = {
     assert!(size_of::<wasm_config_t>() == size_of::<Config>());
@@ -54,6 +57,8 @@ const _: () = {
     assert!(align_of::<wasmtime_linker_t>() == align_of::<CLinker>());
     assert!(size_of::<WasmtimeStoreContextMut<'static>>() == size_of::<usize>());
     assert!(align_of::<wasmtime_error_t>() == align_of::<wasmtime::Error>());
+    assert!(size_of::<wasi_config_t>() == size_of::<WasiCtxBuilder>());
+    assert!(align_of::<wasi_config_t>() == align_of::<WasiCtxBuilder>());
 };
 
 /// # Safety
@@ -103,6 +108,20 @@ pub(crate) unsafe fn context<'a>(context: *mut wasmtime_context_t) -> Result<Was
     }
     // SAFETY: a store context is passed to and from C as this very pointer.
     Ok(unsafe { std::mem::transmute::<*mut wasmtime_context_t, WasmtimeStoreContextMut<'a>>(context) })
+}
+
+/// `wasi_config_t` is `#[repr(C)]` with one field, the `WasiCtxBuilder`.
+///
+/// # Safety
+/// A non-NULL `config` must come from the C API and be live, unaliased.
+pub(crate) unsafe fn wasi_config_mut<'a>(config: *mut wasi_config_t, name: &str) -> Result<&'a mut WasiCtxBuilder> {
+    unsafe { boundary::arg_mut(config.cast::<WasiCtxBuilder>(), name) }
+}
+
+/// # Safety
+/// A non-NULL `linker` must be a live linker from the C API, unaliased.
+pub(crate) unsafe fn linker_mut<'a>(linker: *mut wasmtime_linker_t) -> Result<&'a mut CLinker> {
+    unsafe { boundary::arg_mut(linker.cast::<CLinker>(), "linker") }
 }
 
 /// # Safety

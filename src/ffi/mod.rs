@@ -11,3 +11,4 @@ pub mod handles;
 pub mod host_api;
 pub mod sinks;
 pub mod version;
+pub mod wasi;

@@ -83,6 +83,7 @@ pub struct wasmtime_rr_recorder_t {
 /// A replayer: a trace source, not yet attached.
 pub struct wasmtime_rr_replayer_t {
     source: Box<dyn Read + Send>,
+    echo: bool,
 }
 
 /// # Safety
@@ -104,7 +105,7 @@ fn new_recorder(sink: Box<dyn Sink + Send>, out: boundary::Out<*mut wasmtime_rr_
 }
 
 fn new_replayer(source: Box<dyn Read + Send>, out: boundary::Out<*mut wasmtime_rr_replayer_t>) {
-    out.write(Box::into_raw(Box::new(wasmtime_rr_replayer_t { source })));
+    out.write(Box::into_raw(Box::new(wasmtime_rr_replayer_t { source, echo: false })));
 }
 
 /// Creates a recorder that writes its trace to a file.
@@ -417,6 +418,38 @@ pub unsafe extern "C" fn wasmtime_rr_replayer_new_callback(
     })
 }
 
+/// Chooses whether a replay writes the guest's recorded WASI output.
+///
+/// While replaying, WASI functions have no effect: an `fd_write` to stdout
+/// or stderr is checked against the recorded bytes and not performed. With
+/// echo on, those recorded bytes are written to this process's stdout or
+/// stderr as they are replayed, so a replay shows what the recording showed
+/// (this is what `wasmtime-rr replay` does). Default off.
+///
+/// \param replayer a replayer not yet attached; borrowed.
+/// \param enable `true` to echo.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `replayer` is NULL.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_replayer_echo_set(replayer, true);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_replayer_echo_set(
+    replayer: *mut wasmtime_rr_replayer_t,
+    enable: bool,
+) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_replayer_echo_set", || {
+        unsafe { boundary::arg_mut(replayer, "replayer") }?.echo = enable;
+        Ok(())
+    })
+}
+
 /// Frees a replayer that was never attached.
 ///
 /// A NULL `replayer` is ignored. Do not free a replayer that
@@ -541,7 +574,7 @@ pub unsafe extern "C" fn wasmtime_rr_store_replay(
         let replayer = replayer.ok_or_else(|| RrError::null_argument("replayer"))?;
         check_attachable(&context, false)?;
         let reader = TraceReader::new(replayer.source)?;
-        session::attach(context, Role::Replay(Replayer { reader, peeked: None }))
+        session::attach(context, Role::Replay(Replayer { reader, peeked: None, echo: replayer.echo }))
     })
 }
 

@@ -27,7 +27,7 @@ use wasmtime_c_api::{
 };
 
 /// Reads the next crossing from a replay (definitions are absorbed by the reader).
-fn next_action(replayer: &mut Replayer) -> Result<(u64, Event)> {
+pub(crate) fn next_action(replayer: &mut Replayer) -> Result<(u64, Event)> {
     if let Some(peeked) = replayer.peeked.take() {
         return Ok(peeked);
     }
@@ -75,6 +75,7 @@ pub fn describe(replayer: &Replayer, event: &Event) -> String {
         },
         Event::MemoryWrite(w) => format!("host write of {} bytes at {} into memory #{}", w.bytes.len(), w.offset, w.memory),
         Event::Return(outcome) => format!("return that {outcome}"),
+        Event::Wasi(call) => format!("the WASI call {call}"),
         Event::End { status: EndStatus::Finished, .. } => "the end of the trace".to_string(),
         Event::End { status: EndStatus::StoreDropped, .. } => {
             "the end of the trace, which is INCOMPLETE: the recording's store was freed before the recording was finished"
@@ -723,7 +724,7 @@ fn copy_into(memory: &Memory, context: &mut WasmtimeStoreContextMut<'_>, offset:
 
 /// A digest of every known memory: a word-at-a-time multiply-rotate hash,
 /// enough to notice a change (not meant to resist an adversary).
-fn memory_digest(state: &State, context: &WasmtimeStoreContextMut<'_>) -> u64 {
+pub(crate) fn memory_digest(state: &State, context: &WasmtimeStoreContextMut<'_>) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
     let mut hash = 0u64;
     let mut mix = |word: u64| hash = (hash.rotate_left(5) ^ word).wrapping_mul(K);

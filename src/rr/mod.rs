@@ -7,4 +7,6 @@
 pub mod calls;
 pub mod modules;
 pub mod session;
+pub mod stores;
 pub mod values;
+pub mod wasi;

@@ -41,6 +41,9 @@ pub struct Replayer {
     /// The next event not yet consumed, with its index (definitions are
     /// consumed by the reader).
     pub peeked: Option<(u64, Event)>,
+    /// Whether recorded WASI output to stdout and stderr is written to this
+    /// process's stdout and stderr as it is replayed.
+    pub echo: bool,
 }
 
 /// An export of an instance created through the RR-aware functions.
@@ -72,6 +75,8 @@ pub struct State {
     /// Reused buffer for the values of a host call, so recording one does not
     /// allocate.
     pub scratch: Vec<crate::trace::event::Value>,
+    /// Reused buffer for the outputs of a WASI call.
+    pub wasi_scratch: Vec<u8>,
     /// The first divergence or trace failure; sticky, reported by every later
     /// RR-aware call on this store.
     pub failure: Option<RrError>,
@@ -254,6 +259,7 @@ pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role) -> Result<()
             host_funcs: HashMap::new(),
             pending_writes: Vec::new(),
             scratch: Vec::new(),
+            wasi_scratch: Vec::new(),
             failure: None,
         }),
     });

@@ -18,6 +18,7 @@ pub fn category(event: &Event) -> &'static str {
         Event::Return(_) => "return",
         Event::HostCall(_) => "host_call",
         Event::MemoryWrite(_) => "memory_write",
+        Event::Wasi(_) => "wasi",
         Event::End { .. } => "end",
     }
 }
@@ -87,6 +88,7 @@ pub fn event_text(reader: &TraceReader, event: &Event) -> String {
             w.offset,
             w.memory
         ),
+        Event::Wasi(call) => format!("wasi {call}"),
         Event::End {
             status: EndStatus::Finished,
             events,
@@ -128,12 +130,21 @@ pub fn inspect(
         settings.window
     );
     let mut summary: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    // Per WASI function: calls, encoded bytes, guest data bytes.
+    let mut wasi: BTreeMap<&str, (u64, u64, u64)> = BTreeMap::new();
     let mut index = 0u64;
     while let Some(event) = reader.next()? {
         let _ = writeln!(out, "#{index} {}", event_text(reader, &event));
         let entry = summary.entry(category(&event)).or_default();
         entry.0 += 1;
         entry.1 += reader.last_event_size() as u64;
+        if let Event::Wasi(call) = &event {
+            let name = crate::trace::wasi::func(call.func).map_or("?", |f| f.name);
+            let entry = wasi.entry(name).or_default();
+            entry.0 += 1;
+            entry.1 += reader.last_event_size() as u64;
+            entry.2 += crate::trace::wasi::data_bytes(call) as u64;
+        }
         index += 1;
         progress(index);
     }
@@ -141,6 +152,13 @@ pub fn inspect(
     let _ = writeln!(out, "  {:<14} {:>10} {:>12}", "kind", "events", "bytes");
     for (kind, (events, bytes)) in summary {
         let _ = writeln!(out, "  {kind:<14} {events:>10} {bytes:>12}");
+    }
+    if !wasi.is_empty() {
+        let _ = writeln!(out, "WASI calls:");
+        let _ = writeln!(out, "  {:<24} {:>10} {:>12} {:>12}", "function", "calls", "bytes", "data bytes");
+        for (name, (calls, bytes, data)) in wasi {
+            let _ = writeln!(out, "  {name:<24} {calls:>10} {bytes:>12} {data:>12}");
+        }
     }
     Ok(())
 }

@@ -2,4 +2,5 @@
 //! without the host. The `wasmtime-rr` command and the fuzz targets call them.
 
 pub mod inspect;
+pub mod run;
 pub mod standalone;

@@ -1,7 +1,9 @@
 //! Replay without the host program: `wasmtime-rr replay` and the trace fuzz
-//! targets. The module's imports get stand-ins that never run (host results
-//! come from the trace), and the instantiations and export calls are the ones
-//! the trace lists, so a recording can be checked with nothing but the module.
+//! targets. The module's WASI imports get the RR-aware WASI functions and its
+//! other function imports stand-ins; neither runs anything (host and WASI
+//! results come from the trace), and the instantiations and export calls are
+//! the ones the trace lists, so a recording can be checked with nothing but
+//! the module: no host program, no files, no clock.
 
 use crate::rr::calls::{self, make_value, peek_action};
 use crate::ffi::config::{RrMode, build_engine, enforce_determinism, set_mode};
@@ -48,6 +50,9 @@ fn define_stand_ins(
     capi::wasmtime_module_imports(module, &mut imports);
     let result = imports.as_slice().iter().flatten().try_for_each(|import| {
         let module_name = capi::wasm_importtype_module(import).as_slice().to_vec();
+        if module_name == crate::trace::wasi::MODULE.as_bytes() {
+            return Ok(()); // served by the RR-aware WASI functions
+        }
         let name = capi::wasm_importtype_name(import).as_slice().to_vec();
         let ty = capi::wasm_externtype_as_functype_const(capi::wasm_importtype_type(import)).ok_or_else(|| {
             RrError::new(
@@ -83,6 +88,19 @@ pub struct Standalone {
     engine: *mut capi::wasm_engine_t,
     module: *mut capi::wasmtime_module_t,
     linker: *mut capi::wasmtime_linker_t,
+    /// Whether the module imports WASI functions.
+    wasi: bool,
+    /// Whether replays write the guest's recorded stdout and stderr.
+    echo: bool,
+}
+
+/// What a replay that matched its trace found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Replayed {
+    /// Events the recording had.
+    pub events: u64,
+    /// The status of the last `proc_exit`, if the guest exited.
+    pub exit: Option<i32>,
 }
 
 impl Standalone {
@@ -101,13 +119,23 @@ impl Standalone {
             return Err(error);
         }
         let linker = Box::into_raw(capi::wasmtime_linker_new(unsafe { &*engine }));
-        let standalone = Standalone {
-            engine,
-            module,
-            linker,
-        };
+        let wasi = imports_wasi(unsafe { &*module });
+        let standalone = Standalone { engine, module, linker, wasi, echo: false };
+        checked(unsafe { crate::ffi::wasi::wasmtime_rr_linker_define_wasi(linker) })?;
         define_stand_ins(linker, unsafe { &*module })?;
         Ok(standalone)
+    }
+
+    /// Whether the module imports WASI preview-1 functions.
+    pub fn is_wasi(&self) -> bool {
+        self.wasi
+    }
+
+    /// Makes replays write the guest's recorded WASI output to this
+    /// process's stdout and stderr (`wasmtime_rr_replayer_echo_set`).
+    pub fn echo(mut self, echo: bool) -> Standalone {
+        self.echo = echo;
+        self
     }
 
     /// A fresh store replaying from `replayer` (consumed).
@@ -115,6 +143,7 @@ impl Standalone {
         let mut store =
             capi::wasmtime_store_new(unsafe { &*self.engine }, std::ptr::null_mut(), None);
         let context = context_ptr(capi::wasmtime_store_context(&mut store));
+        checked(unsafe { sinks::wasmtime_rr_replayer_echo_set(replayer.0, self.echo) })?;
         checked(unsafe { sinks::wasmtime_rr_store_replay(context, replayer.take()) })?;
         Ok(store)
     }
@@ -128,6 +157,18 @@ impl Drop for Standalone {
             capi::wasm_engine_delete(Box::from_raw(self.engine));
         }
     }
+}
+
+fn imports_wasi(module: &capi::wasmtime_module_t) -> bool {
+    let mut imports = capi::wasm_importtype_vec_t::default();
+    capi::wasmtime_module_imports(module, &mut imports);
+    let wasi = imports
+        .as_slice()
+        .iter()
+        .flatten()
+        .any(|i| capi::wasm_importtype_module(i).as_slice() == crate::trace::wasi::MODULE.as_bytes());
+    capi::wasm_importtype_vec_delete(&mut imports);
+    wasi
 }
 
 fn context_ptr(context: capi::WasmtimeStoreContextMut<'_>) -> *mut handles::wasmtime_context_t {
@@ -159,7 +200,7 @@ impl Standalone {
         path: &str,
         out: &mut dyn Write,
         progress: &mut dyn FnMut(u64),
-    ) -> Result<u64> {
+    ) -> Result<Replayed> {
         let path = std::ffi::CString::new(path)
             .map_err(|_| RrError::invalid_argument("the trace path contains a NUL byte"))?;
         let mut replayer = std::ptr::null_mut();
@@ -174,7 +215,7 @@ impl Standalone {
         bytes: &[u8],
         out: &mut dyn Write,
         progress: &mut dyn FnMut(u64),
-    ) -> Result<u64> {
+    ) -> Result<Replayed> {
         let mut replayer = std::ptr::null_mut();
         checked(unsafe {
             sinks::wasmtime_rr_replayer_new_bytes(bytes.as_ptr(), bytes.len(), &mut replayer)
@@ -186,8 +227,8 @@ impl Standalone {
     /// export calls taken from the trace, host results served from it, every
     /// outcome checked against it by the library. Writes one line per
     /// instantiation and export call to `out` and tells `progress` the number of
-    /// events handled. Returns the number of events the recording had once the
-    /// replay matched it up to its end marker.
+    /// events handled. Returns the number of events the recording had and
+    /// the guest's exit status, once the replay matched it up to its end marker.
     ///
     /// `replayer` is consumed, also on failure.
     ///
@@ -199,12 +240,13 @@ impl Standalone {
         replayer: *mut wasmtime_rr_replayer_t,
         out: &mut dyn Write,
         progress: &mut dyn FnMut(u64),
-    ) -> Result<u64> {
+    ) -> Result<Replayed> {
         let mut store = self.store(OwnedReplayer(replayer))?;
         let mut context = capi::wasmtime_store_context(&mut store);
         let session = session::lookup(session::key_of(&context)).expect("attached in prepare");
         let mut instances: Vec<Instance> = Vec::new();
         let mut handled = 0u64;
+        let mut exit = None;
         loop {
             handled += 1;
             progress(handled);
@@ -265,7 +307,11 @@ impl Standalone {
                     // The library checked this outcome against the trace already.
                     let outcome = match (stock, unsafe { trap.as_ref() }) {
                         (Some(error), _) => {
-                            Outcome::Failed(format!("{:?}", wasmtime::Error::from(*error)))
+                            let error = wasmtime::Error::from(*error);
+                            if let Some(status) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+                                exit = Some(status.0);
+                            }
+                            Outcome::Failed(format!("{error:?}"))
                         }
                         (None, Some(trap)) => calls::trap_outcome(trap),
                         (None, None) => {
@@ -311,7 +357,7 @@ impl Standalone {
                         }
                     };
                     let _ = writeln!(out, "replay matched the recording: {events} events{note}");
-                    return Ok(events);
+                    return Ok(Replayed { events, exit });
                 }
                 other => {
                     return Err(RrError::new(

@@ -6,6 +6,7 @@
 //! single place that turns events into bytes and back, for the recorder, the
 //! replayer and `wasmtime-rr inspect` alike.
 
+use super::wasi::{self, ClockState, WasiCall};
 use super::wire::{Cursor, malformed, put_bytes, put_sleb, put_uleb};
 use crate::error::Result;
 use std::fmt;
@@ -191,6 +192,8 @@ pub enum Event {
     Return(Outcome),
     HostCall(HostCall),
     MemoryWrite(MemoryWrite),
+    /// A call from the guest to a WASI preview-1 function.
+    Wasi(WasiCall),
     End { status: EndStatus, events: u64 },
 }
 
@@ -230,6 +233,8 @@ pub struct Codec {
     /// Value buffers handed back with `recycle`, reused by the decoder so
     /// replaying a host call does not allocate.
     spare: Vec<Vec<Value>>,
+    /// The last reading of each clock, which WASI clock readings are coded against.
+    clocks: ClockState,
 }
 
 impl Codec {
@@ -275,7 +280,7 @@ impl Codec {
             Event::Return(_) => {
                 self.open.take().ok_or_else(|| malformed("a return with no open call"))?;
             }
-            Event::HostCall(_) | Event::MemoryWrite(_) | Event::End { .. } => {}
+            Event::HostCall(_) | Event::MemoryWrite(_) | Event::Wasi(_) | Event::End { .. } => {}
         }
         Ok(())
     }
@@ -339,6 +344,7 @@ impl Codec {
                 out.push(tag::MEMORY_WRITE);
                 put_write(out, write);
             }
+            Event::Wasi(call) => wasi::encode(call, self.shape.validation, self.shape.digest, &mut self.clocks, out)?,
         }
         Ok(())
     }
@@ -422,6 +428,9 @@ impl Codec {
                 Event::HostCall(self.decode_host_call(tag, cursor)?)
             }
             tag::MEMORY_WRITE => Event::MemoryWrite(get_write(cursor)?),
+            tag if wasi::is_tag(tag) => {
+                Event::Wasi(wasi::decode(tag, cursor, self.shape.validation, self.shape.digest, &mut self.clocks)?)
+            }
             other => return Err(malformed(format!("unknown event tag 0x{other:02x}"))),
         };
         self.track(&event)?;

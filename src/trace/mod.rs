@@ -3,6 +3,7 @@
 //! docs/trace-format.md; this module is its only implementation.
 
 pub mod event;
+pub mod wasi;
 pub mod wire;
 
 use crate::error::{ErrorKind, Result, RrError};

@@ -1,0 +1,136 @@
+//! Values that belong to one store, found from anywhere the store's context
+//! is at hand (a host function's caller, an exported function's argument).
+//!
+//! The C API's store data is Wasmtime's, with no room for ours, so values are
+//! kept in a map keyed by the store's context address (stable for the
+//! store's lifetime). Inserting a value also puts a guard into the store, as
+//! the captured state of a host function that is never called: when the
+//! store is freed the guard's `Drop` removes the entry, so a later store at
+//! the same address never finds it. Each map keeps the entry its thread used
+//! last, so the hot path (a host call on the store this thread runs) takes no
+//! lock.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::LocalKey;
+use wasmtime::AsContextMut;
+use wasmtime_c_api::WasmtimeStoreContextMut;
+
+/// The key of a store: its context address.
+pub fn key_of(context: &WasmtimeStoreContextMut<'_>) -> usize {
+    // SAFETY: a store context is one pointer to the store (the C API passes it
+    // to C as `wasmtime_context_t*`).
+    unsafe { std::mem::transmute_copy::<WasmtimeStoreContextMut<'_>, usize>(context) }
+}
+
+/// A value in a [`StoreMap`], with the store it belongs to.
+pub struct Entry<T> {
+    key: usize,
+    live: AtomicBool,
+    pub value: T,
+}
+
+impl<T> Entry<T> {
+    /// False once the entry was removed (its store freed, or taken out).
+    pub fn is_live(&self) -> bool {
+        self.live.load(Ordering::Acquire)
+    }
+}
+
+/// The per-thread cache of a map: the entry this thread used last.
+pub type LastUsed<T> = LocalKey<RefCell<Option<Arc<Entry<T>>>>>;
+
+/// Values keyed by store. Declare one as a `static` next to a
+/// `thread_local!` cache: `static M: StoreMap<V> = StoreMap::new(&CACHE);`.
+pub struct StoreMap<T: Send + Sync + 'static> {
+    entries: Mutex<BTreeMap<usize, Arc<Entry<T>>>>,
+    last: &'static LastUsed<T>,
+}
+
+impl<T: Send + Sync + 'static> StoreMap<T> {
+    pub const fn new(last: &'static LastUsed<T>) -> StoreMap<T> {
+        StoreMap { entries: Mutex::new(BTreeMap::new()), last }
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, BTreeMap<usize, Arc<Entry<T>>>> {
+        // Nothing runs user code under this lock, so a poisoned one still
+        // holds a consistent map.
+        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `body` with the live entry of the store with this key, if any.
+    /// The entry this thread used last is borrowed without touching a
+    /// reference count.
+    pub fn with<R>(&self, key: usize, body: impl FnOnce(Option<&Arc<Entry<T>>>) -> R) -> R {
+        self.last.with(|last| {
+            let cached = last.try_borrow().ok();
+            if let Some(entry) = cached.as_ref().and_then(|c| c.as_ref()).filter(|e| e.key == key && e.is_live()) {
+                return body(Some(entry));
+            }
+            drop(cached);
+            let found = self.entries().get(&key).cloned();
+            if let (Some(entry), Ok(mut slot)) = (&found, last.try_borrow_mut()) {
+                *slot = Some(entry.clone());
+            }
+            body(found.as_ref())
+        })
+    }
+
+    /// The live entry of the store with this key, if any.
+    pub fn get(&self, key: usize) -> Option<Arc<Entry<T>>> {
+        self.with(key, |entry| entry.cloned())
+    }
+
+    /// Adds a value for a store, which must have none yet; it is removed
+    /// when the store is freed (or by [`StoreMap::remove`]).
+    pub fn insert(&'static self, mut context: WasmtimeStoreContextMut<'_>, value: T) -> Arc<Entry<T>> {
+        let key = key_of(&context);
+        let entry = Arc::new(Entry { key, live: AtomicBool::new(true), value });
+        let guard = Removal { map: self, entry: entry.clone() };
+        // The store owns this closure (and so the guard) until it is freed.
+        let _ = wasmtime::Func::wrap(context.as_context_mut(), move || {
+            let _ = &guard;
+        });
+        self.entries().insert(key, entry.clone());
+        entry
+    }
+
+    /// Takes an entry out; `false` if it was gone already. Every thread's
+    /// cache lets go of it: this one now, the others at their next lookup.
+    pub fn remove(&self, entry: &Entry<T>) -> bool {
+        if !entry.live.swap(false, Ordering::AcqRel) {
+            return false;
+        }
+        let removed = {
+            let mut entries = self.entries();
+            match entries.get(&entry.key) {
+                Some(current) if std::ptr::eq(Arc::as_ptr(current), entry) => entries.remove(&entry.key),
+                _ => None,
+            }
+        };
+        self.last.with(|last| {
+            if let Ok(mut slot) = last.try_borrow_mut()
+                && slot.as_ref().is_some_and(|cached| std::ptr::eq(Arc::as_ptr(cached), entry))
+            {
+                *slot = None;
+            }
+        });
+        // Dropped outside the lock: dropping a value may run host code.
+        drop(removed);
+        true
+    }
+}
+
+/// Owned by the store: removes its entry when the store is freed.
+struct Removal<T: Send + Sync + 'static> {
+    map: &'static StoreMap<T>,
+    entry: Arc<Entry<T>>,
+}
+
+impl<T: Send + Sync + 'static> Drop for Removal<T> {
+    fn drop(&mut self) {
+        self.map.remove(&self.entry);
+    }
+}

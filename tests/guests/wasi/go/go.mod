@@ -1,0 +1,3 @@
+module wasiguest
+
+go 1.21
