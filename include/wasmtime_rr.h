@@ -21,6 +21,12 @@
 #define WASMTIME_RR_VERSION_PATCH 0
 
 /**
+ * Bytes of sealed frames a writer keeps before handing them to its sink,
+ * unless told otherwise (`wasmtime_rr_recorder_flush_bytes_set`).
+ */
+#define DEFAULT_FLUSH_BYTES (64 << 10)
+
+/**
  * Most core parameters of any function (`path_open`).
  */
 #define MAX_RAW 9
@@ -31,13 +37,21 @@
 #define MAX_PARAMS 8
 
 /**
- * Id of `fd_write`, whose bytes to stdout and stderr are recorded.
+ * Ids of the functions the engine treats specially.
+ */
+#define ARGS_GET 0
+
+#define ARGS_SIZES_GET 1
+
+#define ENVIRON_GET 2
+
+#define ENVIRON_SIZES_GET 3
+
+/**
+ * `fd_write`, whose bytes to stdout and stderr are recorded.
  */
 #define FD_WRITE 26
 
-/**
- * Id of `proc_exit`.
- */
 #define PROC_EXIT 38
 
 #define DONE 12
@@ -1006,6 +1020,38 @@ wasmtime_error_t *wasmtime_rr_recorder_memory_digest_set(wasmtime_rr_recorder_t 
                                                          bool enable);
 
 /**
+ * Sets how many bytes of finished frames a recording keeps before handing
+ * them to its destination.
+ *
+ * A recording seals its events into CRC-checked frames (one per event
+ * window) and hands sealed frames to the file or write callback in batches,
+ * so that recording does not pay a system call every few events. Frames are
+ * handed over when `bytes` have accumulated, when the last hand-over is
+ * more than 100 ms old as a frame is sealed, when a call into the guest
+ * ends with a trap or error, on `wasmtime_rr_store_flush`, at
+ * `wasmtime_rr_store_finish` and when the store is freed. Whatever has been
+ * handed over is a valid, replayable prefix of the trace; if the process is
+ * killed, what was not yet handed over is lost. 0 hands every frame over as
+ * soon as it is sealed. Default 65536.
+ *
+ * \param recorder a recorder not yet attached; borrowed.
+ * \param bytes the batch size in bytes.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `recorder` is NULL.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_recorder_flush_bytes_set(recorder, 0); // every frame at once
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_recorder_flush_bytes_set(wasmtime_rr_recorder_t *recorder,
+                                                       size_t bytes);
+
+/**
  * Frees a recorder that was never attached.
  *
  * Closes its file or runs its callback's finalizer. A NULL `recorder` is
@@ -1212,6 +1258,32 @@ wasmtime_error_t *wasmtime_rr_store_record(wasmtime_context_t *context,
  */
 wasmtime_error_t *wasmtime_rr_store_replay(wasmtime_context_t *context,
                                            wasmtime_rr_replayer_t *replayer);
+
+/**
+ * Hands everything a store has recorded so far to the trace destination.
+ *
+ * Seals the open frame and writes every pending frame to the file (or
+ * write callback): when this returns, the destination holds a valid prefix
+ * of the trace with every event recorded before the call, which survives
+ * the process being killed. Does nothing on a replaying store.
+ *
+ * \param context the store.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` or
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a NULL or misaligned
+ * `context`, `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when nothing is
+ * attached, and `WASMTIME_RR_ERROR_KIND_TRACE_IO` when the write fails.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_error_t *err = wasmtime_rr_store_flush(wasmtime_store_context(store));
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_store_flush(wasmtime_context_t *context);
 
 /**
  * Ends the recording or replay of a store.

@@ -1,9 +1,9 @@
 /**
  * \file wasmtime_rr.hh
  *
- * C++ API for wasmtime-rr's record/replay configuration and record/replay, on top of Wasmtime's
- * own C++ API (`wasmtime.hh`). Header-only: every function forwards to one C
- * function of `wasmtime_rr.h` and maps its `wasmtime_error_t*` into
+ * C++ API for wasmtime-rr's record/replay configuration and record/replay (WASI preview 1
+ * included), on top of Wasmtime's own C++ API (`wasmtime.hh`). Header-only: every function
+ * forwards to one C function of `wasmtime_rr.h` and maps its `wasmtime_error_t*` into
  * `wasmtime::Result`. It adds no logic of its own.
  *
  * \code
@@ -274,6 +274,13 @@ public:
     return make([&](wasmtime_rr_replayer_t **out) { return wasmtime_rr_replayer_new_callback(read, data, finalizer, out); });
   }
 
+  /// Writes the guest's recorded WASI stdout and stderr bytes to this
+  /// process's stdout and stderr as they are replayed; default off, when a
+  /// replay prints nothing (`wasmtime_rr_replayer_echo_set`).
+  Result<std::monostate> echo(bool enable) {
+    return detail::wrap(wasmtime_rr_replayer_echo_set(ptr.get(), enable), std::monostate());
+  }
+
   /// Gives up ownership of the raw replayer.
   wasmtime_rr_replayer_t *release() { return ptr.release(); }
 };
@@ -386,6 +393,51 @@ inline Result<std::monostate> memory_write(Store::Context cx, const Memory &memo
   return detail::wrap(wasmtime_rr_memory_write(cx.capi(), &memory.capi(), offset, bytes.data(), bytes.size()),
                       std::monostate());
 }
+
+#ifdef WASMTIME_FEATURE_WASI
+// ---------------------------------------------------------------------------
+// WASI preview 1 under record/replay, and deterministic WASI configurations.
+
+/// Defines WASI preview 1 in a linker, recorded/replayed when its engine
+/// records or replays, else exactly `Linker::define_wasi`
+/// (`wasmtime_rr_linker_define_wasi`). Use it with `set_wasi`.
+inline Result<std::monostate> define_wasi(Linker &linker) {
+  return detail::wrap(wasmtime_rr_linker_define_wasi(linker.capi()), std::monostate());
+}
+
+/// Gives a store its WASI context where the functions of `define_wasi` find
+/// it (`wasmtime_rr_context_set_wasi`), the RR-aware
+/// `Store::Context::set_wasi`. On success `config` is consumed (left empty,
+/// like a moved-from WasiConfig); on failure it is left unchanged and still
+/// the caller's. A replaying store needs no WASI context; when it has one, its
+/// arguments and environment must be the recorded ones.
+inline Result<std::monostate> set_wasi(Store::Context cx, WasiConfig &&config) {
+  wasmtime_error_t *error = wasmtime_rr_context_set_wasi(cx.capi(), config.capi());
+  if (error != nullptr) {
+    return Error(error);
+  }
+  config.capi_release(); // now owned, and freed, by the store
+  return std::monostate();
+}
+
+/// Makes the guest's random source a generator seeded with `seed`
+/// (`wasi_config_random_seed_set`).
+inline Result<std::monostate> random_seed(WasiConfig &config, uint64_t seed) {
+  return detail::wrap(wasi_config_random_seed_set(config.capi(), seed), std::monostate());
+}
+
+/// Gives the guest a virtual wall clock: `start_ns` since the Unix epoch,
+/// advancing `step_ns` (at most 10^15) per reading (`wasi_config_wall_clock_set`).
+inline Result<std::monostate> wall_clock(WasiConfig &config, uint64_t start_ns, uint64_t step_ns) {
+  return detail::wrap(wasi_config_wall_clock_set(config.capi(), start_ns, step_ns), std::monostate());
+}
+
+/// Gives the guest a virtual monotonic clock, as `wall_clock`
+/// (`wasi_config_monotonic_clock_set`).
+inline Result<std::monostate> monotonic_clock(WasiConfig &config, uint64_t start_ns, uint64_t step_ns) {
+  return detail::wrap(wasi_config_monotonic_clock_set(config.capi(), start_ns, step_ns), std::monostate());
+}
+#endif // WASMTIME_FEATURE_WASI
 
 } // namespace rr
 } // namespace wasmtime

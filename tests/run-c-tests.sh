@@ -52,4 +52,5 @@ if [ "$expect_rr" = 1 ]; then
       -o "$out/$test" "${link[@]}"
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/$test"
   done
+  echo "== C++ API: test_wasi_hh (WASI record/replay with tests/guests/wasi's C guest; C++17, ASan+UBSan)" && bash tests/guests/wasi/build.sh "$profile_dir/../wasi-guests" && c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c -DRR_WASI_GUESTS="\"$profile_dir/../wasi-guests\"" tests/c/test_wasi_hh.cpp -o "$out/test_wasi_hh" "${link[@]}" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_wasi_hh" || exit 1
 fi

@@ -135,10 +135,50 @@ func errorFrom(raw *C.wasmtime_error_t) error {
 	var message C.wasm_name_t
 	C.wasmtime_error_message(raw, &message)
 	defer C.wasm_byte_vec_delete(&message)
-	return &Error{
+	e := &Error{
 		Kind:    ErrorKind(C.wasmtime_rr_error_kind(raw)),
 		Message: C.GoStringN(message.data, C.int(message.size)),
 	}
+	var status C.int
+	if C.wasmtime_error_exit_status(raw, &status) {
+		return &ExitError{Code: int32(status), Err: e}
+	}
+	return e
+}
+
+// ExitError is the error of a guest that ended itself with WASI's proc_exit
+// (or a C or Go main returning), as a call or an instantiation returns it:
+// Code is the exit status that wasmtime_error_exit_status reads, 0 included.
+// A replay returns the recorded status. It wraps the *Error of the library's
+// error object (Wasmtime's, of kind ErrorKindWasmtime), so errors.As finds
+// both it and the *Error, and errors.Is(err, ErrWasmtime) holds:
+//
+//	var exit *wasmtimerr.ExitError
+//	if errors.As(err, &exit) {
+//		os.Exit(int(exit.Code))
+//	}
+type ExitError struct {
+	// Code is the guest's exit status.
+	Code int32
+	// Err is the library's error, with Wasmtime's message (such as "Exited
+	// with i32 exit status 7").
+	Err *Error
+}
+
+// Error returns the library's message.
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Message
+}
+
+// Unwrap returns the library's *Error.
+func (e *ExitError) Unwrap() error {
+	if e.Err == nil {
+		return nil
+	}
+	return e.Err
 }
 
 // ErrorFromPtr takes ownership of a wasmtime_error_t* returned by any function

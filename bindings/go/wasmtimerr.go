@@ -10,8 +10,10 @@
 // Recording and replaying need stores, modules, host functions and calls, so
 // the package has a minimal object model for exactly that: Store, Module,
 // Linker, Instance, Func, Caller and Value (i32, i64, f32, f64), on the
-// library's RR-aware functions. It is not a replacement for wasmtime-go; for
-// anything else call Wasmtime's C API through cgo on Engine.Ptr.
+// library's RR-aware functions, and WASI preview 1 (WasiConfig,
+// Linker.DefineWasi, Store.SetWasi, Replayer.SetEcho, ExitError). It is not a
+// replacement for wasmtime-go; for anything else call Wasmtime's C API
+// through cgo on Engine.Ptr.
 //
 // A Config and an Engine own a native object. Close frees it; a finalizer
 // frees one that was never closed. A successful NewEngine consumes its Config.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Tests the Python binding against one build of the library, then runs the
-# Python demo and checks its output.
+# Python examples (demo.py, wasi_record_replay.py) and checks their output.
 #   bindings/python/run-tests.sh PROFILE_DIR
 # PROFILE_DIR (relative to the repository root, or absolute) holds a
 # libwasmtime_rr.so built with record/replay, such as target/release.
@@ -40,6 +40,30 @@ export WASMTIME_RR_LIBRARY="$library"
 "$python" -m wasmtime_rr.install_into_wasmtime_py
 "$python" -m pytest -p no:cacheprovider -q -rfE bindings/python/tests
 
+status=0
+# check NAME OUTPUT LINES: OUTPUT has each line of ${expected[@]}, a line
+# matching each of ${patterns[@]} (whose values change from run to run: a
+# version, a clock, random bytes), and LINES lines in all.
+check() {
+  local name=$1 output=$2 lines=$3 line pattern
+  for line in "${expected[@]}"; do
+    grep -qxF -- "$line" <<<"$output" || {
+      echo "$name: missing line: $line" >&2
+      status=1
+    }
+  done
+  for pattern in "${patterns[@]}"; do
+    grep -qxE -- "$pattern" <<<"$output" || {
+      echo "$name: no line matches: $pattern" >&2
+      status=1
+    }
+  done
+  [ "$(wc -l <<<"$output")" -eq "$lines" ] || {
+    echo "$name: expected $lines lines" >&2
+    status=1
+  }
+}
+
 echo
 echo "examples/python/demo.py:"
 output=$("$python" examples/python/demo.py)
@@ -50,27 +74,49 @@ expected=(
   "mix(6, 7.0) = 42"
   "replay matches the recording: yes"
 )
-# Lines whose values change from run to run (a version, a clock, random bytes).
 patterns=(
   "wasmtime-rr [0-9]+\.[0-9]+\.[0-9]+, record/replay compiled in: yes"
   "recorded: token\(\) = -?[0-9]+ \(2 host calls, trace of [0-9]+ bytes\)"
   "replayed: token\(\) = -?[0-9]+ \(0 host calls\)"
 )
-status=0
-for line in "${expected[@]}"; do
-  grep -qxF "$line" <<<"$output" || {
-    echo "demo: missing line: $line" >&2
-    status=1
-  }
-done
-for pattern in "${patterns[@]}"; do
-  grep -qxE "$pattern" <<<"$output" || {
-    echo "demo: no line matches: $pattern" >&2
-    status=1
-  }
-done
-[ "$(wc -l <<<"$output")" -eq 7 ] || {
-  echo "demo: expected 7 lines" >&2
+check demo "$output" 7
+
+# The WASI example records guest-c.wasm and replays it with echo: its stdout
+# is its own lines around the guest's report echoed by the replay, its stderr
+# the guest's stderr line, echoed.
+echo
+echo "examples/python/wasi_record_replay.py:"
+bash tests/guests/wasi/build.sh target/wasi-guests >/dev/null
+errors=$(mktemp)
+trap 'rm -f "$errors"' EXIT
+output=$("$python" examples/python/wasi_record_replay.py target/wasi-guests/guest-c.wasm 2>"$errors") || {
+  echo "$output"
+  cat "$errors" >&2
+  echo "wasi_record_replay: failed" >&2
+  exit 1
+}
+echo "$output"
+cat "$errors"
+expected=(
+  "replaying with echo, the inputs deleted:"
+  "args: alpha beta"
+  "env: rr"
+  'stdin: line one\nline two\n'
+  'file: hello file\n'
+  "dir: input.txt"
+  "slept_ms_at_least_20: yes"
+)
+stdout_bytes=$(sed -n 's/^recorded guest-c\.wasm: exit 7, \([0-9]*\) bytes of stdout, .*/\1/p' <<<"$output")
+patterns=(
+  "recorded guest-c\.wasm: exit 7, [0-9]+ bytes of stdout, 28 bytes of stderr, trace of [0-9]+ bytes"
+  "realtime_ns: [0-9]+"
+  "monotonic_ns: [0-9]+"
+  "random: [0-9a-f]{32}"
+  "replay matched: exit 7, ${stdout_bytes:-NONE} bytes of stdout"
+)
+check wasi_record_replay "$output" 12
+[ "$(cat "$errors")" = "guest: done, exiting with 7" ] || {
+  echo "wasi_record_replay: stderr is not the guest's echoed line" >&2
   status=1
 }
 exit "$status"

@@ -1,11 +1,17 @@
 // Command go-demo is the Go version of the wasmtime-rr demo (examples/demo.c): turn
 // recording on, see a rejected config's error instead of an abort, fix the
 // config, build an engine, print its record/replay state and run a small
-// module on it; then record a nondeterministic guest and replay it.
+// module on it; then record a nondeterministic guest and replay it, and a
+// WASI guest (wasi.go), whose replay prints the recorded output again.
 //
 // Run it from the repository (after cargo build --release):
 //
 //	cd examples/go && go run .
+//
+// The wasi subcommand records and replays any WASI preview-1 command, such
+// as the test guests of tests/guests/wasi:
+//
+//	go run . wasi [-stdin FILE] [-dir HOST::GUEST]... [-env NAME=VALUE]... GUEST.wasm [ARG...]
 package main
 
 import (
@@ -17,6 +23,10 @@ import (
 )
 
 func main() {
+	run := run
+	if len(os.Args) > 1 && os.Args[1] == "wasi" {
+		run = func() error { return wasiCommand(os.Args[2:]) }
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
@@ -94,5 +104,11 @@ func run() error {
 
 	// 5. Record a guest that reads the clock and a random source, replay it
 	// on a fresh engine and store without calling the host (replay.go).
-	return recordAndReplay()
+	if err := recordAndReplay(); err != nil {
+		return err
+	}
+
+	// 6. The same with WASI: record a WASI command, replay it with echo
+	// (wasi.go).
+	return wasiDemo()
 }

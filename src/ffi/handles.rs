@@ -102,10 +102,9 @@ pub(crate) unsafe fn config_delete(config: *mut wasm_config_t) {
 
 /// # Safety
 /// A non-NULL `context` must be a live store context from the C API.
-pub(crate) unsafe fn context<'a>(context: *mut wasmtime_context_t) -> Result<WasmtimeStoreContextMut<'a>> {
-    if context.is_null() {
-        return Err(crate::error::RrError::null_argument("context"));
-    }
+pub(crate) unsafe fn context<'a>(context: *mut wasmtime_context_t, name: &str) -> Result<WasmtimeStoreContextMut<'a>> {
+    // A context points to a store, which is pointer-aligned.
+    unsafe { boundary::arg(context.cast::<usize>(), name) }?;
     // SAFETY: a store context is passed to and from C as this very pointer.
     Ok(unsafe { std::mem::transmute::<*mut wasmtime_context_t, WasmtimeStoreContextMut<'a>>(context) })
 }

@@ -172,7 +172,7 @@ pub unsafe extern "C" fn wasmtime_rr_func_new(
     ret: *mut wasmtime_func_t,
 ) -> *mut wasmtime_error_t {
     guard("wasmtime_rr_func_new", || {
-        let context = unsafe { handles::context(context) }?;
+        let context = unsafe { handles::context(context, "context") }?;
         let ty = unsafe { boundary::arg(r#type, "type") }?;
         let callback = callback.ok_or_else(|| RrError::null_argument("callback"))?;
         let out = unsafe { boundary::out(ret, "ret") }?;
@@ -332,7 +332,7 @@ pub unsafe extern "C" fn wasmtime_rr_instance_new(
     trap_ptr: *mut *mut wasm_trap_t,
 ) -> *mut wasmtime_error_t {
     guard_forward("wasmtime_rr_instance_new", || {
-        let context = unsafe { handles::context(store) }?;
+        let context = unsafe { handles::context(store, "store") }?;
         let module = unsafe { boundary::arg(module, "module") }?;
         let items = unsafe { boundary::slice(imports, nimports, "imports") }?;
         let instance = unsafe { boundary::arg_mut(instance, "instance") }?;
@@ -381,7 +381,7 @@ pub unsafe extern "C" fn wasmtime_rr_linker_instantiate(
     guard_forward("wasmtime_rr_linker_instantiate", || {
         unsafe { handles::linker_engine(linker) }?;
         let linker = unsafe { &*linker };
-        let mut context = unsafe { handles::context(store) }?;
+        let mut context = unsafe { handles::context(store, "store") }?;
         let module = unsafe { boundary::arg(module, "module") }?;
         let instance = unsafe { boundary::arg_mut(instance, "instance") }?;
         let trap_ptr = unsafe { boundary::arg_mut(trap_ptr, "trap_ptr") }?;
@@ -472,7 +472,7 @@ pub unsafe extern "C" fn wasmtime_rr_func_call(
     trap_ret: *mut *mut wasm_trap_t,
 ) -> *mut wasmtime_error_t {
     guard_forward("wasmtime_rr_func_call", || {
-        let context = unsafe { handles::context(store) }?;
+        let context = unsafe { handles::context(store, "store") }?;
         let func = unsafe { boundary::arg(func, "func") }?;
         unsafe { boundary::slice(args, nargs, "args") }?;
         if nresults > 0 {
@@ -522,7 +522,7 @@ pub unsafe extern "C" fn wasmtime_rr_memory_write(
     len: usize,
 ) -> *mut wasmtime_error_t {
     guard("wasmtime_rr_memory_write", || {
-        let context = unsafe { handles::context(store) }?;
+        let context = unsafe { handles::context(store, "store") }?;
         let memory = unsafe { boundary::arg(memory, "memory") }?;
         let bytes = unsafe { boundary::slice(data, len, "data") }?;
         calls::memory_write(context, memory, offset, bytes)

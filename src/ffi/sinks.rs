@@ -78,6 +78,7 @@ impl Read for CallbackSource {
 pub struct wasmtime_rr_recorder_t {
     sink: Box<dyn Sink + Send>,
     settings: Settings,
+    flush_bytes: usize,
 }
 
 /// A replayer: a trace source, not yet attached.
@@ -101,7 +102,11 @@ fn io_error(what: String, error: io::Error) -> RrError {
 }
 
 fn new_recorder(sink: Box<dyn Sink + Send>, out: boundary::Out<*mut wasmtime_rr_recorder_t>) {
-    out.write(Box::into_raw(Box::new(wasmtime_rr_recorder_t { sink, settings: Settings::default() })));
+    out.write(Box::into_raw(Box::new(wasmtime_rr_recorder_t {
+        sink,
+        settings: Settings::default(),
+        flush_bytes: crate::trace::DEFAULT_FLUSH_BYTES,
+    })));
 }
 
 fn new_replayer(source: Box<dyn Read + Send>, out: boundary::Out<*mut wasmtime_rr_replayer_t>) {
@@ -284,6 +289,44 @@ pub unsafe extern "C" fn wasmtime_rr_recorder_memory_digest_set(
 ) -> *mut wasmtime_error_t {
     set("wasmtime_rr_recorder_memory_digest_set", recorder, |s| {
         s.digest = enable;
+        Ok(())
+    })
+}
+
+/// Sets how many bytes of finished frames a recording keeps before handing
+/// them to its destination.
+///
+/// A recording seals its events into CRC-checked frames (one per event
+/// window) and hands sealed frames to the file or write callback in batches,
+/// so that recording does not pay a system call every few events. Frames are
+/// handed over when `bytes` have accumulated, when the last hand-over is
+/// more than 100 ms old as a frame is sealed, when a call into the guest
+/// ends with a trap or error, on `wasmtime_rr_store_flush`, at
+/// `wasmtime_rr_store_finish` and when the store is freed. Whatever has been
+/// handed over is a valid, replayable prefix of the trace; if the process is
+/// killed, what was not yet handed over is lost. 0 hands every frame over as
+/// soon as it is sealed. Default 65536.
+///
+/// \param recorder a recorder not yet attached; borrowed.
+/// \param bytes the batch size in bytes.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `recorder` is NULL.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_recorder_flush_bytes_set(recorder, 0); // every frame at once
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_recorder_flush_bytes_set(
+    recorder: *mut wasmtime_rr_recorder_t,
+    bytes: usize,
+) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_recorder_flush_bytes_set", || {
+        unsafe { boundary::arg_mut(recorder, "recorder") }?.flush_bytes = bytes;
         Ok(())
     })
 }
@@ -526,10 +569,10 @@ pub unsafe extern "C" fn wasmtime_rr_store_record(
     guard("wasmtime_rr_store_record", || {
         // Take ownership first, so every failure below frees it.
         let recorder = unsafe { recorder.as_mut() }.map(|r| unsafe { Box::from_raw(r) });
-        let context = unsafe { handles::context(context) }?;
+        let context = unsafe { handles::context(context, "context") }?;
         let recorder = recorder.ok_or_else(|| RrError::null_argument("recorder"))?;
         check_attachable(&context, true)?;
-        let writer = TraceWriter::new(recorder.sink, recorder.settings)?;
+        let writer = TraceWriter::new(recorder.sink, recorder.settings, recorder.flush_bytes)?;
         session::attach(context, Role::Record(Recorder { writer, imports: HashMap::new() }))
     })
 }
@@ -570,12 +613,39 @@ pub unsafe extern "C" fn wasmtime_rr_store_replay(
 ) -> *mut wasmtime_error_t {
     guard("wasmtime_rr_store_replay", || {
         let replayer = unsafe { replayer.as_mut() }.map(|r| unsafe { Box::from_raw(r) });
-        let context = unsafe { handles::context(context) }?;
+        let context = unsafe { handles::context(context, "context") }?;
         let replayer = replayer.ok_or_else(|| RrError::null_argument("replayer"))?;
         check_attachable(&context, false)?;
         let reader = TraceReader::new(replayer.source)?;
         session::attach(context, Role::Replay(Replayer { reader, peeked: None, echo: replayer.echo }))
     })
+}
+
+/// Hands everything a store has recorded so far to the trace destination.
+///
+/// Seals the open frame and writes every pending frame to the file (or
+/// write callback): when this returns, the destination holds a valid prefix
+/// of the trace with every event recorded before the call, which survives
+/// the process being killed. Does nothing on a replaying store.
+///
+/// \param context the store.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` or
+/// `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a NULL or misaligned
+/// `context`, `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when nothing is
+/// attached, and `WASMTIME_RR_ERROR_KIND_TRACE_IO` when the write fails.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_error_t *err = wasmtime_rr_store_flush(wasmtime_store_context(store));
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_store_flush(context: *mut wasmtime_context_t) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_store_flush", || session::flush(&unsafe { handles::context(context, "context") }?))
 }
 
 /// Ends the recording or replay of a store.
@@ -604,5 +674,5 @@ pub unsafe extern "C" fn wasmtime_rr_store_replay(
 /// \endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wasmtime_rr_store_finish(context: *mut wasmtime_context_t) -> *mut wasmtime_error_t {
-    guard("wasmtime_rr_store_finish", || session::finish(&unsafe { handles::context(context) }?))
+    guard("wasmtime_rr_store_finish", || session::finish(&unsafe { handles::context(context, "context") }?))
 }

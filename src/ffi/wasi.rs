@@ -99,20 +99,16 @@ pub unsafe extern "C" fn wasmtime_rr_context_set_wasi(
     wasi: *mut wasi_config_t,
 ) -> *mut wasmtime_error_t {
     guard_forward("wasmtime_rr_context_set_wasi", || {
-        let context = unsafe { handles::context(context) }?;
-        unsafe { handles::wasi_config_mut(wasi, "wasi") }?;
-        // SAFETY: checked above; from here on the config is ours.
-        let wasi = unsafe { Box::from_raw(wasi) };
+        let context = unsafe { handles::context(context, "context") }?;
+        let builder = unsafe { handles::wasi_config_mut(wasi, "wasi") }?;
         if !is_rr(context.as_context().engine()) {
-            return Ok(wasmtime_c_api::wasmtime_context_set_wasi(context, wasi));
+            // SAFETY: checked above; the stock function takes it over.
+            return Ok(wasmtime_c_api::wasmtime_context_set_wasi(context, unsafe { Box::from_raw(wasi) }));
         }
-        match wasi.into_wasi_ctx() {
-            Ok(ctx) => {
-                wasi::context::set(context, ctx);
-                Ok(None)
-            }
-            Err(error) => Ok(Some(Box::new(wasmtime_error_t::from(error)))),
-        }
+        // Nothing below can fail: the config is consumed only on success.
+        wasi::context::set(context, builder.build_p1());
+        wasmtime_c_api::wasi_config_delete(unsafe { Box::from_raw(wasi) });
+        Ok(None)
     })
 }
 

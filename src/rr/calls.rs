@@ -204,9 +204,14 @@ fn close_call(session: &Session, outcome: impl FnOnce(&mut State) -> Result<Outc
     let result = (|| match &mut state.role {
         Role::Record(_) => {
             let outcome = outcome(&mut state)?;
-            match &mut state.role {
-                Role::Record(recorder) => recorder.writer.record(&Event::Return(outcome)),
-                _ => unreachable!("role checked above"),
+            let Role::Record(recorder) = &mut state.role else { unreachable!("role checked above") };
+            // A guest that trapped or failed may take the host down next:
+            // what led there goes to the destination now.
+            let crashed = !matches!(outcome, Outcome::Returned(_));
+            recorder.writer.record(&Event::Return(outcome))?;
+            match crashed {
+                true => recorder.writer.flush(),
+                false => Ok(()),
             }
         }
         Role::Replay(replayer) => {

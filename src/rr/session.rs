@@ -75,8 +75,6 @@ pub struct State {
     /// Reused buffer for the values of a host call, so recording one does not
     /// allocate.
     pub scratch: Vec<crate::trace::event::Value>,
-    /// Reused buffer for the outputs of a WASI call.
-    pub wasi_scratch: Vec<u8>,
     /// The first divergence or trace failure; sticky, reported by every later
     /// RR-aware call on this store.
     pub failure: Option<RrError>,
@@ -259,7 +257,6 @@ pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role) -> Result<()
             host_funcs: HashMap::new(),
             pending_writes: Vec::new(),
             scratch: Vec::new(),
-            wasi_scratch: Vec::new(),
             failure: None,
         }),
     });
@@ -289,6 +286,19 @@ pub fn finish(context: &WasmtimeStoreContextMut<'_>) -> Result<()> {
     };
     let closed = session.close(EndStatus::Finished);
     leftover.and(closed)
+}
+
+/// Hands what a recording has so far to its destination.
+pub fn flush(context: &WasmtimeStoreContextMut<'_>) -> Result<()> {
+    let session = lookup(key_of(context)).ok_or_else(|| {
+        RrError::invalid_argument("this store has no recorder or replayer attached")
+    })?;
+    let mut state = session.lock();
+    state.check_failure()?;
+    match &mut state.role {
+        Role::Record(recorder) => recorder.writer.flush().map_err(|e| state.fail(e)),
+        _ => Ok(()),
+    }
 }
 
 /// A divergence error naming the event index.

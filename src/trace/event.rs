@@ -437,6 +437,11 @@ impl Codec {
         Ok(event)
     }
 
+    /// Reads a WASI call whose tag has been read (the replay fast path).
+    pub fn decode_wasi(&mut self, tag: u8, cursor: &mut Cursor<'_>) -> Result<WasiCall> {
+        wasi::decode(tag, cursor, self.shape.validation, self.shape.digest, &mut self.clocks)
+    }
+
     /// Gives a decoded event's value buffer back for reuse.
     pub fn recycle(&mut self, mut values: Vec<Value>) {
         if self.spare.len() < 8 {

@@ -19,9 +19,10 @@ pub const MAGIC: [u8; 8] = *b"\x89WTRR\r\n\x1a";
 pub(crate) const FORMAT_VERSION: u64 = 1;
 /// The Wasmtime version traces are recorded with (the `wasmtime` dependency).
 pub const WASMTIME_VERSION: &str = "48.0.8";
-/// Largest frame a reader accepts; a writer never comes near it (a frame holds
-/// one window of events), so a larger length means corruption.
-pub(crate) const MAX_FRAME: u64 = 1 << 28;
+/// Largest frame a reader accepts (4 GiB, more than any single event of a
+/// 32-bit guest); a larger length means corruption. A reader allocates only
+/// as bytes arrive, so a length that lies costs nothing.
+pub(crate) const MAX_FRAME: u64 = 1 << 32;
 
 /// The record settings that shape a trace, stored in its header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,14 +90,32 @@ impl Sink for Vec<u8> {
     }
 }
 
-/// Encodes events into frames and hands each full window to the sink.
+/// Bytes of sealed frames a writer keeps before handing them to its sink,
+/// unless told otherwise (`wasmtime_rr_recorder_flush_bytes_set`).
+pub const DEFAULT_FLUSH_BYTES: usize = 64 << 10;
+/// Sealed frames older than this are handed to the sink when the next frame
+/// is sealed, however few bytes they hold.
+pub const FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+/// Bytes reserved for a frame's length while its events are written: a
+/// uleb padded to five bytes (LEB128 allows it), room for any frame length.
+const LENGTH_SLOT: usize = 5;
+
+/// Encodes events into CRC-checked frames of one window each, and hands
+/// sealed frames to the sink in batches (by size, by age, or when flushed),
+/// so the hot path pays no system call every few events. What the sink has
+/// been handed is always a sequence of whole frames: a valid prefix.
 pub struct TraceWriter {
     sink: Box<dyn Sink + Send>,
     settings: Settings,
     codec: Codec,
-    frame: Vec<u8>,
+    /// Sealed frames, then the open frame: its length slot at `frame_start`,
+    /// then its events. Events are encoded straight into it.
+    out: Vec<u8>,
+    frame_start: usize,
     in_frame: u32,
     events: u64,
+    flush_bytes: usize,
+    last_handover: std::time::Instant,
     /// The first sink failure; the recording stops there and every later
     /// call reports it. What was handed to the sink before is a valid prefix.
     failed: Option<RrError>,
@@ -104,8 +123,10 @@ pub struct TraceWriter {
 }
 
 impl TraceWriter {
-    /// Writes the header; fails if the sink does.
-    pub fn new(mut sink: Box<dyn Sink + Send>, settings: Settings) -> Result<TraceWriter> {
+    /// Writes the header; fails if the sink does. `flush_bytes` is how many
+    /// bytes of sealed frames are kept before handing them over (0: every
+    /// frame as soon as it is sealed).
+    pub fn new(mut sink: Box<dyn Sink + Send>, settings: Settings, flush_bytes: usize) -> Result<TraceWriter> {
         if settings.window == 0 {
             return Err(RrError::invalid_argument("the event window must hold at least one event"));
         }
@@ -114,9 +135,12 @@ impl TraceWriter {
             sink,
             settings,
             codec: Codec::new(settings.shape()),
-            frame: Vec::new(),
+            out: vec![0; LENGTH_SLOT],
+            frame_start: 0,
             in_frame: 0,
             events: 0,
+            flush_bytes,
+            last_handover: std::time::Instant::now(),
             failed: None,
             ended: false,
         })
@@ -138,53 +162,106 @@ impl TraceWriter {
         }
     }
 
-    /// Appends an event, flushing when the window is full.
+    /// Appends an event; seals the frame when the window is full.
     pub fn record(&mut self, event: &Event) -> Result<()> {
         self.check()?;
-        self.codec.encode(event, &mut self.frame)?;
-        self.events += 1;
-        self.in_frame += 1;
-        if self.in_frame >= self.settings.window {
-            self.flush()?;
+        let before = self.out.len();
+        if let Err(error) = self.codec.encode(event, &mut self.out) {
+            // Nothing half-written stays behind: the trace goes on valid.
+            self.out.truncate(before);
+            return Err(error);
         }
-        Ok(())
+        self.appended(before)
     }
 
-    /// Appends one event that `encode` wrote straight into the frame: the
-    /// fast path for host returns, whose encoding needs no definitions
-    /// updated. `encode` must write one whole, valid event.
+    /// Appends one event that `encode` writes itself: the fast path for
+    /// host returns, whose encoding needs no definitions updated. `encode`
+    /// must write one whole, valid event.
     pub fn record_encoded(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
         self.check()?;
-        encode(&mut self.frame);
+        let before = self.out.len();
+        encode(&mut self.out);
+        self.appended(before)
+    }
+
+    /// Counts an event just encoded at `before`. One that would make its
+    /// frame larger than a reader accepts starts a frame of its own.
+    fn appended(&mut self, before: usize) -> Result<()> {
+        if (self.out.len() - self.frame_start - LENGTH_SLOT) as u64 > MAX_FRAME {
+            let event = self.out.split_off(before);
+            if event.len() as u64 > MAX_FRAME || self.in_frame == 0 {
+                // Callers refuse such events before encoding them; the codec
+                // has taken it in, so the recording cannot go on.
+                let error = RrError::new(
+                    ErrorKind::TraceIo,
+                    format!("an event of {} bytes is larger than a trace frame may be ({MAX_FRAME} bytes)", event.len()),
+                );
+                self.failed = Some(error.clone());
+                return Err(error);
+            }
+            self.seal();
+            self.out.extend_from_slice(&event);
+        }
         self.events += 1;
         self.in_frame += 1;
         if self.in_frame >= self.settings.window {
-            self.flush()?;
+            self.seal();
+            let stale = self.last_handover.elapsed() >= FLUSH_INTERVAL;
+            if self.frame_start >= self.flush_bytes || stale {
+                self.hand_over()?;
+            }
         }
         Ok(())
     }
 
-    /// Hands the buffered events to the sink as one frame.
-    pub fn flush(&mut self) -> Result<()> {
-        self.check()?;
-        if self.frame.is_empty() {
+    /// Closes the open frame (if it holds events): its length and CRC.
+    fn seal(&mut self) {
+        if self.in_frame == 0 {
+            return;
+        }
+        let payload = &self.out[self.frame_start + LENGTH_SLOT..];
+        let crc = crc32fast::hash(payload).to_le_bytes();
+        let len = payload.len() as u64;
+        for (i, slot) in self.out[self.frame_start..self.frame_start + LENGTH_SLOT].iter_mut().enumerate() {
+            let bits = (len >> (7 * i)) as u8 & 0x7f;
+            *slot = if i + 1 < LENGTH_SLOT { bits | 0x80 } else { bits };
+        }
+        self.out.extend_from_slice(&crc);
+        self.frame_start = self.out.len();
+        self.out.extend_from_slice(&[0; LENGTH_SLOT]);
+        self.in_frame = 0;
+    }
+
+    /// Hands every sealed frame to the sink.
+    fn hand_over(&mut self) -> Result<()> {
+        self.last_handover = std::time::Instant::now();
+        if self.frame_start == 0 {
             return Ok(());
         }
-        let mut bytes = Vec::with_capacity(self.frame.len() + 10);
-        put_uleb(&mut bytes, self.frame.len() as u64);
-        bytes.extend_from_slice(&self.frame);
-        bytes.extend_from_slice(&crc32fast::hash(&self.frame).to_le_bytes());
-        self.frame.clear();
-        self.in_frame = 0;
-        self.sink.write_all(&bytes).inspect_err(|e| self.failed = Some(e.clone()))
+        let written = self.sink.write_all(&self.out[..self.frame_start]);
+        // The open frame (its events, if any) moves to the front.
+        self.out.drain(..self.frame_start);
+        self.frame_start = 0;
+        written.inspect_err(|e| self.failed = Some(e.clone()))
+    }
+
+    /// Seals the open frame and hands everything recorded so far to the
+    /// sink: once this returns, the sink holds a valid prefix with every
+    /// event recorded before.
+    pub fn flush(&mut self) -> Result<()> {
+        self.check()?;
+        self.seal();
+        self.hand_over()
     }
 
     /// Writes the end marker and flushes; the writer takes no more events.
     pub fn finish(&mut self, status: EndStatus) -> Result<()> {
         self.check()?;
         let end = Event::End { status, events: self.events };
-        self.codec.encode(&end, &mut self.frame)?;
-        let flushed = self.flush();
+        self.codec.encode(&end, &mut self.out)?;
+        self.in_frame += 1;
+        self.seal();
+        let flushed = self.hand_over();
         self.ended = true;
         flushed
     }
@@ -328,9 +405,7 @@ impl TraceReader {
             ));
         }
         let mut cursor = Cursor::new(&self.frame[self.pos..]);
-        let event = self.codec.decode(&mut cursor).map_err(|e| {
-            RrError::new(e.kind(), format!("{} (event #{} in frame #{})", e.message(), self.events, self.frames))
-        })?;
+        let event = self.codec.decode(&mut cursor).map_err(|e| self.located(e))?;
         let end = self.frame.len() - cursor.remaining();
         self.last_size = end - self.pos;
         self.pos = end;
@@ -340,6 +415,54 @@ impl TraceReader {
             self.events += 1;
         }
         Ok(Some(event))
+    }
+
+    /// An error in the event about to be read, with where it is.
+    fn located(&self, error: RrError) -> RrError {
+        RrError::new(
+            error.kind(),
+            format!("{} (event #{} in frame #{})", error.message(), self.events, self.frames.saturating_sub(1)),
+        )
+    }
+
+    /// The replay fast path for WASI calls: when the next event is one, it
+    /// is decoded and handed to `take` with its index, with no `Event` built.
+    /// `None` (nothing consumed) when the next event is anything else or the
+    /// frame is used up: use `next`.
+    pub fn next_wasi<R>(&mut self, take: impl FnOnce(u64, &wasi::WasiCall) -> R) -> Result<Option<R>> {
+        if self.failed.is_some() || self.ended {
+            return Ok(None);
+        }
+        if self.pos == self.frame.len() {
+            match self.read_frame() {
+                Ok(true) => {}
+                // Let `next` report a missing frame.
+                Ok(false) => return Ok(None),
+                Err(error) => {
+                    self.failed = Some(error.clone());
+                    return Err(error);
+                }
+            }
+        }
+        let mut cursor = Cursor::new(&self.frame[self.pos..]);
+        let tag = cursor.byte()?;
+        if !wasi::is_tag(tag) {
+            return Ok(None);
+        }
+        let call = match self.codec.decode_wasi(tag, &mut cursor) {
+            Ok(call) => call,
+            Err(error) => {
+                let error = self.located(error);
+                self.failed = Some(error.clone());
+                return Err(error);
+            }
+        };
+        let end = self.frame.len() - cursor.remaining();
+        self.last_size = end - self.pos;
+        self.pos = end;
+        let index = self.events;
+        self.events += 1;
+        Ok(Some(take(index, &call)))
     }
 
     /// The replay fast path for the commonest event, a host return without
@@ -473,7 +596,7 @@ mod tests {
 
     fn sample(settings: Settings, finish: bool) -> Vec<u8> {
         let shared = Shared::default();
-        let mut writer = TraceWriter::new(Box::new(shared.clone()), settings).unwrap();
+        let mut writer = TraceWriter::new(Box::new(shared.clone()), settings, 0).unwrap();
         writer.record(&Event::Instantiate { checksum: [1; 32] }).unwrap();
         writer.record(&Event::Return(event::Outcome::Returned(vec![]))).unwrap();
         let signature = Signature { params: vec![], results: vec![Kind::I32] };

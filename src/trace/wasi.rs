@@ -69,40 +69,46 @@ impl Out {
     }
 }
 
-/// One function of `wasi_snapshot_preview1`.
+/// One function of `wasi_snapshot_preview1`, with what the hot path needs
+/// about its core parameters worked out when the table is built.
 #[derive(Debug)]
 pub struct WasiFn {
     pub name: &'static str,
     pub params: &'static [Param],
     pub outs: &'static [Out],
+    /// Index of each parameter's first core parameter.
+    raw_at: [u8; MAX_PARAMS],
+    raw_len: u8,
+    /// Bit `i` set: core parameter `i` is an i64.
+    i64_mask: u16,
+    has_path: bool,
+    errno: bool,
 }
 
 impl WasiFn {
     /// Index of parameter `param`'s first core wasm parameter.
     pub fn raw_index(&self, param: usize) -> usize {
-        self.params[..param].iter().map(|p| p.width()).sum()
+        usize::from(self.raw_at[param])
     }
 
     /// Number of core wasm parameters.
     pub fn raw_len(&self) -> usize {
-        self.params.iter().map(|p| p.width()).sum()
+        usize::from(self.raw_len)
     }
 
     /// Whether the function returns an errno (all but `proc_exit`).
     pub fn returns_errno(&self) -> bool {
-        self.name != "proc_exit"
+        self.errno
     }
 
     /// Whether a core parameter is an i64 (else i32).
     pub fn raw_is_i64(&self, raw: usize) -> bool {
-        let mut at = 0;
-        for param in self.params {
-            if raw < at + param.width() {
-                return *param == Param::U64;
-            }
-            at += param.width();
-        }
-        false
+        self.i64_mask >> raw & 1 != 0
+    }
+
+    /// Whether a parameter is a string in guest memory.
+    pub fn has_path(&self) -> bool {
+        self.has_path
     }
 }
 
@@ -110,7 +116,34 @@ use Out::*;
 use Param::*;
 
 const fn f(name: &'static str, params: &'static [Param], outs: &'static [Out]) -> WasiFn {
-    WasiFn { name, params, outs }
+    let mut raw_at = [0u8; MAX_PARAMS];
+    let (mut at, mut i64_mask, mut has_path, mut i) = (0u8, 0u16, false, 0);
+    while i < params.len() {
+        raw_at[i] = at;
+        match params[i] {
+            U64 => i64_mask |= 1 << at,
+            Path => has_path = true,
+            _ => {}
+        }
+        at += params[i].width() as u8;
+        i += 1;
+    }
+    let errno = !same(name.as_bytes(), b"proc_exit");
+    WasiFn { name, params, outs, raw_at, raw_len: at, i64_mask, has_path, errno }
+}
+
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// The 46 functions, in the order of `wasi_snapshot_preview1.witx`; a
@@ -170,9 +203,13 @@ pub const MODULE: &str = "wasi_snapshot_preview1";
 pub const MAX_RAW: usize = 9;
 /// Most parameters of any function (`path_open`).
 pub const MAX_PARAMS: usize = 8;
-/// Id of `fd_write`, whose bytes to stdout and stderr are recorded.
+/// Ids of the functions the engine treats specially.
+pub const ARGS_GET: u8 = 0;
+pub const ARGS_SIZES_GET: u8 = 1;
+pub const ENVIRON_GET: u8 = 2;
+pub const ENVIRON_SIZES_GET: u8 = 3;
+/// `fd_write`, whose bytes to stdout and stderr are recorded.
 pub const FD_WRITE: u8 = 26;
-/// Id of `proc_exit`.
 pub const PROC_EXIT: u8 = 38;
 
 /// The function with this id.
@@ -223,7 +260,7 @@ pub struct WasiCall {
     /// The bytes of each `Path` parameter, in order.
     pub paths: Vec<Vec<u8>>,
     /// Every core parameter, when the trace carries validation metadata.
-    pub raw: Option<[u64; MAX_RAW]>,
+    pub raw: Option<Box<[u64; MAX_RAW]>>,
     pub outcome: WasiOutcome,
     /// Digest of guest memory after the call, when the trace carries digests.
     pub digest: Option<u64>,
@@ -340,7 +377,7 @@ pub fn decode(tag: u8, cursor: &mut Cursor<'_>, validation: bool, digest: bool, 
                     return Err(malformed(format!("{} core parameter #{i} does not fit 32 bits", spec.name)));
                 }
             }
-            Some(raw)
+            Some(Box::new(raw))
         }
         false => None,
     };
@@ -531,6 +568,18 @@ fn show_outputs(spec: &WasiFn, outputs: &Outputs) -> String {
     parts.join(", ")
 }
 
+impl WasiCall {
+    /// Whether two calls are the same call: function and arguments (what
+    /// a replay checks before applying the recorded outcome).
+    pub fn same_call(&self, other: &WasiCall) -> bool {
+        let params = func(self.func).map_or(0, |f| f.params.len());
+        self.func == other.func
+            && self.inputs[..params] == other.inputs[..params]
+            && self.paths == other.paths
+            && self.raw == other.raw
+    }
+}
+
 /// Bytes of an event that are guest data (read or written), for summaries.
 pub fn data_bytes(call: &WasiCall) -> usize {
     match &call.outcome {
@@ -551,6 +600,13 @@ mod tests {
         assert_eq!(names, FUNCS.iter().map(|f| f.name).collect::<Vec<_>>());
         assert_eq!(FUNCS[usize::from(FD_WRITE)].name, "fd_write");
         assert_eq!(FUNCS[usize::from(PROC_EXIT)].name, "proc_exit");
+        assert_eq!(
+            [ARGS_GET, ARGS_SIZES_GET, ENVIRON_GET, ENVIRON_SIZES_GET].map(|id| FUNCS[usize::from(id)].name),
+            ["args_get", "args_sizes_get", "environ_get", "environ_sizes_get"]
+        );
+        assert_eq!(FUNCS.iter().filter(|f| !f.returns_errno()).map(|f| f.name).collect::<Vec<_>>(), ["proc_exit"]);
+        let open = &FUNCS[31];
+        assert_eq!((open.raw_len(), open.raw_index(3), open.raw_is_i64(5), open.raw_is_i64(4)), (9, 4, true, false));
         for spec in &FUNCS {
             assert!(spec.raw_len() <= MAX_RAW && spec.params.len() <= MAX_PARAMS, "{}", spec.name);
             assert!(spec.outs.iter().filter(|o| o.is_word()).count() <= 2, "{}", spec.name);
@@ -595,7 +651,7 @@ mod tests {
     #[test]
     fn every_shape_round_trips() {
         let mut read = call("fd_read", &[3, 1], WasiOutcome::Done(Outputs { data: b"hello file\n".to_vec(), ..Default::default() }));
-        read.raw = Some([3, 100, 1, 200, 0, 0, 0, 0, 0]);
+        read.raw = Some(Box::new([3, 100, 1, 200, 0, 0, 0, 0, 0]));
         round_trip(&read, true, false);
         let mut write = call("fd_write", &[1, 2], WasiOutcome::Done(Outputs { words: [5, 0], text: Some(b"hello".to_vec()), ..Default::default() }));
         write.digest = Some(7);

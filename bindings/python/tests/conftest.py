@@ -138,6 +138,29 @@ def official_library() -> Path:
     return path
 
 
+WASI_GUESTS = REPO / "target" / "wasi-guests"
+WASI_GUEST_BUILD = REPO / "tests" / "guests" / "wasi" / "build.sh"
+
+
+@pytest.fixture(scope="session")
+def wasi_guests() -> Path:
+    """The folder of the real WASI guests (guest-c.wasm, guest-c-other.wasm,
+    guest-go.wasm, ...), built by tests/guests/wasi/build.sh, which leaves
+    up-to-date ones alone. A guest that cannot be built fails the tests that
+    need it: they are never skipped."""
+    result = subprocess.run(
+        ["bash", str(WASI_GUEST_BUILD), str(WASI_GUESTS)], capture_output=True, text=True, timeout=1800
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"{WASI_GUEST_BUILD.relative_to(REPO)} failed (exit {result.returncode}):\n{result.stdout}{result.stderr}",
+            pytrace=False,
+        )
+    for name in ("guest-c", "guest-c-other", "guest-go"):
+        assert (WASI_GUESTS / f"{name}.wasm").is_file(), f"build.sh did not make {name}.wasm"
+    return WASI_GUESTS
+
+
 @pytest.fixture(scope="session")
 def library_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A second copy of the library file at another path (a distinct loaded copy)."""

@@ -27,7 +27,10 @@ use crate::rr::calls::{describe, memory_digest, next_action};
 use crate::rr::session::{self, Role, Session, divergence};
 use crate::rr::stores::key_of;
 use crate::trace::event::Event;
-use crate::trace::wasi::{FUNCS, MAX_RAW, MODULE, WasiCall, WasiOutcome, records_text};
+use crate::trace::wasi::{
+    ARGS_GET, ARGS_SIZES_GET, ENVIRON_GET, ENVIRON_SIZES_GET, FUNCS, MAX_RAW, MODULE, WasiCall, WasiOutcome, records_text,
+};
+use std::cell::Cell;
 use outputs::Args;
 use std::mem::MaybeUninit;
 use wasmtime::{AsContextMut, Caller, Extern, FuncType, Linker, Memory, ValRaw, ValType};
@@ -52,6 +55,34 @@ pub fn define(linker: &mut Linker<WasmtimeStoreData>) -> wasmtime::Result<()> {
     Ok(())
 }
 
+/// The calling instance's memory, looked up once per call (by name, as the
+/// stock definitions do).
+enum GuestMem {
+    Plain(Memory),
+    Shared(wasmtime::SharedMemory),
+}
+
+fn guest_memory(caller: &mut Ctx<'_>) -> wasmtime::Result<GuestMem> {
+    match caller.get_export("memory") {
+        Some(Extern::Memory(memory)) => Ok(GuestMem::Plain(memory)),
+        Some(Extern::SharedMemory(memory)) => Ok(GuestMem::Shared(memory)),
+        _ => wasmtime::bail!("missing required memory export"),
+    }
+}
+
+impl GuestMem {
+    /// The memory as record/replay needs it: not shared.
+    fn unshared(&self) -> Result<Memory> {
+        match self {
+            GuestMem::Plain(memory) => Ok(*memory),
+            GuestMem::Shared(_) => Err(RrError::new(
+                ErrorKind::Unsupported,
+                "WASI calls of a guest whose memory is shared cannot be recorded or replayed",
+            )),
+        }
+    }
+}
+
 fn handle(id: u8, mut caller: Ctx<'_>, raw: &mut [MaybeUninit<ValRaw>]) -> wasmtime::Result<()> {
     let spec = &FUNCS[usize::from(id)];
     let mut args = [0u64; MAX_RAW];
@@ -62,11 +93,12 @@ fn handle(id: u8, mut caller: Ctx<'_>, raw: &mut [MaybeUninit<ValRaw>]) -> wasmt
     }
     // A panic must not unwind through Wasmtime into a C caller.
     let errno = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let memory = guest_memory(&mut caller)?;
         let key = key_of(&caller.as_context_mut());
         session::with(key, |session| match session {
-            Some(session) if session.is_recording() => record(session, id, &mut caller, &args),
-            Some(session) => replay(session, id, &mut caller, &args),
-            None => run(id, &mut caller, &args),
+            Some(session) if session.is_recording() => record(session, id, &mut caller, memory, &args),
+            Some(session) => replay(session, id, &mut caller, memory, &args),
+            None => run(id, &mut caller, &memory, &args),
         })
     }))
     .unwrap_or_else(|_| Err(wasmtime::format_err!("wasmtime-rr: internal panic in WASI function {}", spec.name)))?;
@@ -84,39 +116,26 @@ fn no_context() -> wasmtime::Error {
     ))
 }
 
-fn unshared_memory(caller: &mut Ctx<'_>) -> wasmtime::Result<Memory> {
-    match caller.get_export("memory") {
-        Some(Extern::Memory(memory)) => Ok(memory),
-        Some(Extern::SharedMemory(_)) => Err(wasmtime::Error::new(RrError::new(
-            ErrorKind::Unsupported,
-            "WASI calls of a guest whose memory is shared cannot be recorded or replayed",
-        ))),
-        _ => wasmtime::bail!("missing required memory export"),
-    }
-}
-
 /// Runs the real function with the store's WASI context.
-fn run_real(id: u8, ctx: &mut WasiP1Ctx, caller: &mut Ctx<'_>, args: &[u64; MAX_RAW]) -> wasmtime::Result<i32> {
+fn run_real(id: u8, ctx: &mut WasiP1Ctx, caller: &mut Ctx<'_>, memory: &GuestMem, args: &[u64; MAX_RAW]) -> wasmtime::Result<i32> {
     use wasmtime_wasi::p1::wasi_snapshot_preview1::WasiSnapshotPreview1;
     ctx.set_hostcall_fuel(caller.as_context_mut().hostcall_fuel());
-    match caller.get_export("memory") {
-        Some(Extern::Memory(memory)) => dispatch::call(id, ctx, &mut GuestMemory::Unshared(memory.data_mut(caller)), args),
-        Some(Extern::SharedMemory(memory)) => dispatch::call(id, ctx, &mut GuestMemory::Shared(memory.data()), args),
-        _ => wasmtime::bail!("missing required memory export"),
+    match memory {
+        GuestMem::Plain(memory) => dispatch::call(id, ctx, &mut GuestMemory::Unshared(memory.data_mut(caller)), args),
+        GuestMem::Shared(memory) => dispatch::call(id, ctx, &mut GuestMemory::Shared(memory.data()), args),
     }
 }
 
 /// A call on a store with nothing attached: the real function, nothing else.
-fn run(id: u8, caller: &mut Ctx<'_>, args: &[u64; MAX_RAW]) -> wasmtime::Result<i32> {
+fn run(id: u8, caller: &mut Ctx<'_>, memory: &GuestMem, args: &[u64; MAX_RAW]) -> wasmtime::Result<i32> {
     let key = key_of(&caller.as_context_mut());
-    context::with(key, |ctx| run_real(id, ctx.ok_or_else(no_context)?, caller, args))
+    context::with(key, |ctx| run_real(id, ctx.ok_or_else(no_context)?, caller, memory, args))
 }
 
-/// Scratch memory for asking a context what it would give a guest.
-fn ask(ctx: &mut WasiP1Ctx, id: &str, scratch: &mut [u8], args: &[u64]) -> wasmtime::Result<()> {
+/// Asks a context what a function would give a guest, in scratch memory.
+fn ask(ctx: &mut WasiP1Ctx, id: u8, scratch: &mut [u8], args: &[u64]) -> wasmtime::Result<()> {
     let mut raw = [0u64; MAX_RAW];
     raw[..args.len()].copy_from_slice(args);
-    let id = crate::trace::wasi::id_of(id).expect("a preview-1 function");
     match dispatch::call(id, ctx, &mut GuestMemory::Unshared(scratch), &raw)? {
         0 => Ok(()),
         errno => wasmtime::bail!("errno {errno}"),
@@ -124,7 +143,7 @@ fn ask(ctx: &mut WasiP1Ctx, id: &str, scratch: &mut [u8], args: &[u64]) -> wasmt
 }
 
 /// The string buffer `args_get` (or `environ_get`) fills from this context.
-fn strings_of(ctx: &mut WasiP1Ctx, sizes: &str, get: &str) -> wasmtime::Result<Vec<u8>> {
+fn strings_of(ctx: &mut WasiP1Ctx, (sizes, get): (u8, u8)) -> wasmtime::Result<Vec<u8>> {
     let mut counts = [0u8; 8];
     ask(ctx, sizes, &mut counts, &[0, 4])?;
     let count = u64::from(u32::from_le_bytes(counts[..4].try_into().expect("4 bytes")));
@@ -135,10 +154,10 @@ fn strings_of(ctx: &mut WasiP1Ctx, sizes: &str, get: &str) -> wasmtime::Result<V
 }
 
 /// The (sizes, get) pair of functions behind a strings output.
-fn strings_source(name: &str) -> Option<(&'static str, &'static str)> {
-    match name {
-        "args_get" | "args_sizes_get" => Some(("args_sizes_get", "args_get")),
-        "environ_get" | "environ_sizes_get" => Some(("environ_sizes_get", "environ_get")),
+fn strings_source(id: u8) -> Option<(u8, u8)> {
+    match id {
+        ARGS_GET | ARGS_SIZES_GET => Some((ARGS_SIZES_GET, ARGS_GET)),
+        ENVIRON_GET | ENVIRON_SIZES_GET => Some((ENVIRON_SIZES_GET, ENVIRON_GET)),
         _ => None,
     }
 }
@@ -154,24 +173,31 @@ fn outcome_of(result: &wasmtime::Result<i32>) -> Option<WasiOutcome> {
     }
 }
 
-fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, raw: &[u64; MAX_RAW]) -> wasmtime::Result<i32> {
+thread_local! {
+    /// Reused buffer for the outputs of a WASI call being recorded.
+    static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw: &[u64; MAX_RAW]) -> wasmtime::Result<i32> {
     let spec = &FUNCS[usize::from(id)];
     let args = Args { id, spec, raw };
-    let memory = unshared_memory(caller)?;
-    let paths = args.paths(memory.data(&*caller));
+    let unshared = memory.unshared()?;
+    let paths = match spec.has_path() {
+        true => args.paths(unshared.data(&*caller)),
+        false => Vec::new(),
+    };
     let key = key_of(&caller.as_context_mut());
-    let scratch = std::mem::take(&mut session.lock().wasi_scratch);
     let (result, outcome) = context::with(key, |ctx| -> wasmtime::Result<_> {
         let ctx = ctx.ok_or_else(no_context)?;
-        let result = run_real(id, ctx, caller, raw);
+        let result = run_real(id, ctx, caller, &memory, raw);
         let outcome = match outcome_of(&result) {
             Some(outcome) => outcome,
             None => {
                 let strings_len = || -> outputs::Access<u64> {
-                    let (sizes, get) = strings_source(spec.name).ok_or("no strings output")?;
-                    strings_of(ctx, sizes, get).map(|s| s.len() as u64).map_err(|e| e.to_string())
+                    let source = strings_source(id).ok_or("no strings output")?;
+                    strings_of(ctx, source).map(|s| s.len() as u64).map_err(|e| e.to_string())
                 };
-                let read = args.read_outputs(memory.data(&*caller), strings_len, scratch);
+                let read = args.read_outputs(unshared.data(&*caller), strings_len, SCRATCH.take());
                 WasiOutcome::Done(read.map_err(|what| {
                     wasmtime::Error::new(RrError::new(
                         ErrorKind::InvalidArgument,
@@ -189,77 +215,57 @@ fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, raw: &[u64; MAX_RAW])
         _ => return result,
     };
     let digest = settings.digest.then(|| memory_digest(&state, &caller.as_context_mut()));
-    let call = WasiCall {
-        func: id,
-        inputs: args.inputs(),
-        paths,
-        raw: settings.validation.then_some(*raw),
-        outcome,
-        digest,
-    };
-    let event = Event::Wasi(call);
+    let raw = settings.validation.then(|| Box::new(*raw));
+    let event = Event::Wasi(WasiCall { func: id, inputs: args.inputs(), paths, raw, outcome, digest });
     let Role::Record(recorder) = &mut state.role else { unreachable!("checked above") };
     let recorded = recorder.writer.record(&event);
     if let Event::Wasi(WasiCall { outcome: WasiOutcome::Done(outputs), .. }) = event {
-        state.wasi_scratch = outputs.data;
+        SCRATCH.set(outputs.data);
     }
     recorded.map_err(|e| wasmtime::Error::new(state.fail(e)))?;
     result
 }
 
-fn replay(session: &Session, id: u8, caller: &mut Ctx<'_>, raw: &[u64; MAX_RAW]) -> wasmtime::Result<i32> {
+/// Whether the guest makes the recorded call now: the same function and
+/// arguments as far as the trace keeps them.
+fn is_recorded_call(call: &WasiCall, args: &Args<'_>, mem: &[u8]) -> bool {
+    let inputs = args.inputs();
+    call.func == args.id
+        && (0..args.spec.params.len()).all(|i| call.inputs[i] == inputs[i])
+        && (!args.spec.has_path() || call.paths == args.paths(mem))
+        && call.raw.as_deref().is_none_or(|raw| raw == args.raw)
+}
+
+fn replay(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw: &[u64; MAX_RAW]) -> wasmtime::Result<i32> {
     let mut state = session.lock();
     state.check_failure()?;
     if !matches!(state.role, Role::Replay(_)) {
         drop(state);
-        return run(id, caller, raw);
+        return run(id, caller, &memory, raw);
     }
-    let replayed = (|| -> Result<Replayed> {
+    let spec = &FUNCS[usize::from(id)];
+    let args = Args { id, spec, raw };
+    let replayed = (|| -> Result<(Replayed, Option<(u64, u64)>)> {
+        let memory = memory.unshared()?;
         let Role::Replay(replayer) = &mut state.role else { unreachable!("checked above") };
-        let spec = &FUNCS[usize::from(id)];
-        let args = Args { id, spec, raw };
-        let memory = unshared_memory(caller).map_err(|e| RrError::new(ErrorKind::Unsupported, e.to_string()))?;
-        let (index, event) = next_action(replayer)?;
-        let call = match event {
-            Event::Wasi(call) => call,
-            other => {
-                return Err(divergence(index, format!(
-                    "expected {}, but the guest calls WASI function {}", describe(replayer, &other), spec.name
-                )));
-            }
-        };
-        let now = WasiCall {
-            func: id,
-            inputs: args.inputs(),
-            paths: args.paths(memory.data(&*caller)),
-            raw: call.raw.map(|_| *raw),
-            outcome: call.outcome.clone(),
-            digest: call.digest,
-        };
-        if now != call {
-            return Err(divergence(index, format!("the trace has the WASI call {call}, but the guest calls {now}")));
-        }
-        check_configured_strings(index, caller, spec.name, &call)?;
         let echo = replayer.echo;
-        if let WasiOutcome::Done(outputs) = &call.outcome {
-            let mem = memory.data_mut(&mut *caller);
-            if let Some(text) = &outputs.text {
-                let sent = args.written_text(mem, text.len()).map_err(|what| divergence(index, what))?;
-                if &sent != text {
-                    let first = sent.iter().zip(text).position(|(a, b)| a != b).unwrap_or(0);
-                    return Err(divergence(index, format!(
-                        "the guest writes other bytes to {} than recorded (first difference at byte {first})",
-                        if args.inputs()[0] == 1 { "stdout" } else { "stderr" }
-                    )));
-                }
-                if echo {
-                    echo_text(args.inputs()[0], text);
-                }
-            }
-            args.write_outputs(mem, outputs)
-                .map_err(|what| divergence(index, format!("{} cannot take its recorded outputs: {what}", spec.name)))?;
+        let mut apply = |index: u64, call: &WasiCall| apply_call(index, call, &args, caller, memory, echo);
+        let fast = match replayer.peeked {
+            None => replayer.reader.next_wasi(&mut apply)?,
+            Some(_) => None,
+        };
+        match fast {
+            Some(applied) => applied,
+            None => match next_action(replayer)? {
+                (index, Event::Wasi(call)) => apply(index, &call),
+                (index, other) => Err(divergence(index, format!(
+                    "expected {}, but the guest calls WASI function {}", describe(replayer, &other), spec.name
+                ))),
+            },
         }
-        if let Some(recorded) = call.digest {
+    })();
+    let replayed = replayed.and_then(|(replayed, digest)| {
+        if let Some((index, recorded)) = digest {
             let now = memory_digest(&state, &caller.as_context_mut());
             if now != recorded {
                 return Err(divergence(index, format!(
@@ -267,16 +273,8 @@ fn replay(session: &Session, id: u8, caller: &mut Ctx<'_>, raw: &[u64; MAX_RAW])
                 )));
             }
         }
-        Ok(match call.outcome {
-            WasiOutcome::Done(outputs) => {
-                state.wasi_scratch = outputs.data;
-                Replayed::Errno(0)
-            }
-            WasiOutcome::Errno(errno) => Replayed::Errno(i32::from(errno)),
-            WasiOutcome::Exit(status) => Replayed::Exit(status as i32),
-            WasiOutcome::Trap(message) => Replayed::Trap(message),
-        })
-    })();
+        Ok(replayed)
+    });
     match replayed {
         Ok(Replayed::Errno(errno)) => Ok(errno),
         Ok(Replayed::Exit(status)) => Err(wasmtime::Error::new(I32Exit(status))),
@@ -285,37 +283,100 @@ fn replay(session: &Session, id: u8, caller: &mut Ctx<'_>, raw: &[u64; MAX_RAW])
     }
 }
 
+/// How a replayed call returns to the guest.
 enum Replayed {
     Errno(i32),
     Exit(i32),
     Trap(String),
 }
 
+/// Checks a recorded call against the guest's and applies its outcome:
+/// outputs written where the guest asks. Returns the outcome and the
+/// recorded memory digest to compare (with the event index).
+fn apply_call(
+    index: u64,
+    call: &WasiCall,
+    args: &Args<'_>,
+    caller: &mut Ctx<'_>,
+    memory: Memory,
+    echo: bool,
+) -> Result<(Replayed, Option<(u64, u64)>)> {
+    if !is_recorded_call(call, args, memory.data(&*caller)) {
+        let now = WasiCall {
+            func: args.id,
+            inputs: args.inputs(),
+            paths: args.paths(memory.data(&*caller)),
+            raw: call.raw.as_ref().map(|_| Box::new(*args.raw)),
+            outcome: call.outcome.clone(),
+            digest: call.digest,
+        };
+        return Err(divergence(index, format!("the trace has the WASI call {call}, but the guest calls {now}")));
+    }
+    if let Some(source) = strings_source(args.id) {
+        check_configured_strings(index, caller, source, call)?;
+    }
+    let replayed = match &call.outcome {
+        WasiOutcome::Done(outputs) => {
+            let mem = memory.data_mut(&mut *caller);
+            if let Some(text) = &outputs.text {
+                check_text(index, args, mem, text)?;
+                if echo {
+                    echo_text(args.inputs()[0], text);
+                }
+            }
+            args.write_outputs(mem, outputs).map_err(|what| {
+                divergence(index, format!("{} cannot take its recorded outputs: {what}", args.spec.name))
+            })?;
+            Replayed::Errno(0)
+        }
+        WasiOutcome::Errno(errno) => Replayed::Errno(i32::from(*errno)),
+        WasiOutcome::Exit(status) => Replayed::Exit(*status as i32),
+        WasiOutcome::Trap(message) => Replayed::Trap(message.clone()),
+    };
+    Ok((replayed, call.digest.map(|digest| (index, digest))))
+}
+
+/// The bytes an `fd_write` sends to stdout or stderr must be the recorded ones.
+fn check_text(index: u64, args: &Args<'_>, mem: &[u8], text: &[u8]) -> Result<()> {
+    let sent = args.written_text(mem, text.len()).map_err(|what| divergence(index, what))?;
+    if sent == text {
+        return Ok(());
+    }
+    let first = sent.iter().zip(text).position(|(a, b)| a != b).unwrap_or(0);
+    let stream = if args.inputs()[0] == 1 { "stdout" } else { "stderr" };
+    Err(divergence(index, format!(
+        "the guest writes other bytes to {stream} than recorded (first difference at byte {first}: \
+         recorded {:?}, now {:?})",
+        String::from_utf8_lossy(&text[first..(first + 24).min(text.len())]),
+        String::from_utf8_lossy(&sent[first..(first + 24).min(sent.len())])
+    )))
+}
+
 /// A replaying host that configured arguments or environment variables must
 /// have configured the recorded ones; they are configuration, not input
 /// from the outside world, so comparing them has no effect.
-fn check_configured_strings(index: u64, caller: &mut Ctx<'_>, name: &str, call: &WasiCall) -> Result<()> {
-    let Some((sizes, get)) = strings_source(name) else { return Ok(()) };
+fn check_configured_strings(index: u64, caller: &mut Ctx<'_>, source: (u8, u8), call: &WasiCall) -> Result<()> {
     let WasiOutcome::Done(recorded) = &call.outcome else { return Ok(()) };
     let key = key_of(&caller.as_context_mut());
-    let live = context::with(key, |ctx| ctx.map(|ctx| strings_of(ctx, sizes, get)));
+    let live = context::with(key, |ctx| ctx.map(|ctx| strings_of(ctx, source)));
     let Some(Ok(live)) = live else { return Ok(()) };
-    let what = if sizes.starts_with("args") { "arguments" } else { "environment" };
-    let differs = match name {
-        "args_sizes_get" | "environ_sizes_get" => {
+    let what = if source.0 == ARGS_SIZES_GET { "arguments" } else { "environment" };
+    let sizes_only = call.func == source.0;
+    let differs = match sizes_only {
+        true => {
             let count = live.iter().filter(|b| **b == 0).count() as u64;
             recorded.words != [count, live.len() as u64]
         }
-        _ => recorded.data != live,
+        false => recorded.data != live,
     };
     if differs {
         let show = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace('\0', " ").trim_end().to_string();
-        let recorded_text = match name {
-            "args_get" | "environ_get" => format!(": recorded \"{}\"", show(&recorded.data)),
-            _ => String::new(),
+        let recorded_text = match sizes_only {
+            true => format!("{} strings of {} bytes", recorded.words[0], recorded.words[1]),
+            false => format!("\"{}\"", show(&recorded.data)),
         };
         return Err(divergence(index, format!(
-            "the replaying host configured other {what} than the recording had{recorded_text}, now \"{}\"",
+            "the replaying host configured other {what} than the recording had: recorded {recorded_text}, now \"{}\"",
             show(&live)
         )));
     }
@@ -324,9 +385,13 @@ fn check_configured_strings(index: u64, caller: &mut Ctx<'_>, name: &str, call: 
 
 fn echo_text(fd: u64, text: &[u8]) {
     use std::io::Write;
-    // Echo is best effort: a closed stdout must not end the replay.
+    // Echo is best effort: a closed stdout must not end the replay. Flushed
+    // at once: in a C or Go host nothing flushes Rust's stdout buffer later.
     let _ = match fd {
-        1 => std::io::stdout().write_all(text),
+        1 => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text).and_then(|()| out.flush())
+        }
         _ => std::io::stderr().write_all(text),
     };
 }

@@ -90,15 +90,25 @@ def _take() -> Optional[BaseException]:
     return error
 
 
-def invoke(library: Library, function: CFunction, *args: Any) -> None:
+def invoke(
+    library: Library,
+    function: CFunction,
+    *args: Any,
+    special: Optional[Callable[[Any], Optional[BaseException]]] = None,
+) -> None:
     """Calls a C function returning ``wasmtime_error_t*`` and raises its error
     (freed once), with the exception a Python callback raised meanwhile, if
-    any, as the error's ``__cause__``."""
+    any, as the error's ``__cause__``.
+
+    ``special``, when given, sees a returned error first: when it returns an
+    exception, it took the error over and that exception is raised instead."""
     _take()  # one left by a callback that ran outside any call (a store freed by the GC)
     error = function(*args)
     cause = _take()
     if error:
-        exception = library.take_error(error)
+        exception = special(error) if special is not None else None
+        if exception is None:
+            exception = library.take_error(error)
         if cause is not None:
             exception.__cause__ = cause
         raise exception

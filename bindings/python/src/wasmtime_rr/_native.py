@@ -8,9 +8,9 @@ Types of this library (config, engine, error, recorder, replayer, trace
 callbacks) are declared exactly. Wasmtime's own store-side types (contexts,
 modules, linkers, function types, ``wasmtime_func_t``, ``wasmtime_val_t``,
 ``wasmtime_extern_t``, ``wasmtime_instance_t``, ``wasmtime_memory_t``, traps,
-host-function callbacks) are declared as ``c_void_p``: their layouts belong to
-the Wasmtime binding whose objects are passed (wasmtime-py), which hands over
-its own pointers, ``byref`` structs and callbacks unchanged.
+host-function callbacks, ``wasi_config_t``) are declared as ``c_void_p``: their
+layouts belong to the Wasmtime binding whose objects are passed (wasmtime-py),
+which hands over its own pointers, ``byref`` structs and callbacks unchanged.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from ctypes import (
     c_bool,
     c_char,
     c_char_p,
+    c_int,
     c_size_t,
     c_uint8,
     c_uint32,
@@ -172,6 +173,9 @@ class Library:
             Finalizer,
             POINTER(ReplayerPointer),
         )
+        self.wasmtime_rr_replayer_echo_set = declare(
+            "wasmtime_rr_replayer_echo_set", ErrorPointer, ReplayerPointer, c_bool
+        )
         self.wasmtime_rr_replayer_delete = declare("wasmtime_rr_replayer_delete", None, ReplayerPointer)
         self.wasmtime_rr_store_record = declare("wasmtime_rr_store_record", ErrorPointer, c_void_p, RecorderPointer)
         self.wasmtime_rr_store_replay = declare("wasmtime_rr_store_replay", ErrorPointer, c_void_p, ReplayerPointer)
@@ -217,12 +221,23 @@ class Library:
         self.wasmtime_rr_memory_write = declare(
             "wasmtime_rr_memory_write", ErrorPointer, c_void_p, c_void_p, c_uint64, c_char_p, c_size_t
         )
+        # include/wasmtime_rr.h: WASI preview 1 (RR-aware definitions and context, deterministic sources)
+        self.wasmtime_rr_linker_define_wasi = declare("wasmtime_rr_linker_define_wasi", ErrorPointer, c_void_p)
+        self.wasmtime_rr_context_set_wasi = declare("wasmtime_rr_context_set_wasi", ErrorPointer, c_void_p, c_void_p)
+        self.wasi_config_random_seed_set = declare("wasi_config_random_seed_set", ErrorPointer, c_void_p, c_uint64)
+        self.wasi_config_wall_clock_set = declare(
+            "wasi_config_wall_clock_set", ErrorPointer, c_void_p, c_uint64, c_uint64
+        )
+        self.wasi_config_monotonic_clock_set = declare(
+            "wasi_config_monotonic_clock_set", ErrorPointer, c_void_p, c_uint64, c_uint64
+        )
         # Wasmtime's own C API (wasm.h, wasmtime/config.h, wasmtime/error.h)
         self.wasm_config_new = declare("wasm_config_new", ConfigPointer)
         self.wasm_config_delete = declare("wasm_config_delete", None, ConfigPointer)
         self.wasm_engine_delete = declare("wasm_engine_delete", None, EnginePointer)
         self.wasmtime_error_message = declare("wasmtime_error_message", None, ErrorPointer, POINTER(wasm_byte_vec_t))
         self.wasmtime_error_delete = declare("wasmtime_error_delete", None, ErrorPointer)
+        self.wasmtime_error_exit_status = declare("wasmtime_error_exit_status", c_bool, ErrorPointer, POINTER(c_int))
         self.wasm_byte_vec_delete = declare("wasm_byte_vec_delete", None, POINTER(wasm_byte_vec_t))
         self.wasmtime_config_cranelift_nan_canonicalization_set = declare(
             "wasmtime_config_cranelift_nan_canonicalization_set", None, ConfigPointer, c_bool

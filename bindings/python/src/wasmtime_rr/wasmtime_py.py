@@ -17,6 +17,11 @@ record or replay what happens on that store: :func:`module_new`
 and return wasmtime-py objects; on a store with nothing attached they do what
 wasmtime-py's calls do.
 
+WASI preview 1: :func:`define_wasi` (``Linker.define_wasi``) and
+:func:`set_wasi` (``Store.set_wasi``) record and replay a guest's WASI calls;
+:func:`random_seed`, :func:`wall_clock` and :func:`monotonic_clock` make a
+``wasmtime.WasiConfig`` deterministic without a trace.
+
 wasmtime-py loads ``wasmtime/<platform>/_libwasmtime.so`` by absolute path.
 For these functions that file must be libwasmtime_rr (install it with
 ``python -m wasmtime_rr.install_into_wasmtime_py``). Every call here goes
@@ -272,6 +277,12 @@ class Replayer(_Native):
     exception is a :class:`TraceIoError`; ``file.read`` fits). The trace
     itself is checked when attached.
 
+    ``echo``: a replay performs no WASI call, so a guest's output is not
+    printed; with ``echo=True`` the recorded bytes the guest writes to its
+    stdout and stderr are written to this process's file descriptors 1 and 2
+    as they are replayed (``wasmtime_rr_replayer_echo_set``). They bypass
+    ``sys.stdout``/``sys.stderr``: flush those first to keep the order.
+
     Freed exactly once, like a :class:`Recorder`.
     """
 
@@ -280,12 +291,18 @@ class Replayer(_Native):
     _consumed = "was handed to a store"
 
     def __init__(
-        self, path: Optional[PathArg] = None, *, data: Optional[BytesLike] = None, read: Optional[Read] = None
+        self,
+        path: Optional[PathArg] = None,
+        *,
+        data: Optional[BytesLike] = None,
+        read: Optional[Read] = None,
+        echo: bool = False,
     ) -> None:
         given = sum(source is not None for source in (path, data, read))
         if given != 1:
             raise TypeError(f"Replayer takes exactly one of path, data and read ({given} given)")
         target = library()
+        echo = as_bool(echo, "echo")
         if path is not None:
             pointer = _new(target, target.wasmtime_rr_replayer_new_file, ReplayerPointer, _path(path))
         elif data is not None:
@@ -297,6 +314,11 @@ class Replayer(_Native):
                     target, target.wasmtime_rr_replayer_new_callback, ReplayerPointer, read_trampoline, key, finalizer
                 )
         super().__init__(target, pointer, target.wasmtime_rr_replayer_delete)
+        try:
+            invoke(target, target.wasmtime_rr_replayer_echo_set, pointer, echo)
+        except BaseException:
+            self.close()
+            raise
 
 
 def _attach(store: wasmtime.Store, session: _Native, cls: type, function: str) -> None:
@@ -557,11 +579,24 @@ def define_func(
         )
 
 
+def _exit_trap(target: Library, error: Any) -> Optional[wasmtime.ExitTrap]:
+    """For an error that is a WASI exit (``proc_exit``, which Wasmtime reports
+    as an error with an exit status): wasmtime-py's ``wasmtime.ExitTrap``,
+    with ``.code``, as ``func(store, ...)`` raises it; it takes the error
+    over. ``None`` for any other error."""
+    status = ctypes.c_int()
+    if not target.wasmtime_error_exit_status(error, byref(status)):
+        return None
+    exit_trap = wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, ctypes.POINTER(ffi.wasmtime_error_t)))
+    assert isinstance(exit_trap, wasmtime.ExitTrap)
+    return exit_trap
+
+
 def _trapping(target: Library, function: CFunction, *args: Any) -> None:
-    """Calls ``function(*args, &trap)``: raises its error, or its trap as a
-    ``wasmtime.Trap``."""
+    """Calls ``function(*args, &trap)``: raises its error (a WASI exit as
+    ``wasmtime.ExitTrap``), or its trap as a ``wasmtime.Trap``."""
     trap = ctypes.POINTER(ffi.wasm_trap_t)()
-    invoke(target, function, *args, byref(trap))
+    invoke(target, function, *args, byref(trap), special=lambda error: _exit_trap(target, error))
     if trap:
         raise wasmtime.Trap._from_ptr(trap)
 
@@ -606,7 +641,9 @@ def call(store: StoreLike, func: wasmtime.Func, *args: Any) -> Any:
     raised as ``wasmtime.Trap``; a host function's trap comes back from
     Wasmtime as an error, :class:`wasmtime_rr.WasmtimeError` (with the
     exception the host function raised, when it ran, as ``__cause__``).
-    A replayed call that differs from the trace raises
+    A guest that exits through WASI's ``proc_exit`` raises
+    ``wasmtime.ExitTrap`` with its ``code``, as in wasmtime-py (also when
+    the exit is replayed). A replayed call that differs from the trace raises
     :class:`DivergenceError`.
     """
     _expect(func, wasmtime.Func, "a wasmtime.Func")
@@ -659,3 +696,94 @@ def memory_write(store: StoreLike, memory: wasmtime.Memory, offset: int, data: B
         payload,
         len(payload),
     )
+
+
+# WASI preview 1.
+
+
+def define_wasi(linker: wasmtime.Linker) -> None:
+    """Defines WASI preview 1 in ``linker`` (``wasmtime_rr_linker_define_wasi``):
+    ``linker.define_wasi()``, recorded and replayed.
+
+    When the linker's engine records or replays, each of the 46 functions of
+    ``wasi_snapshot_preview1`` is defined as a wrapper of Wasmtime's own: on
+    a recorded store every call is recorded (its arguments, errno, what it
+    wrote into guest memory, the bytes written to stdout and stderr,
+    ``proc_exit``); on a replayed store no WASI function runs (no file, clock,
+    random source or stdin is touched, nothing is printed: see
+    ``Replayer(echo=True)``) and each call is checked against the trace
+    (:class:`DivergenceError`). Such definitions find the WASI context that
+    :func:`set_wasi` gave the store, and only that one: use both functions
+    together. When the engine neither records nor replays this is exactly
+    ``linker.define_wasi()``. Raises :class:`wasmtime_rr.WasmtimeError` when a
+    WASI name is defined already (and shadowing is off).
+    """
+    _expect(linker, wasmtime.Linker, "a wasmtime.Linker")
+    target = library()
+    invoke(target, target.wasmtime_rr_linker_define_wasi, linker.ptr())
+
+
+def _wasi_config(wasi: wasmtime.WasiConfig) -> Any:
+    """The ``wasi_config_t*`` of a ``wasmtime.WasiConfig``."""
+    _expect(wasi, wasmtime.WasiConfig, "a wasmtime.WasiConfig")
+    try:
+        return wasi.ptr()
+    except ValueError:
+        raise ValueError("WASI config is closed or was consumed by a store") from None
+
+
+def set_wasi(store: wasmtime.Store, wasi: wasmtime.WasiConfig) -> None:
+    """Gives ``store`` its WASI context from ``wasi``
+    (``wasmtime_rr_context_set_wasi``): ``store.set_wasi(wasi)``, where the
+    functions :func:`define_wasi` defines find it.
+
+    ``wasi`` is consumed only on success (then, as after
+    ``store.set_wasi``, any use of it raises ``ValueError``); when this raises,
+    ``wasi`` is untouched and still usable. When the engine neither records
+    nor replays this is exactly ``store.set_wasi(wasi)``. A replaying store
+    needs no WASI context; when it has one, its arguments and environment
+    variables must be the recorded ones (else the replay raises
+    :class:`DivergenceError`), and nothing else of it is used. A second call
+    replaces the context.
+    """
+    _expect(store, wasmtime.Store, "a wasmtime.Store")
+    target = library()
+    invoke(target, target.wasmtime_rr_context_set_wasi, store._context(), _wasi_config(wasi))
+    wasi._consume()  # only now: the library took it over
+
+
+def random_seed(wasi: wasmtime.WasiConfig, seed: int) -> None:
+    """Makes the guest's random source deterministic
+    (``wasi_config_random_seed_set``): the same bytes on every run with the
+    same ``seed`` (any integer from 0 to 2**64-1, else ``OverflowError``).
+    No trace is needed; a recording records whatever the source gives."""
+    target = library()
+    invoke(target, target.wasi_config_random_seed_set, _wasi_config(wasi), as_uint64(seed, "seed"))
+
+
+def _clock(function: str, wasi: wasmtime.WasiConfig, start_ns: int, step_ns: int) -> None:
+    target = library()
+    invoke(
+        target,
+        getattr(target, function),
+        _wasi_config(wasi),
+        as_uint64(start_ns, "start_ns"),
+        as_uint64(step_ns, "step_ns"),
+    )
+
+
+def wall_clock(wasi: wasmtime.WasiConfig, start_ns: int, step_ns: int) -> None:
+    """Gives the guest a virtual wall clock (``wasi_config_wall_clock_set``):
+    its first reading is ``start_ns`` nanoseconds since the Unix epoch, and
+    each reading advances it by ``step_ns`` (its resolution; at most 10**15,
+    else :class:`InvalidArgumentError`). Integers outside ``uint64_t`` raise
+    ``OverflowError``."""
+    _clock("wasi_config_wall_clock_set", wasi, start_ns, step_ns)
+
+
+def monotonic_clock(wasi: wasmtime.WasiConfig, start_ns: int, step_ns: int) -> None:
+    """Gives the guest a virtual monotonic clock
+    (``wasi_config_monotonic_clock_set``), as :func:`wall_clock` does for the
+    wall clock. A guest that sleeps still waits for real time, but reads the
+    same times."""
+    _clock("wasi_config_monotonic_clock_set", wasi, start_ns, step_ns)
