@@ -21,48 +21,6 @@
 #define WASMTIME_RR_VERSION_PATCH 0
 
 /**
- * Bytes of sealed frames a writer keeps before handing them to its sink,
- * unless told otherwise (`wasmtime_rr_recorder_flush_bytes_set`).
- */
-#define DEFAULT_FLUSH_BYTES (64 << 10)
-
-/**
- * Most core parameters of any function (`path_open`).
- */
-#define MAX_RAW 9
-
-/**
- * Most parameters of any function (`path_open`).
- */
-#define MAX_PARAMS 8
-
-/**
- * Ids of the functions the engine treats specially.
- */
-#define ARGS_GET 0
-
-#define ARGS_SIZES_GET 1
-
-#define ENVIRON_GET 2
-
-#define ENVIRON_SIZES_GET 3
-
-/**
- * `fd_write`, whose bytes to stdout and stderr are recorded.
- */
-#define FD_WRITE 26
-
-#define PROC_EXIT 38
-
-#define DONE 12
-
-#define ERRNO 13
-
-#define EXIT 14
-
-#define TRAP 15
-
-/**
  * A recorder: a trace destination and record settings, not yet attached.
  */
 typedef struct wasmtime_rr_recorder_t wasmtime_rr_recorder_t;
@@ -1020,8 +978,7 @@ wasmtime_error_t *wasmtime_rr_recorder_memory_digest_set(wasmtime_rr_recorder_t 
                                                          bool enable);
 
 /**
- * Sets how many bytes of finished frames a recording keeps before handing
- * them to its destination.
+ * Sets how many bytes a recording batches before writing them out.
  *
  * A recording seals its events into CRC-checked frames (one per event
  * window) and hands sealed frames to the file or write callback in batches,

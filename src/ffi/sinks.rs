@@ -293,8 +293,7 @@ pub unsafe extern "C" fn wasmtime_rr_recorder_memory_digest_set(
     })
 }
 
-/// Sets how many bytes of finished frames a recording keeps before handing
-/// them to its destination.
+/// Sets how many bytes a recording batches before writing them out.
 ///
 /// A recording seals its events into CRC-checked frames (one per event
 /// window) and hands sealed frames to the file or write callback in batches,

@@ -92,7 +92,7 @@ impl Sink for Vec<u8> {
 
 /// Bytes of sealed frames a writer keeps before handing them to its sink,
 /// unless told otherwise (`wasmtime_rr_recorder_flush_bytes_set`).
-pub const DEFAULT_FLUSH_BYTES: usize = 64 << 10;
+pub(crate) const DEFAULT_FLUSH_BYTES: usize = 64 << 10;
 /// Sealed frames older than this are handed to the sink when the next frame
 /// is sealed, however few bytes they hold.
 pub const FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);

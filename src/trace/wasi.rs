@@ -200,17 +200,17 @@ pub static FUNCS: [WasiFn; 46] = [
 /// The module every preview-1 function is imported from.
 pub const MODULE: &str = "wasi_snapshot_preview1";
 /// Most core parameters of any function (`path_open`).
-pub const MAX_RAW: usize = 9;
+pub(crate) const MAX_RAW: usize = 9;
 /// Most parameters of any function (`path_open`).
-pub const MAX_PARAMS: usize = 8;
+pub(crate) const MAX_PARAMS: usize = 8;
 /// Ids of the functions the engine treats specially.
-pub const ARGS_GET: u8 = 0;
-pub const ARGS_SIZES_GET: u8 = 1;
-pub const ENVIRON_GET: u8 = 2;
-pub const ENVIRON_SIZES_GET: u8 = 3;
+pub(crate) const ARGS_GET: u8 = 0;
+pub(crate) const ARGS_SIZES_GET: u8 = 1;
+pub(crate) const ENVIRON_GET: u8 = 2;
+pub(crate) const ENVIRON_SIZES_GET: u8 = 3;
 /// `fd_write`, whose bytes to stdout and stderr are recorded.
-pub const FD_WRITE: u8 = 26;
-pub const PROC_EXIT: u8 = 38;
+pub(crate) const FD_WRITE: u8 = 26;
+pub(crate) const PROC_EXIT: u8 = 38;
 
 /// The function with this id.
 pub fn func(id: u8) -> Result<&'static WasiFn> {
@@ -267,10 +267,10 @@ pub struct WasiCall {
 }
 
 pub(super) mod tag {
-    pub const DONE: u8 = 0x0c;
-    pub const ERRNO: u8 = 0x0d;
-    pub const EXIT: u8 = 0x0e;
-    pub const TRAP: u8 = 0x0f;
+    pub(crate) const DONE: u8 = 0x0c;
+    pub(crate) const ERRNO: u8 = 0x0d;
+    pub(crate) const EXIT: u8 = 0x0e;
+    pub(crate) const TRAP: u8 = 0x0f;
 }
 
 /// Trace state WASI events are encoded against: the last reading of each
