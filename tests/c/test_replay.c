@@ -258,6 +258,8 @@ static void session_close(session_t *r) {
 
 /* A recording session of the guest into `sink`; returns what attaching the
  * recorder returned. */
+/* A recording into `sink` whose every frame is written as soon as it is
+ * sealed (flush bytes 0), so the writes the tests count are the windows. */
 static wasmtime_error_t *recording_open(session_t *r, buffer_t *sink, bool validation, bool digest, uint32_t window) {
     session_open(r, WASMTIME_RR_MODE_RECORDING, GUEST);
     wasmtime_rr_recorder_t *recorder = NULL;
@@ -265,6 +267,7 @@ static wasmtime_error_t *recording_open(session_t *r, buffer_t *sink, bool valid
     CHECK_OK(wasmtime_rr_recorder_validation_set(recorder, validation));
     CHECK_OK(wasmtime_rr_recorder_memory_digest_set(recorder, digest));
     CHECK_OK(wasmtime_rr_recorder_event_window_set(recorder, window));
+    CHECK_OK(wasmtime_rr_recorder_flush_bytes_set(recorder, 0));
     return wasmtime_rr_store_record(r->context, recorder);
 }
 
@@ -441,10 +444,13 @@ static void test_bad_traces(void) {
         session_close(&r);
     }
 
-    /* A flipped byte in a frame: corrupted, by checksum. */
+    /* A flipped byte in the first frame's events: corrupted, by checksum.
+     * The header: magic, version, Wasmtime version string, flags, window,
+     * CRC; then the frame's 5-byte length. */
+    size_t first_event = 8 + 1 + 1 + trace.data[9] + 1 + 1 + 4 + 5;
     buffer_t corrupt = {.data = malloc(trace.size), .size = trace.size};
     memcpy(corrupt.data, trace.data, trace.size);
-    corrupt.data[trace.size - 10] ^= 0x40;
+    corrupt.data[first_event + 1] ^= 0x40;
     CHECK_OK(replay_open(&r, &corrupt, GUEST));
     observed_t partial;
     expect_failures(true);
@@ -577,6 +583,51 @@ static void test_write_failure_midway(void) {
         }
         free(full.data);
     }
+}
+
+/* Default settings batch sealed frames: the sink sees only the header until
+ * 64 KiB accumulate, a call traps, the host flushes or finishes. Whatever it
+ * was handed replays. */
+static void test_batched_writes(void) {
+    host_calls = 0;
+    buffer_t sink = {.fail_after = -1};
+    session_t r;
+    session_open(&r, WASMTIME_RR_MODE_RECORDING, GUEST);
+    wasmtime_rr_recorder_t *recorder = NULL;
+    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &sink, buffer_finalize, &recorder));
+    CHECK_OK(wasmtime_rr_recorder_event_window_set(recorder, 1));
+    CHECK_ERR_HAS(wasmtime_rr_recorder_flush_bytes_set(NULL, 0), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `recorder` is NULL");
+    CHECK_OK(wasmtime_rr_store_record(r.context, recorder));
+    run_log_t recorded;
+    run_calls(r.context, r.linker, r.module, &recorded);
+    CHECK(recorded.error == NULL && recorded.ok == FAULT_CALLS);
+    CHECK(sink.writes == 1); /* the header: every event is still batched */
+    size_t header_only = sink.size;
+    CHECK_OK(wasmtime_rr_store_flush(r.context));
+    CHECK(sink.writes == 2 && sink.size > header_only);
+
+    /* What was flushed is a valid prefix holding every call. */
+    buffer_t prefix = {.data = malloc(sink.size), .size = sink.size};
+    memcpy(prefix.data, sink.data, sink.size);
+    session_t p;
+    CHECK_OK(replay_open(&p, &prefix, GUEST));
+    run_log_t replayed;
+    run_calls(p.context, p.linker, p.module, &replayed);
+    CHECK(replayed.error == NULL && replayed.ok == FAULT_CALLS);
+    for (int i = 0; i < replayed.ok; i++)
+        for (int j = 0; j < 5; j++) CHECK(same_bits(&replayed.results[i][j], &recorded.results[i][j]));
+    CHECK_ERR_HAS(wasmtime_rr_store_finish(p.context), WASMTIME_RR_ERROR_KIND_TRACE_FORMAT, "truncated trace");
+    session_close(&p);
+    free(prefix.data);
+
+    CHECK_OK(wasmtime_rr_store_flush(r.context)); /* nothing new: no write */
+    CHECK(sink.writes == 2);
+    CHECK_OK(wasmtime_rr_store_finish(r.context));
+    CHECK(sink.writes == 3 && sink.finalized == 1);
+    CHECK_ERR_HAS(wasmtime_rr_store_flush(r.context), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "no recorder or replayer attached");
+    CHECK_ERR_HAS(wasmtime_rr_store_flush(NULL), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `context` is NULL");
+    session_close(&r);
+    free(sink.data);
 }
 
 /* The host frees the store in the middle of a recording, after two calls:
@@ -720,7 +771,7 @@ static void test_plain_forwarding(void) {
     CHECK(memcmp(wasmtime_memory_data(context, &memory.of.memory) + 65530, "abcdef", 6) == 0);
     CHECK_ERR_HAS(wasmtime_rr_func_call(context, NULL, NULL, 0, NULL, 0, &trap), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `func` is NULL");
     CHECK_ERR_HAS(wasmtime_rr_func_call(context, &f, NULL, 1, &result, 1, &trap), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `args` is NULL");
-    CHECK_ERR_HAS(wasmtime_rr_instance_new(NULL, module, NULL, 0, &instance, &trap), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `context` is NULL");
+    CHECK_ERR_HAS(wasmtime_rr_instance_new(NULL, module, NULL, 0, &instance, &trap), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `store` is NULL");
     CHECK_ERR_HAS(wasmtime_rr_module_new(engine, NULL, 3, &module), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `wasm` is NULL");
     static const uint8_t junk[] = {0, 1, 2};
     wasmtime_module_t *bad = NULL;
@@ -745,6 +796,7 @@ int main(void) {
     test_write_failure_midway();
     test_file_cannot_be_created();
     test_store_dropped_mid_recording();
+    test_batched_writes();
     test_plain_forwarding();
     free(GUEST);
     return finish();
