@@ -52,5 +52,19 @@ if [ "$expect_rr" = 1 ]; then
       -o "$out/$test" "${link[@]}"
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/$test"
   done
-  echo "== C++ API: test_wasi_hh (WASI record/replay with tests/guests/wasi's C guest; C++17, ASan+UBSan)" && bash tests/guests/wasi/build.sh "$profile_dir/../wasi-guests" && c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c -DRR_WASI_GUESTS="\"$profile_dir/../wasi-guests\"" tests/c/test_wasi_hh.cpp -o "$out/test_wasi_hh" "${link[@]}" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_wasi_hh" || exit 1
+
+  echo "== WASI guests (tests/guests/wasi: clang with wasi-libc, and Go)"
+  guests="$profile_dir/../wasi-guests"
+  bash tests/guests/wasi/build.sh "$guests"
+
+  echo "== WASI record/replay with the real guests (C11, ASan+UBSan)"
+  cc -std=c11 -D_GNU_SOURCE "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c \
+    -DGUESTS_DIR="\"$guests\"" -DWASMTIME_RR_CLI="\"$profile_dir/wasmtime-rr\"" \
+    tests/c/test_wasi.c -o "$out/test_wasi" "${link[@]}"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_wasi"
+
+  echo "== C++ API: test_wasi_hh (WASI record/replay with the C guest; C++17, ASan+UBSan)"
+  c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c -DRR_WASI_GUESTS="\"$guests\"" \
+    tests/c/test_wasi_hh.cpp -o "$out/test_wasi_hh" "${link[@]}"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_wasi_hh"
 fi

@@ -180,12 +180,15 @@ fn replay(module_path: &str, trace_path: &str) -> Result<i32> {
     })?;
     let standalone = wasmtime_rr::tools::standalone::Standalone::new(&wasm)?;
     // A WASI program's own output is its recorded stdout and stderr; the
-    // replay's report goes to stderr after it.
+    // replay adds one line on stderr after it.
     let wasi = standalone.is_wasi();
     let standalone = standalone.echo(wasi);
     let mut progress = Progress::new();
     let replayed = if wasi {
-        standalone.replay_file(trace_path, &mut std::io::stderr().lock(), &mut |n| progress.tick(n))?
+        let replayed = standalone.replay_file(trace_path, &mut std::io::sink(), &mut |n| progress.tick(n))?;
+        let status = replayed.exit.map_or(String::new(), |status| format!(", exit status {status}"));
+        eprintln!("wasmtime-rr: replay matched the recording: {} events{status}", replayed.events);
+        replayed
     } else {
         standalone.replay_file(trace_path, &mut std::io::stdout().lock(), &mut |n| progress.tick(n))?
     };
