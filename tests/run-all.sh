@@ -68,6 +68,45 @@ check_rr_demo() {
     grep -q 'error \[divergence\]: .*replay diverged at event #8: the call was recorded as it returned' <<<"$output"
 }
 
+# `wasmtime-rr run` and a WASI replay by the CLI: the guest's exit status,
+# output, the recording replayed after its folder is gone, a module that is
+# not a WASI command, --help of every subcommand, usage errors.
+cli_wasi() {
+  local cli=target/release/wasmtime-rr tmp rc
+  tmp=$(mktemp -d)
+  bash tests/guests/wasi/build.sh target/wasi-guests >/dev/null || return 1
+  mkdir "$tmp/data" && printf 'hello file\n' >"$tmp/data/input.txt"
+  printf 'from stdin\n' | "$cli" run --record "$tmp/t.wrr" --dir "$tmp/data::/data" --env GUEST_NAME=cli -- \
+    target/wasi-guests/guest-c.wasm one two >"$tmp/out" 2>"$tmp/err"; rc=$?
+  [ "$rc" = 7 ] || { echo "run: exit $rc, expected the guest's 7"; cat "$tmp/err"; return 1; }
+  grep -qx 'args: one two' "$tmp/out" && grep -qx 'env: cli' "$tmp/out" && grep -qx 'file: hello file\\n' "$tmp/out" &&
+    grep -qx 'stdin: from stdin\\n' "$tmp/out" || { echo "run: unexpected output"; cat "$tmp/out"; return 1; }
+  rm -rf "$tmp/data"
+  "$cli" replay target/wasi-guests/guest-c.wasm "$tmp/t.wrr" </dev/null >"$tmp/rout" 2>"$tmp/rerr"; rc=$?
+  [ "$rc" = 7 ] && cmp -s "$tmp/out" "$tmp/rout" && grep -qx 'guest: done, exiting with 7' "$tmp/rerr" &&
+    grep -q '^wasmtime-rr: replay matched the recording: [0-9]* events, exit status 7$' "$tmp/rerr" ||
+    { echo "replay: exit $rc"; cat "$tmp/rerr"; return 1; }
+  "$cli" inspect "$tmp/t.wrr" >"$tmp/listing" &&
+    grep -q '^#[0-9]* wasi fd_read(0, 1 iovec) = 0 -> 11 bytes "from stdin\\n"$' "$tmp/listing" &&
+    grep -q '^#[0-9]* wasi clock_time_get(realtime, 1) = 0 -> [0-9]*$' "$tmp/listing" &&
+    grep -q '^  clock_time_get  *[0-9]' "$tmp/listing" || { echo "inspect: no WASI lines"; return 1; }
+  "$cli" run tests/guests/replay_guest.wat >/dev/null 2>"$tmp/err"; rc=$?
+  printf '(module (func (export "f")))' >"$tmp/lib.wat"
+  "$cli" run "$tmp/lib.wat" 2>"$tmp/err"; rc=$?
+  [ "$rc" = 1 ] && grep -q 'is not a WASI command: it exports no `_start` function' "$tmp/err" ||
+    { echo "run of a library: exit $rc, $(cat "$tmp/err")"; return 1; }
+  for sub in run replay inspect; do
+    "$cli" "$sub" --help >"$tmp/help" && grep -q "^usage: wasmtime-rr $sub" "$tmp/help" ||
+      { echo "$sub --help"; return 1; }
+  done
+  "$cli" run --dir 2>/dev/null; rc=$?
+  [ "$rc" = 2 ] || { echo "usage error exit $rc"; return 1; }
+  "$cli" inspect a b 2>/dev/null; rc=$?
+  [ "$rc" = 2 ] || { echo "usage error exit $rc"; return 1; }
+  rm -rf "$tmp"
+  echo "wasmtime-rr run/replay/inspect of a WASI program: ok"
+}
+
 no_rr_rust_tests() {
   # Debug profile: its own output folder, so the release library stays the
   # record/replay one.
@@ -82,6 +121,8 @@ suite "C demo" check_demo examples/run-demo.sh
 suite "C++ demo" check_demo examples/cpp/run.sh
 suite "record/replay showcase (C host and the wasmtime-rr CLI)" check_rr_demo
 suite "wasmtime-rr CLI exits" cli_exits
+suite "wasmtime-rr run and replay of a WASI program" cli_wasi
+suite "C++ WASI example (record, replay with echo, divergence)" examples/cpp/run-wasi.sh
 suite "fuzz targets, ${FUZZ_SECONDS:-60}s each (cargo-fuzz, stable), and the CLI over their inputs" tests/run-fuzz.sh
 suite "Python binding (ctypes, with wasmtime-py)" bindings/python/run-tests.sh target/release
 suite "Go binding (cgo, go vet, -race)" bindings/go/run-tests.sh

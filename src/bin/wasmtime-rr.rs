@@ -175,9 +175,7 @@ fn inspect(path: &str) -> Result<()> {
 }
 
 fn replay(module_path: &str, trace_path: &str) -> Result<i32> {
-    let wasm = std::fs::read(module_path).map_err(|e| {
-        RrError::new(ErrorKind::TraceIo, format!("cannot read module {module_path}: {e}"))
-    })?;
+    let wasm = wasmtime_rr::tools::read_module(module_path)?;
     let standalone = wasmtime_rr::tools::standalone::Standalone::new(&wasm)?;
     // A WASI program's own output is its recorded stdout and stderr; the
     // replay adds one line on stderr after it.

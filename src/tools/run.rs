@@ -56,8 +56,7 @@ impl Drop for Owned {
 /// `_start` returns). A trap is an error whose message Wasmtime wrote.
 pub fn run(options: &RunOptions) -> Result<i32> {
     let module_path = options.module.display().to_string();
-    let wasm = std::fs::read(&options.module)
-        .map_err(|e| RrError::new(ErrorKind::TraceIo, format!("cannot read module {module_path}: {e}")))?;
+    let wasm = super::read_module(&module_path)?;
     let mut config = wasmtime::Config::new();
     if options.record.is_some() {
         set_mode(&mut config, RrMode::Recording)?;

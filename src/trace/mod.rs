@@ -15,8 +15,11 @@ use wire::{malformed, put_bytes, put_uleb};
 /// First bytes of every trace. The high byte and the CR LF / EOF bytes catch
 /// transfers that mangle binary files, as PNG's signature does.
 pub const MAGIC: [u8; 8] = *b"\x89WTRR\r\n\x1a";
-/// The version of the layout in docs/trace-format.md.
-pub(crate) const FORMAT_VERSION: u64 = 1;
+/// The version of the layout in docs/trace-format.md that this library
+/// writes. Version 2 added WASI events; version 1 traces (the same layout
+/// without them) are still read.
+pub(crate) const FORMAT_VERSION: u64 = 2;
+const OLDEST_READ: u64 = 1;
 /// The Wasmtime version traces are recorded with (the `wasmtime` dependency).
 pub const WASMTIME_VERSION: &str = "48.0.8";
 /// Largest frame a reader accepts (4 GiB, more than any single event of a
@@ -301,11 +304,11 @@ impl TraceReader {
         // The header body is small; read it through a CRC-tracking buffer.
         let mut body = Vec::new();
         let format_version = read_uleb(&mut source, &mut body)?;
-        if format_version != FORMAT_VERSION {
+        if !(OLDEST_READ..=FORMAT_VERSION).contains(&format_version) {
             return Err(RrError::new(
                 ErrorKind::TraceFormat,
                 format!(
-                    "trace format version {format_version} is not supported (this library reads version {FORMAT_VERSION})"
+                    "trace format version {format_version} is not supported (this library reads versions {OLDEST_READ} to {FORMAT_VERSION})"
                 ),
             ));
         }
@@ -658,9 +661,9 @@ mod tests {
     #[test]
     fn other_versions_are_refused_by_name() {
         let mut bytes = sample(Settings::default(), true);
-        bytes[8] = 2; // format version
+        bytes[8] = 3; // format version
         let e = read_all(bytes).unwrap_err();
-        assert_eq!(e.message(), "trace format version 2 is not supported (this library reads version 1)");
+        assert_eq!(e.message(), "trace format version 3 is not supported (this library reads versions 1 to 2)");
 
         let mut header = MAGIC.to_vec();
         let mut body = Vec::new();
