@@ -128,6 +128,17 @@ pub(crate) unsafe fn slice<'a, T>(ptr: *const T, len: usize, name: &str) -> Resu
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// Takes back an object a deleter was given: `None` for NULL, and for a
+/// misaligned pointer, which cannot be an object of ours (a deleter cannot
+/// report it; leaking is better than a crash).
+///
+/// # Safety
+/// A non-NULL, aligned `ptr` must be an owned object from `Box::into_raw`.
+pub(crate) unsafe fn owned<T>(ptr: *mut T) -> Option<Box<T>> {
+    check(ptr, "object").ok()?;
+    Some(unsafe { Box::from_raw(ptr) })
+}
+
 /// An output location, checked up front but written only once the function
 /// has succeeded (so a failed call leaves the caller's variable untouched).
 pub(crate) struct Out<T> {

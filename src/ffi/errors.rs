@@ -2,7 +2,8 @@
 //! `wasmtime_error_t`, name a kind, make an error of a kind.
 
 use crate::error::{
-    ErrorKind, RrError, WASMTIME_RR_ERROR_KIND_NONE, WASMTIME_RR_ERROR_KIND_PANIC, kind_name, kind_of,
+    ErrorKind, RrError, WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, WASMTIME_RR_ERROR_KIND_NONE,
+    WASMTIME_RR_ERROR_KIND_PANIC, kind_name, kind_of,
     wasmtime_rr_error_kind_t,
 };
 use crate::ffi::{boundary, handles};
@@ -19,7 +20,9 @@ use wasmtime_c_api::wasmtime_error_t;
 /// \param error the error to classify; borrowed, not freed. May be NULL.
 ///
 /// \return the kind; `WASMTIME_RR_ERROR_KIND_NONE` when `error` is NULL (a
-/// NULL error means success throughout this API).
+/// NULL error means success throughout this API), and
+/// `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when it is misaligned (no error
+/// object of any kind).
 ///
 /// Cannot fail. Cannot abort: a panic inside is caught and reported as
 /// `WASMTIME_RR_ERROR_KIND_PANIC`.
@@ -35,9 +38,13 @@ pub unsafe extern "C" fn wasmtime_rr_error_kind(
     error: *const wasmtime_error_t,
 ) -> wasmtime_rr_error_kind_t {
     boundary::guard_value("wasmtime_rr_error_kind", WASMTIME_RR_ERROR_KIND_PANIC, || {
+        if error.is_null() {
+            return WASMTIME_RR_ERROR_KIND_NONE;
+        }
         match unsafe { handles::error_ref(error) } {
             Ok(error) => kind_of(error),
-            Err(_) => WASMTIME_RR_ERROR_KIND_NONE,
+            // Not NULL (success) and not an error object: say so.
+            Err(_) => WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
         }
     })
 }

@@ -4,6 +4,7 @@
 //! forward to the stock function; see `calls` for what they do otherwise.
 
 use crate::ffi::boundary::{self, guard, guard_forward};
+use crate::ffi::checks;
 use crate::rr::calls::{self, HostFn};
 use crate::error::{Result, RrError};
 use crate::ffi::handles::{
@@ -44,9 +45,10 @@ fn host_fn(
     finalizer: Option<extern "C" fn(*mut c_void)>,
     name: Arc<HostName>,
     ty: &wasm_functype_t,
+    rr: bool,
 ) -> Result<*mut c_void> {
     let signature = signature(ty)?;
-    Ok(Box::into_raw(Box::new(HostFn::new(callback, data, finalizer, name, signature))).cast())
+    Ok(Box::into_raw(Box::new(HostFn::new(callback, data, finalizer, name, signature, rr))).cast())
 }
 
 fn utf8<'a>(bytes: &'a [u8], name: &str) -> Result<&'a str> {
@@ -121,9 +123,9 @@ pub unsafe extern "C" fn wasmtime_rr_module_new(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wasmtime_rr_module_delete(module: *mut wasmtime_module_t) {
     boundary::guard_value("wasmtime_rr_module_delete", (), || {
-        if let Some(module) = unsafe { module.as_mut() } {
-            modules::unregister(module);
-            wasmtime_c_api::wasmtime_module_delete(unsafe { Box::from_raw(module) });
+        if let Some(module) = unsafe { boundary::owned(module) } {
+            modules::unregister(&module);
+            wasmtime_c_api::wasmtime_module_delete(module);
         }
     })
 }
@@ -178,7 +180,12 @@ pub unsafe extern "C" fn wasmtime_rr_func_new(
         let out = unsafe { boundary::out(ret, "ret") }?;
         let mut func = MaybeUninit::uninit();
         if !is_rr(context.as_context().engine()) {
-            unsafe { wasmtime_c_api::wasmtime_func_new(context, ty, callback, env, finalizer, &mut *func.as_mut_ptr()) };
+            // Through the trampoline all the same: it checks the results' kinds.
+            let host = host_fn(callback, env, finalizer, Arc::default(), ty, false)?;
+            let trampoline = calls::host_trampoline;
+            unsafe {
+                wasmtime_c_api::wasmtime_func_new(context, ty, trampoline, host, Some(calls::host_fn_finalizer), &mut *func.as_mut_ptr())
+            };
             out.write(unsafe { func.assume_init() });
             return Ok(());
         }
@@ -189,7 +196,7 @@ pub unsafe extern "C" fn wasmtime_rr_func_new(
             )
         })?;
         let name = Arc::new(HostName::default());
-        let host = host_fn(callback, env, finalizer, name.clone(), ty)?;
+        let host = host_fn(callback, env, finalizer, name.clone(), ty, true)?;
         unsafe {
             wasmtime_c_api::wasmtime_func_new(
                 context,
@@ -201,7 +208,7 @@ pub unsafe extern "C" fn wasmtime_rr_func_new(
             )
         };
         let func = unsafe { func.assume_init() };
-        session.lock().host_funcs.insert(values::func_key(&func), name);
+        session.lock()?.host_funcs.insert(values::func_key(&func), name);
         out.write(func);
         Ok(())
     })
@@ -262,11 +269,9 @@ pub unsafe extern "C" fn wasmtime_rr_linker_define_func(
         let mut define = |cb, data, finalizer| unsafe {
             wasmtime_c_api::wasmtime_linker_define_func(linker, module.cast(), module_len, name.cast(), name_len, ty, cb, data, finalizer)
         };
-        if !rr {
-            return Ok(define(cb, data, finalizer));
-        }
+        // Through the trampoline on every engine: it checks the results' kinds.
         let named = HostName(OnceLock::from(import));
-        let host = host_fn(cb, data, finalizer, Arc::new(named), ty)?;
+        let host = host_fn(cb, data, finalizer, Arc::new(named), ty, rr)?;
         Ok(define(calls::host_trampoline, host, Some(calls::host_fn_finalizer)))
     })
 }
@@ -337,11 +342,8 @@ pub unsafe extern "C" fn wasmtime_rr_instance_new(
         let items = unsafe { boundary::slice(imports, nimports, "imports") }?;
         let instance = unsafe { boundary::arg_mut(instance, "instance") }?;
         let trap_ptr = unsafe { boundary::arg_mut(trap_ptr, "trap_ptr") }?;
-        let named = import_names(module)
-            .into_iter()
-            .zip(items)
-            .map(|((m, n), item)| (m, n, unsafe { item.to_extern() }))
-            .collect();
+        let externs = checks::externs(&context, items)?;
+        let named = import_names(module).into_iter().zip(externs).map(|((m, n), item)| (m, n, item)).collect();
         calls::instantiate(context, module, named, instance, trap_ptr, |context, instance, trap| unsafe {
             wasmtime_c_api::wasmtime_instance_new(context, module, imports, nimports, instance, trap)
         })
@@ -379,9 +381,10 @@ pub unsafe extern "C" fn wasmtime_rr_linker_instantiate(
     trap_ptr: *mut *mut wasm_trap_t,
 ) -> *mut wasmtime_error_t {
     guard_forward("wasmtime_rr_linker_instantiate", || {
-        unsafe { handles::linker_engine(linker) }?;
+        let engine = unsafe { handles::linker_engine(linker) }?;
         let linker = unsafe { &*linker };
         let mut context = unsafe { handles::context(store, "store") }?;
+        checks::same_engine(engine, context.as_context().engine(), "the linker and the store")?;
         let module = unsafe { boundary::arg(module, "module") }?;
         let instance = unsafe { boundary::arg_mut(instance, "instance") }?;
         let trap_ptr = unsafe { boundary::arg_mut(trap_ptr, "trap_ptr") }?;
@@ -473,13 +476,14 @@ pub unsafe extern "C" fn wasmtime_rr_func_call(
 ) -> *mut wasmtime_error_t {
     guard_forward("wasmtime_rr_func_call", || {
         let context = unsafe { handles::context(store, "store") }?;
-        let func = unsafe { boundary::arg(func, "func") }?;
-        unsafe { boundary::slice(args, nargs, "args") }?;
+        let (func, ty) = checks::func_type(&context, func, "func")?;
+        let values = unsafe { boundary::slice(args, nargs, "args") }?;
         if nresults > 0 {
             unsafe { boundary::arg_mut(results, "results") }?;
         }
         let trap_ret = unsafe { boundary::arg_mut(trap_ret, "trap_ret") }?;
-        unsafe { calls::call(context, func, args, nargs, results.cast(), nresults, trap_ret) }
+        checks::call_values(&func, &ty, values, nresults)?;
+        unsafe { calls::call(context, &func, args, nargs, results.cast(), nresults, trap_ret) }
     })
 }
 
@@ -523,7 +527,7 @@ pub unsafe extern "C" fn wasmtime_rr_memory_write(
 ) -> *mut wasmtime_error_t {
     guard("wasmtime_rr_memory_write", || {
         let context = unsafe { handles::context(store, "store") }?;
-        let memory = unsafe { boundary::arg(memory, "memory") }?;
+        let memory = &checks::memory(&context, memory, "memory")?;
         let bytes = unsafe { boundary::slice(data, len, "data") }?;
         calls::memory_write(context, memory, offset, bytes)
     })

@@ -4,6 +4,7 @@
 //! to the record/replay engine ([`crate::rr`]) or to Wasmtime.
 
 pub mod boundary;
+pub(crate) mod checks;
 pub mod config;
 pub mod engine;
 pub mod errors;

@@ -347,11 +347,7 @@ pub unsafe extern "C" fn wasmtime_rr_recorder_flush_bytes_set(
 /// \endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wasmtime_rr_recorder_delete(recorder: *mut wasmtime_rr_recorder_t) {
-    boundary::guard_value("wasmtime_rr_recorder_delete", (), || {
-        if !recorder.is_null() {
-            drop(unsafe { Box::from_raw(recorder) });
-        }
-    })
+    boundary::guard_value("wasmtime_rr_recorder_delete", (), || drop(unsafe { boundary::owned(recorder) }))
 }
 
 /// Creates a replayer that reads a trace from a file.
@@ -509,11 +505,20 @@ pub unsafe extern "C" fn wasmtime_rr_replayer_echo_set(
 /// \endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wasmtime_rr_replayer_delete(replayer: *mut wasmtime_rr_replayer_t) {
-    boundary::guard_value("wasmtime_rr_replayer_delete", (), || {
-        if !replayer.is_null() {
-            drop(unsafe { Box::from_raw(replayer) });
-        }
-    })
+    boundary::guard_value("wasmtime_rr_replayer_delete", (), || drop(unsafe { boundary::owned(replayer) }))
+}
+
+/// Takes over a recorder or replayer a function consumes: `None` for NULL,
+/// an error (and nothing taken) for a misaligned pointer.
+///
+/// # Safety
+/// A non-NULL, aligned `ptr` must be an object of ours nothing else owns.
+unsafe fn take<T>(ptr: *mut T, name: &str) -> Result<Option<Box<T>>> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    unsafe { boundary::arg_mut(ptr, name) }?;
+    Ok(Some(unsafe { Box::from_raw(ptr) }))
 }
 
 /// Checks that a store's engine is in `mode` and nothing is attached yet.
@@ -566,8 +571,9 @@ pub unsafe extern "C" fn wasmtime_rr_store_record(
     recorder: *mut wasmtime_rr_recorder_t,
 ) -> *mut wasmtime_error_t {
     guard("wasmtime_rr_store_record", || {
-        // Take ownership first, so every failure below frees it.
-        let recorder = unsafe { recorder.as_mut() }.map(|r| unsafe { Box::from_raw(r) });
+        // Take ownership first, so every failure below frees it; a
+        // misaligned pointer is no recorder of ours and is left alone.
+        let recorder = unsafe { take(recorder, "recorder") }?;
         let context = unsafe { handles::context(context, "context") }?;
         let recorder = recorder.ok_or_else(|| RrError::null_argument("recorder"))?;
         check_attachable(&context, true)?;
@@ -611,7 +617,7 @@ pub unsafe extern "C" fn wasmtime_rr_store_replay(
     replayer: *mut wasmtime_rr_replayer_t,
 ) -> *mut wasmtime_error_t {
     guard("wasmtime_rr_store_replay", || {
-        let replayer = unsafe { replayer.as_mut() }.map(|r| unsafe { Box::from_raw(r) });
+        let replayer = unsafe { take(replayer, "replayer") }?;
         let context = unsafe { handles::context(context, "context") }?;
         let replayer = replayer.ok_or_else(|| RrError::null_argument("replayer"))?;
         check_attachable(&context, false)?;

@@ -199,7 +199,7 @@ fn outcome_of(error: &Option<Box<wasmtime_error_t>>, trap: *mut wasm_trap_t, ret
 /// outcome is computed after a replay has read past the definitions that
 /// precede the recorded return, since naming its values may need them.
 fn close_call(session: &Session, outcome: impl FnOnce(&mut State) -> Result<Outcome>) -> Result<()> {
-    let mut state = session.lock();
+    let mut state = session.lock()?;
     state.check_failure()?;
     let result = (|| match &mut state.role {
         Role::Record(_) => {
@@ -272,7 +272,7 @@ pub fn instantiate(
     refuse_reentry(&session)?;
     let checksum = modules::checksum(module)?;
     {
-        let mut state = session.lock();
+        let mut state = session.lock()?;
         state.check_failure()?;
         let opened = match &mut state.role {
             Role::Record(recorder) => recorder.writer.record(&Event::Instantiate { checksum }),
@@ -329,7 +329,7 @@ fn name_host_functions(state: &mut State, imports: &[(String, String, Extern)]) 
 fn register_instance(session: &Session, context: &mut WasmtimeStoreContextMut<'_>, instance: &Instance) -> Result<()> {
     let exports: Vec<(String, Extern)> =
         instance.exports(context.as_context_mut()).map(|e| (e.name().to_string(), e.into_extern())).collect();
-    let mut state = session.lock();
+    let mut state = session.lock()?;
     let ordinal = state.instances;
     state.instances += 1;
     for (name, item) in exports {
@@ -368,7 +368,7 @@ pub unsafe fn call(
     };
     refuse_reentry(&session)?;
     {
-        let mut state = session.lock();
+        let mut state = session.lock()?;
         state.check_failure()?;
         let key = func_key(func);
         let slot = state.exports.get(&key).ok_or_else(not_an_rr_export)?;
@@ -436,6 +436,9 @@ pub struct HostFn {
     pub finalizer: Option<extern "C" fn(*mut c_void)>,
     pub name: Arc<HostName>,
     pub signature: Signature,
+    /// Whether its engine records or replays (else no store of it can have
+    /// a session, and calls skip the lookup).
+    pub rr: bool,
     /// The trace id this function has in the recording it was last recorded
     /// in, as `session serial << 24 | id` (0: none): spares the per-call map
     /// lookup. A definition shared by several stores just misses the cache.
@@ -449,8 +452,9 @@ impl HostFn {
         finalizer: Option<extern "C" fn(*mut c_void)>,
         name: Arc<HostName>,
         signature: Signature,
+        rr: bool,
     ) -> HostFn {
-        HostFn { callback, data, finalizer, name, signature, recorded_id: Default::default() }
+        HostFn { callback, data, finalizer, name, signature, rr, recorded_id: Default::default() }
     }
 
     fn cached_id(&self, serial: u64) -> Option<u32> {
@@ -491,27 +495,57 @@ pub extern "C" fn host_trampoline(
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
         let host = &*env.cast::<HostFn>();
         let context = wasmtime_c_api::wasmtime_caller_context(&mut *caller);
+        // Results of the wrong kind would make the C API's conversion panic
+        // (an abort): they become a trap, recorded as such.
+        let run = || {
+            let trap = (host.callback)(host.data, caller, args, nargs, results, nresults);
+            trap.or_else(|| wrong_results(host, results, nresults).map(|message| new_trap(&message)))
+        };
+        if !host.rr {
+            return run();
+        }
         session::with(session::key_of(&context), |session| {
             let Some(session) = session else {
-                return (host.callback)(host.data, caller, args, nargs, results, nresults);
+                return run();
             };
             if session.is_recording() {
-                let trap = session::in_host_call(session, || (host.callback)(host.data, caller, args, nargs, results, nresults));
+                let trap = session::in_host_call(session, run);
                 let context = wasmtime_c_api::wasmtime_caller_context(&mut *caller);
                 match record_host_call(session, host, context, args, nargs, results, nresults, trap.as_deref()) {
                     Ok(()) => trap,
-                    Err(error) => Some(new_trap(session.lock().fail(error).message())),
+                    Err(error) => Some(failure_trap(session, error)),
                 }
             } else {
                 match replay_host_call(session, host, context, args, nargs, results, nresults) {
                     Ok(None) => None,
                     Ok(Some(message)) => Some(new_trap(&message)),
-                    Err(error) => Some(new_trap(session.lock().fail(error).message())),
+                    Err(error) => Some(failure_trap(session, error)),
                 }
             }
         })
     }));
     outcome.unwrap_or_else(|_| Some(new_trap("wasmtime-rr: internal panic in a host function trampoline")))
+}
+
+/// Why the results a host function wrote do not fit its type, if they do not.
+fn wrong_results(host: &HostFn, results: *const wasmtime_val_t, nresults: usize) -> Option<String> {
+    let results = unsafe { std::slice::from_raw_parts(results, nresults) };
+    let (i, (value, kind)) = results.iter().zip(&host.signature.results).enumerate().find(|(_, (v, k))| v.kind != **k as u8)?;
+    let name = host.name.0.get().map_or("a host function".to_string(), |(m, n)| format!("host function `{m}.{n}`"));
+    Some(format!(
+        "{name} returned a value of kind {} as result #{i}, whose type is {}",
+        value.kind,
+        kind.name()
+    ))
+}
+
+/// The trap a host function returns when recording or replaying it failed;
+/// the failure stays on the session (sticky) unless the session is busy.
+fn failure_trap(session: &Session, error: RrError) -> Box<wasm_trap_t> {
+    match session.lock() {
+        Ok(mut state) => new_trap(state.fail(error).message()),
+        Err(_) => new_trap(error.message()),
+    }
 }
 
 fn host_name(host: &HostFn) -> Result<(String, String)> {
@@ -534,7 +568,7 @@ unsafe fn record_host_call(
     nresults: usize,
     trap: Option<&wasm_trap_t>,
 ) -> Result<()> {
-    let mut state = session.lock();
+    let mut state = session.lock()?;
     state.check_failure()?;
     let settings = match &state.role {
         Role::Record(recorder) => *recorder.writer.settings(),
@@ -616,7 +650,7 @@ unsafe fn replay_host_call(
         Some((module, name)) => (module.as_str(), name.as_str()),
         None => return Err(host_name(host).unwrap_err()),
     };
-    let mut state = session.lock();
+    let mut state = session.lock()?;
     state.check_failure()?;
     let Role::Replay(replayer) = &mut state.role else { return Ok(None) };
     if replayer.peeked.is_none() && replay_plain_return(replayer, host, session.serial, results, nresults)? {
@@ -747,20 +781,39 @@ pub(crate) fn memory_digest(state: &State, context: &WasmtimeStoreContextMut<'_>
     hash
 }
 
+/// Most bytes of host writes one event records (a host call's writes, or one
+/// write outside host calls): well below the largest trace frame.
+pub const MAX_RECORDED_WRITES: u64 = 1 << 31;
+
 /// A host write into guest memory through `wasmtime_rr_memory_write`.
 pub fn memory_write(mut context: WasmtimeStoreContextMut<'_>, memory: &Memory, offset: u64, bytes: &[u8]) -> Result<()> {
     let Mode::Session(session) = mode_of(&context) else {
         return copy_into(memory, &mut context, offset, bytes);
     };
-    let mut state = session.lock();
+    let mut state = session.lock()?;
     state.check_failure()?;
     let index = state.memory_index(memory, &context).ok_or_else(|| {
         RrError::invalid_argument(
             "the memory is not an export of an instance created with the RR-aware functions in this store",
         )
     })?;
-    let write = MemoryWrite { memory: index, offset, bytes: bytes.to_vec() };
     let in_host_call = session.in_host_call();
+    if matches!(state.role, Role::Record(_)) {
+        // One event must fit one trace frame: refused here, before anything
+        // is written, the recording goes on.
+        let pending: usize = match in_host_call {
+            true => state.pending_writes.iter().map(|w| w.bytes.len()).sum(),
+            false => 0,
+        };
+        if (pending + bytes.len()) as u64 > MAX_RECORDED_WRITES {
+            return Err(RrError::invalid_argument(format!(
+                "a host write of {} bytes ({pending} more already written in this host call) is more than one \
+                 event can record ({MAX_RECORDED_WRITES} bytes); write less at a time",
+                bytes.len()
+            )));
+        }
+    }
+    let write = MemoryWrite { memory: index, offset, bytes: bytes.to_vec() };
     let logged = match &mut state.role {
         Role::Record(_) if in_host_call => {
             copy_into(memory, &mut context, offset, bytes)?;

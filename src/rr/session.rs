@@ -112,10 +112,21 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while the lock was held was turned into an error at the
-        // boundary; the state itself is still consistent enough to report.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The session's state. A store is used by one thread at a time, so the
+    /// state is never busy but when a call re-enters the library from inside
+    /// one of its own operations on this store (a trace callback calling
+    /// back, say): refused with an error rather than a deadlock.
+    pub fn lock(&self) -> Result<MutexGuard<'_, State>> {
+        match self.state.try_lock() {
+            Ok(state) => Ok(state),
+            // A panic while the lock was held was turned into an error at the
+            // boundary; the state itself is still consistent enough to report.
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => Err(RrError::invalid_argument(
+                "this store's recording or replay is in the middle of another operation: a call from inside \
+                 a trace callback (or from another thread at the same time) is refused",
+            )),
+        }
     }
 
     pub fn is_recording(&self) -> bool {
@@ -124,11 +135,11 @@ impl Session {
 
     /// Ends the session: writes the end marker (recording) with `status`.
     fn close(&self, status: EndStatus) -> Result<()> {
+        let mut state = self.lock()?;
         if self.detached.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
         registry().lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key);
-        let mut state = self.lock();
         let ended = match &mut state.role {
             Role::Record(recorder) if !recorder.writer.is_ended() => recorder.writer.finish(status),
             _ => Ok(()),
@@ -275,8 +286,13 @@ pub fn finish(context: &WasmtimeStoreContextMut<'_>) -> Result<()> {
     let session = lookup(key_of(context)).ok_or_else(|| {
         RrError::invalid_argument("this store has no recorder or replayer attached")
     })?;
+    if session.in_host_call() {
+        return Err(RrError::invalid_argument(
+            "a recording or replay cannot be finished from inside one of its host functions",
+        ));
+    }
     let leftover = {
-        let mut state = session.lock();
+        let mut state = session.lock()?;
         let failure = state.failure.clone();
         match &mut state.role {
             Role::Record(_) => failure.map_or(Ok(()), Err),
@@ -293,7 +309,7 @@ pub fn flush(context: &WasmtimeStoreContextMut<'_>) -> Result<()> {
     let session = lookup(key_of(context)).ok_or_else(|| {
         RrError::invalid_argument("this store has no recorder or replayer attached")
     })?;
-    let mut state = session.lock();
+    let mut state = session.lock()?;
     state.check_failure()?;
     match &mut state.role {
         Role::Record(recorder) => recorder.writer.flush().map_err(|e| state.fail(e)),

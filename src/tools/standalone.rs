@@ -176,7 +176,7 @@ fn context_ptr(context: capi::WasmtimeStoreContextMut<'_>) -> *mut handles::wasm
 }
 
 fn next(session: &Session) -> Result<Event> {
-    let mut state = session.lock();
+    let mut state = session.lock()?;
     let Role::Replay(replayer) = &mut state.role else {
         return Err(RrError::invalid_argument("the store is not replaying"));
     };
@@ -184,13 +184,13 @@ fn next(session: &Session) -> Result<Event> {
     Ok(event.clone())
 }
 
-fn replayer_export(session: &Session, export: u32) -> (u32, String) {
-    let state = session.lock();
+fn replayer_export(session: &Session, export: u32) -> Result<(u32, String)> {
+    let state = session.lock()?;
     let Role::Replay(Replayer { reader, .. }) = &state.role else {
         unreachable!("checked in next")
     };
     let (instance, name, _) = &reader.codec().exports[export as usize];
-    (*instance, name.clone())
+    Ok((*instance, name.clone()))
 }
 
 impl Standalone {
@@ -272,7 +272,7 @@ impl Standalone {
                     }
                 }
                 Event::ExportCall { export, args } => {
-                    let (instance, name) = replayer_export(&session, export);
+                    let (instance, name) = replayer_export(&session, export)?;
                     let func = instances
                         .get(instance as usize)
                         .and_then(|i| i.get_export(context.as_context_mut(), &name))
@@ -284,7 +284,7 @@ impl Standalone {
                             )
                         })?;
                     let c_args = {
-                        let state = session.lock();
+                        let state = session.lock()?;
                         args.iter()
                             .map(|a| make_value(&state, a))
                             .collect::<Result<Vec<_>>>()?
@@ -331,7 +331,7 @@ impl Standalone {
                 }
                 Event::MemoryWrite(write) => {
                     let memory = session
-                        .lock()
+                        .lock()?
                         .memories
                         .get(write.memory as usize)
                         .copied()

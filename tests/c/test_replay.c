@@ -784,6 +784,283 @@ static void test_plain_forwarding(void) {
     wasm_engine_delete(engine);
 }
 
+/* Regressions of the adversarial test (#11): each case used to abort the
+ * host, hang, or give the wrong kind. All are error objects now. */
+
+/* The write callback below calls back into the library for its own store. */
+static wasmtime_context_t *reentry_context;
+static wasmtime_error_t *reentry_result;
+
+static bool reentering_append(void *opaque, const uint8_t *bytes, size_t len) {
+    if (reentry_context != NULL && reentry_result == NULL) {
+        wasmtime_context_t *context = reentry_context;
+        reentry_context = NULL;
+        reentry_result = wasmtime_rr_store_finish(context); /* the same store: refused, no deadlock */
+    }
+    return buffer_append(opaque, bytes, len);
+}
+
+static wasmtime_error_t *finished_inside;
+
+static wasm_trap_t *host_finishes(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                                  wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)args, (void)nargs, (void)nresults;
+    wasmtime_error_t *error = wasmtime_rr_store_finish(wasmtime_caller_context(caller));
+    if (finished_inside == NULL) {
+        finished_inside = error; /* the first; `run` calls `now` twice */
+    } else {
+        wasmtime_error_delete(error);
+    }
+    results[0].kind = WASMTIME_I64;
+    results[0].of.i64 = 1;
+    return NULL;
+}
+
+static wasm_trap_t *host_wrong_kind(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                                    wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)caller, (void)args, (void)nargs, (void)nresults;
+    results[0].kind = 255; /* the C API's conversion would panic (abort) on this */
+    return NULL;
+}
+
+static wasmtime_instance_t instantiate_ok(session_t *r) {
+    wasmtime_instance_t instance;
+    wasm_trap_t *trap = NULL;
+    CHECK_OK(wasmtime_rr_linker_instantiate(r->linker, r->context, r->module, &instance, &trap));
+    CHECK(trap == NULL);
+    return instance;
+}
+
+static void test_misuse_regressions(void) {
+    uint64_t words[8] = {0};
+    void *misaligned = (char *)words + 1;
+
+    /* 1. Objects of another engine or store. */
+    session_t a, b;
+    buffer_t sink = {.fail_after = -1};
+    CHECK_OK(recording_open(&a, &sink, false, false, 16));
+    session_open(&b, WASMTIME_RR_MODE_RECORDING, GUEST);
+    wasmtime_instance_t instance;
+    wasm_trap_t *trap = NULL;
+    CHECK_ERR_HAS(wasmtime_rr_linker_instantiate(a.linker, b.context, b.module, &instance, &trap),
+                  WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "the linker and the store belong to different engines");
+    wasmtime_instance_t ia = instantiate_ok(&a);
+    wasmtime_instance_t ib = instantiate_ok(&b);
+    wasmtime_extern_t memory_b;
+    CHECK(wasmtime_instance_export_get(b.context, &ib, "memory", 6, &memory_b));
+    const uint8_t byte = 1;
+    CHECK_ERR_HAS(wasmtime_rr_memory_write(a.context, &memory_b.of.memory, 0, &byte, 1),
+                  WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "is not an object of this store");
+    wasmtime_memory_t zeroed;
+    memset(&zeroed, 0, sizeof zeroed);
+    CHECK_ERR_HAS(wasmtime_rr_memory_write(a.context, &zeroed, 0, &byte, 1), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "`memory` is not a memory handle (its store id is 0)");
+    wasmtime_extern_t memory_a;
+    CHECK(wasmtime_instance_export_get(a.context, &ia, "memory", 6, &memory_a));
+    wasmtime_memory_t bogus = memory_a.of.memory;
+    memset((char *)&bogus + 8, 0x7f, sizeof bogus - 8); /* the right store, an index that names nothing */
+    CHECK_ERR_HAS(wasmtime_rr_memory_write(a.context, &bogus, 0, &byte, 1), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "is not an object of this store");
+    wasmtime_func_t run_b = export_func(b.context, &ib, "run");
+    wasmtime_val_t arg = {.kind = WASMTIME_I32, .of.i32 = 1};
+    wasmtime_val_t results[5];
+    CHECK_ERR_HAS(wasmtime_rr_func_call(a.context, &run_b, &arg, 1, results, 5, &trap),
+                  WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "`func` is not an object of this store");
+
+    /* 2. Value and extern kinds from C, with and without a recorder. */
+    wasm_engine_t *plain_engine = rr_engine(WASMTIME_RR_MODE_NONE);
+    wasmtime_store_t *plain_store = wasmtime_store_new(plain_engine, NULL, NULL);
+    wasmtime_context_t *plain = wasmtime_store_context(plain_store);
+    wasmtime_module_t *id_module = rr_module(plain_engine, "(module (func (export \"id\") (param i32) (result i32) local.get 0))");
+    wasmtime_instance_t plain_instance;
+    CHECK_OK(wasmtime_rr_instance_new(plain, id_module, NULL, 0, &plain_instance, &trap));
+    wasmtime_func_t id = export_func(plain, &plain_instance, "id");
+    wasmtime_func_t run_a = export_func(a.context, &ia, "run");
+    const uint8_t bad_kinds[] = {9, 255};
+    for (size_t k = 0; k < sizeof bad_kinds; k++) {
+        wasmtime_val_t bad = {.kind = bad_kinds[k], .of.i64 = 0};
+        CHECK_ERR_HAS(wasmtime_rr_func_call(plain, &id, &bad, 1, results, 1, &trap), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                      "argument #0 has the unknown value kind");
+        CHECK_ERR_HAS(wasmtime_rr_func_call(a.context, &run_a, &bad, 1, results, 5, &trap),
+                      WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "argument #0 has the unknown value kind");
+    }
+    wasmtime_module_t *importer = rr_module(plain_engine,
+        "(module (import \"m\" \"f\" (func (param i32) (result i32))))");
+    wasmtime_extern_t import = {.kind = WASMTIME_EXTERN_MEMORY};
+    import.of.func = id; /* a function handle labelled as a memory */
+    wasmtime_error_t *mislabelled = wasmtime_rr_instance_new(plain, importer, &import, 1, &plain_instance, &trap);
+    CHECK(mislabelled != NULL && wasmtime_rr_error_kind(mislabelled) != WASMTIME_RR_ERROR_KIND_PANIC);
+    wasmtime_error_delete(mislabelled);
+    import.kind = 77;
+    CHECK_ERR_HAS(wasmtime_rr_instance_new(plain, importer, &import, 1, &plain_instance, &trap),
+                  WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "import #0 has the unknown extern kind 77");
+    wasmtime_rr_module_delete(importer);
+
+    /* A host function that returns a value of the wrong kind: a trap, not an
+     * abort, on a plain store and while recording (recorded as a trap). */
+    wasmtime_module_t *caller_module = rr_module(plain_engine,
+        "(module (import \"env\" \"bad\" (func $bad (result i64))) (func (export \"go\") (result i64) (call $bad)))");
+    wasmtime_linker_t *bad_linker = wasmtime_linker_new(plain_engine);
+    const wasm_valkind_t i64 = WASM_I64;
+    wasm_functype_t *bad_type = type_of(NULL, 0, &i64, 1);
+    CHECK_OK(wasmtime_rr_linker_define_func(bad_linker, "env", 3, "bad", 3, bad_type, host_wrong_kind, NULL, NULL));
+    wasm_functype_delete(bad_type);
+    wasmtime_instance_t bad_instance;
+    CHECK_OK(wasmtime_rr_linker_instantiate(bad_linker, plain, caller_module, &bad_instance, &trap));
+    wasmtime_func_t go = export_func(plain, &bad_instance, "go");
+    /* A host function's trap comes back from the C API as an error object. */
+    CHECK_ERR_HAS(wasmtime_rr_func_call(plain, &go, NULL, 0, results, 1, &trap), WASMTIME_RR_ERROR_KIND_WASMTIME,
+                  "returned a value of kind 255 as result #0, whose type is i64");
+    CHECK(trap == NULL);
+    wasmtime_linker_delete(bad_linker);
+    wasmtime_rr_module_delete(caller_module);
+
+    /* 3. Pointers: misaligned stores, recorders, replayers, error objects. */
+    wasmtime_rr_recorder_t *recorder = NULL;
+    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &sink, NULL, &recorder));
+    CHECK_ERR_HAS(wasmtime_rr_store_record(misaligned, recorder), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "argument `context` is not aligned");
+    CHECK_ERR_HAS(wasmtime_rr_store_record(b.context, misaligned), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "argument `recorder` is not aligned");
+    CHECK_ERR_HAS(wasmtime_rr_store_replay(b.context, misaligned), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "argument `replayer` is not aligned");
+    CHECK_ERR_HAS(wasmtime_rr_store_replay(misaligned, NULL), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "argument `context` is not aligned");
+    wasm_functype_t *unit = type_of(NULL, 0, NULL, 0);
+    wasmtime_func_t made;
+    CHECK_ERR_HAS(wasmtime_rr_func_new(misaligned, unit, host_fail, NULL, NULL, &made), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "argument `context` is not aligned");
+    wasm_functype_delete(unit);
+    CHECK_ERR_HAS(wasmtime_rr_func_call(misaligned, &run_a, &arg, 1, results, 5, &trap), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "argument `store` is not aligned");
+    CHECK_ERR_HAS(wasmtime_rr_linker_instantiate(a.linker, misaligned, a.module, &instance, &trap),
+                  WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "argument `store` is not aligned");
+    wasmtime_rr_recorder_delete(misaligned); /* ignored, as NULL is */
+    wasmtime_rr_replayer_delete(misaligned);
+    wasmtime_rr_module_delete(misaligned);
+    /* (recorder was consumed by the first wasmtime_rr_store_record, as documented) */
+    CHECK(wasmtime_rr_error_kind(misaligned) == WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT);
+    CHECK(wasmtime_rr_error_kind(NULL) == WASMTIME_RR_ERROR_KIND_NONE);
+
+    /* 4. A caller's mistake does not end a recording: wrong arity or types
+     * are recoverable errors, nothing is written, later calls go on. */
+    CHECK_ERR_HAS(wasmtime_rr_func_call(a.context, &run_a, NULL, 0, results, 5, &trap), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "the function takes 1 arguments, 0 were given");
+    wasmtime_val_t wrong = {.kind = WASMTIME_I64, .of.i64 = 1};
+    CHECK_ERR_HAS(wasmtime_rr_func_call(a.context, &run_a, &wrong, 1, results, 5, &trap), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "argument #0 is of kind 1, the function takes 0");
+    CHECK_ERR_HAS(wasmtime_rr_func_call(a.context, &run_a, &arg, 1, results, 2, &trap), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "the function returns 5 results, room for 2 was given");
+    CHECK_OK(wasmtime_rr_func_call(a.context, &run_a, &arg, 1, results, 5, &trap));
+    CHECK(trap == NULL);
+
+    /* 6. Re-entry: finishing from inside a host function is refused; so is a
+     * trace callback calling back into the library for its own store. */
+    CHECK_OK(wasmtime_rr_store_finish(a.context));
+    session_close(&a);
+    session_open(&a, WASMTIME_RR_MODE_RECORDING, GUEST);
+    wasmtime_linker_delete(a.linker);
+    a.linker = host_linker(a.engine);
+    wasmtime_linker_allow_shadowing(a.linker, true);
+    wasm_functype_t *now_type = type_of(NULL, 0, &i64, 1);
+    CHECK_OK(wasmtime_rr_linker_define_func(a.linker, "env", 3, "now", 3, now_type, host_finishes, NULL, NULL));
+    wasm_functype_delete(now_type);
+    buffer_t reentrant = {.fail_after = -1};
+    CHECK_OK(wasmtime_rr_recorder_new_callback(reentering_append, &reentrant, NULL, &recorder));
+    CHECK_OK(wasmtime_rr_recorder_flush_bytes_set(recorder, 0));
+    CHECK_OK(wasmtime_rr_recorder_event_window_set(recorder, 1));
+    CHECK_OK(wasmtime_rr_store_record(a.context, recorder));
+    ia = instantiate_ok(&a);
+    run_a = export_func(a.context, &ia, "run");
+    reentry_context = a.context;
+    finished_inside = NULL;
+    CHECK_OK(wasmtime_rr_func_call(a.context, &run_a, &arg, 1, results, 5, &trap));
+    CHECK(trap == NULL);
+    CHECK_ERR_HAS(finished_inside, WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "cannot be finished from inside one of its host functions");
+    CHECK_ERR_HAS(reentry_result, WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "in the middle of another operation");
+    reentry_result = NULL;
+    CHECK_OK(wasmtime_rr_store_finish(a.context)); /* the recording went on and ends well */
+    session_t again;
+    CHECK_OK(replay_open(&again, &reentrant, GUEST));
+    wasmtime_linker_delete(again.linker);
+    again.linker = host_linker(again.engine);
+    wasmtime_instance_t ir = instantiate_ok(&again);
+    wasmtime_func_t run_r = export_func(again.context, &ir, "run");
+    wasmtime_val_t replayed[5];
+    CHECK_OK(wasmtime_rr_func_call(again.context, &run_r, &arg, 1, replayed, 5, &trap));
+    for (int j = 0; j < 5; j++) CHECK(same_bits(&replayed[j], &results[j]));
+    CHECK_OK(wasmtime_rr_store_finish(again.context));
+    session_close(&again);
+    free(reentrant.data);
+
+    session_close(&a);
+    session_close(&b);
+    free(sink.data);
+    wasmtime_rr_module_delete(id_module);
+    wasmtime_store_delete(plain_store);
+    wasm_engine_delete(plain_engine);
+}
+
+/* 7. Anything the recorder writes, the replayer reads: one host write larger
+ * than the old frame limit (2^28 bytes) records and replays. */
+static wasm_trap_t *host_big_write(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
+                                   wasmtime_val_t *results, size_t nresults) {
+    (void)env, (void)args, (void)nargs, (void)results, (void)nresults;
+    wasmtime_extern_t memory;
+    CHECK(wasmtime_caller_export_get(caller, "memory", 6, &memory));
+    size_t len = ((size_t)1 << 28) + 61;
+    uint8_t *bytes = malloc(len);
+    for (size_t i = 0; i < len; i += 4096) bytes[i] = (uint8_t)(i >> 12);
+    wasmtime_error_t *error = wasmtime_rr_memory_write(wasmtime_caller_context(caller), &memory.of.memory, 0, bytes, len);
+    free(bytes);
+    CHECK_OK(error);
+    return NULL;
+}
+
+static void test_write_beyond_the_old_frame_limit(void) {
+    static const char wat[] = "(module (import \"env\" \"big\" (func $big)) (memory (export \"memory\") 4200)"
+                              " (func (export \"go\") (result i32) (call $big) (i32.load8_u (i32.const 409600))))";
+    char path[] = "/tmp/wasmtime-rr-big-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    int32_t seen[2] = {-1, -2};
+    for (int pass = 0; pass < 2; pass++) {
+        wasm_engine_t *engine = rr_engine(pass == 0 ? WASMTIME_RR_MODE_RECORDING : WASMTIME_RR_MODE_REPLAYING);
+        wasmtime_module_t *module = rr_module(engine, wat);
+        wasmtime_linker_t *linker = wasmtime_linker_new(engine);
+        wasm_functype_t *unit = type_of(NULL, 0, NULL, 0);
+        CHECK_OK(wasmtime_rr_linker_define_func(linker, "env", 3, "big", 3, unit, host_big_write, NULL, NULL));
+        wasm_functype_delete(unit);
+        wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
+        wasmtime_context_t *context = wasmtime_store_context(store);
+        if (pass == 0) {
+            wasmtime_rr_recorder_t *recorder;
+            CHECK_OK(wasmtime_rr_recorder_new_file(path, &recorder));
+            CHECK_OK(wasmtime_rr_store_record(context, recorder));
+        } else {
+            wasmtime_rr_replayer_t *replayer;
+            CHECK_OK(wasmtime_rr_replayer_new_file(path, &replayer));
+            CHECK_OK(wasmtime_rr_store_replay(context, replayer));
+        }
+        wasmtime_instance_t instance;
+        wasm_trap_t *trap = NULL;
+        CHECK_OK(wasmtime_rr_linker_instantiate(linker, context, module, &instance, &trap));
+        wasmtime_func_t go = export_func(context, &instance, "go");
+        wasmtime_val_t result;
+        CHECK_OK(wasmtime_rr_func_call(context, &go, NULL, 0, &result, 1, &trap));
+        CHECK(trap == NULL);
+        seen[pass] = result.of.i32;
+        CHECK_OK(wasmtime_rr_store_finish(context));
+        wasmtime_store_delete(store);
+        wasmtime_linker_delete(linker);
+        wasmtime_rr_module_delete(module);
+        wasm_engine_delete(engine);
+    }
+    CHECK(seen[0] == 100 && seen[1] == 100); /* byte 409600 = 100 * 4096 */
+    unlink(path);
+}
+
 int main(void) {
     GUEST = read_text_file(RR_GUEST_WAT);
     test_record_and_session_twice(false, false, 16);
@@ -797,6 +1074,8 @@ int main(void) {
     test_file_cannot_be_created();
     test_store_dropped_mid_recording();
     test_batched_writes();
+    test_misuse_regressions();
+    test_write_beyond_the_old_frame_limit();
     test_plain_forwarding();
     free(GUEST);
     return finish();

@@ -208,7 +208,7 @@ fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw
         };
         Ok((result, outcome))
     })?;
-    let mut state = session.lock();
+    let mut state = session.lock()?;
     state.check_failure()?;
     let settings = match &state.role {
         Role::Record(recorder) => *recorder.writer.settings(),
@@ -237,7 +237,7 @@ fn is_recorded_call(call: &WasiCall, args: &Args<'_>, mem: &[u8]) -> bool {
 }
 
 fn replay(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw: &[u64; MAX_RAW]) -> wasmtime::Result<i32> {
-    let mut state = session.lock();
+    let mut state = session.lock()?;
     state.check_failure()?;
     if !matches!(state.role, Role::Replay(_)) {
         drop(state);
