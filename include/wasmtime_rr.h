@@ -21,6 +21,12 @@
 #define WASMTIME_RR_VERSION_PATCH 0
 
 /**
+ * Most bytes of host writes one event records (a host call's writes, or one
+ * write outside host calls): well below the largest trace frame.
+ */
+#define MAX_RECORDED_WRITES (1 << 31)
+
+/**
  * A recorder: a trace destination and record settings, not yet attached.
  */
 typedef struct wasmtime_rr_recorder_t wasmtime_rr_recorder_t;
@@ -472,7 +478,9 @@ wasmtime_error_t *wasm_engine_relaxed_simd_deterministic(const wasm_engine_t *en
  * \param error the error to classify; borrowed, not freed. May be NULL.
  *
  * \return the kind; `WASMTIME_RR_ERROR_KIND_NONE` when `error` is NULL (a
- * NULL error means success throughout this API).
+ * NULL error means success throughout this API), and
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` when it is misaligned (no error
+ * object of any kind).
  *
  * Cannot fail. Cannot abort: a panic inside is caught and reported as
  * `WASMTIME_RR_ERROR_KIND_PANIC`.

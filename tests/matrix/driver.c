@@ -4,17 +4,19 @@
  *
  *   pass        it returned what the case expects;
  *   wrong kind  it returned another error kind (or success, or another value);
- *   panic kind  it returned an error of kind PANIC (misuse must never do that);
+ *   panic kind  it returned an error of kind PANIC (misuse must never do that),
+ *               or, having no error result, said on stderr that it caught one;
  *   signal      it died of a signal (SIGABRT, SIGSEGV, ...) or exited abnormally;
  *   hang        it ran longer than the timeout and was killed;
  *   setup       the harness could not build the valid objects the case starts
  *               from (reported, counted as a failure).
  *
- *   matrix [-j JOBS] [-t SECONDS] [-f SUBSTRING] [-v] [-l]
+ *   matrix [-j JOBS] [-t SECONDS] [-f SUBSTRING] [-v] [-k] [-l]
  *     -j  parallel children, 1 or 2 (default 2)
  *     -t  timeout per case in seconds (default 10)
  *     -f  only cases whose "function(variant) label" contains SUBSTRING
  *     -v  print every case, not only failures
+ *     -k  keep each case's stderr in $TMPDIR/wasmtime-rr-matrix-*/case-N.log
  *     -l  list the cases and exit
  *
  * Prints one line per failure, counts per class and totals; exits 1 if any
@@ -59,6 +61,7 @@ static h_result_t *shared;
 static slot_t slots[MAX_JOBS];
 static int counts[CLASS_COUNT][R_COUNT];
 static bool verbose;
+static bool keep_logs;
 
 static double now(void) {
     struct timespec ts;
@@ -85,13 +88,12 @@ static void describe_expectation(const matrix_case_t *c, char *out, size_t size)
     case EXP_ERROR_NOT_PANIC: snprintf(out, size, "an error other than [panic]"); break;
     case EXP_NO_CRASH: snprintf(out, size, "a return"); break;
     case EXP_RET_KIND: snprintf(out, size, "returns %s", kind_name(c->expected_kind)); break;
-    case EXP_RET_NOT_NONE: snprintf(out, size, "returns a kind other than none and panic"); break;
     case EXP_STRING: snprintf(out, size, "returns \"%s\"", c->expected_string); break;
     }
 }
 
 static void describe_result(const matrix_case_t *c, const h_result_t *r, char *out, size_t size) {
-    if (c->expect == EXP_RET_KIND || c->expect == EXP_RET_NOT_NONE)
+    if (c->expect == EXP_RET_KIND)
         snprintf(out, size, "returned %s (%u)", kind_name(r->kind), r->kind);
     else if (c->expect == EXP_STRING)
         snprintf(out, size, "returned %s%s%s", r->has_text ? "\"" : "NULL", r->has_text ? r->text : "",
@@ -107,8 +109,7 @@ static void describe_result(const matrix_case_t *c, const h_result_t *r, char *o
 /* Whether a returned result meets the case. */
 static outcome_t judge(const matrix_case_t *c, const h_result_t *r) {
     if (r->setup_failed) return R_SETUP;
-    bool error_kind_result = c->expect != EXP_RET_KIND && c->expect != EXP_RET_NOT_NONE &&
-                             c->expect != EXP_STRING && c->expect != EXP_NO_CRASH;
+    bool error_kind_result = c->expect != EXP_RET_KIND && c->expect != EXP_STRING && c->expect != EXP_NO_CRASH;
     if (error_kind_result && r->is_error && r->kind == WASMTIME_RR_ERROR_KIND_PANIC) return R_PANIC_KIND;
     switch (c->expect) {
     case EXP_OK: return r->is_error ? R_WRONG_KIND : R_PASS;
@@ -120,9 +121,6 @@ static outcome_t judge(const matrix_case_t *c, const h_result_t *r) {
         if (r->kind == WASMTIME_RR_ERROR_KIND_PANIC && c->expected_kind != WASMTIME_RR_ERROR_KIND_PANIC)
             return R_PANIC_KIND;
         return r->kind == c->expected_kind ? R_PASS : R_WRONG_KIND;
-    case EXP_RET_NOT_NONE:
-        if (r->kind == WASMTIME_RR_ERROR_KIND_PANIC) return R_PANIC_KIND;
-        return r->kind != WASMTIME_RR_ERROR_KIND_NONE ? R_PASS : R_WRONG_KIND;
     case EXP_STRING:
         return r->has_text && strcmp(r->text, c->expected_string) == 0 ? R_PASS : R_WRONG_KIND;
     }
@@ -146,6 +144,16 @@ static void log_excerpt(const char *path, char *out, size_t size) {
         lines++;
     }
     fclose(file);
+}
+
+static bool log_contains(const char *path, const char *text) {
+    FILE *file = fopen(path, "r");
+    if (file == NULL) return false;
+    char line[4096];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, file) != NULL) found = strstr(line, text) != NULL;
+    fclose(file);
+    return found;
 }
 
 static void run_child(size_t index, h_result_t *r, const char *log) {
@@ -190,6 +198,13 @@ static void finish_case(slot_t *slot, int status) {
             snprintf(got, sizeof got, "%s", r->text);
         else
             describe_result(c, r, got, sizeof got);
+        /* A function without an error result reports a panic it caught only
+         * on stderr (and returns a default value): a panic all the same. */
+        if (outcome == R_PASS && log_contains(slot->log, "internal panic caught at the C boundary")) {
+            outcome = R_PANIC_KIND;
+            log_excerpt(slot->log, excerpt, sizeof excerpt);
+            snprintf(got + strlen(got), sizeof got - strlen(got), ", after a caught panic: %s", excerpt);
+        }
     }
     counts[c->cls][outcome]++;
     if (outcome != R_PASS)
@@ -197,7 +212,7 @@ static void finish_case(slot_t *slot, int status) {
     else if (verbose)
         printf("ok   %s: %s\n", what, got);
     fflush(stdout);
-    unlink(slot->log);
+    if (!keep_logs) unlink(slot->log);
     char trace[4200];
     snprintf(trace, sizeof trace, "%s/trace-%ld.wrr", tmpdir, (long)slot->pid);
     unlink(trace);
@@ -239,14 +254,15 @@ int main(int argc, char **argv) {
     const char *filter = NULL;
     bool list = false;
     int opt;
-    while ((opt = getopt(argc, argv, "j:t:f:vl")) != -1) {
+    while ((opt = getopt(argc, argv, "j:t:f:vkl")) != -1) {
         switch (opt) {
         case 'j': jobs = atoi(optarg); break;
         case 't': timeout = atof(optarg); break;
         case 'f': filter = optarg; break;
         case 'v': verbose = true; break;
+        case 'k': keep_logs = true; break;
         case 'l': list = true; break;
-        default: fprintf(stderr, "usage: %s [-j 1|2] [-t SECONDS] [-f SUBSTRING] [-v] [-l]\n", argv[0]); return 2;
+        default: fprintf(stderr, "usage: %s [-j 1|2] [-t SECONDS] [-f SUBSTRING] [-v] [-k] [-l]\n", argv[0]); return 2;
         }
     }
     if (jobs < 1 || jobs > MAX_JOBS) jobs = MAX_JOBS;
@@ -294,7 +310,7 @@ int main(int argc, char **argv) {
         slot_t *slot = &slots[free_slot];
         slot->index = i;
         slot->killed = false;
-        snprintf(slot->log, sizeof slot->log, "%s/slot-%d.log", tmpdir, free_slot);
+        snprintf(slot->log, sizeof slot->log, "%s/case-%zu.log", tmpdir, i);
         fflush(stdout);
         fflush(stderr);
         pid_t pid = fork();
@@ -308,7 +324,10 @@ int main(int argc, char **argv) {
         run++;
     }
     while (poll_slots(jobs, timeout) > 0) usleep(1000);
-    rmdir(tmpdir);
+    if (keep_logs)
+        printf("matrix: each case's stderr is kept in %s/case-N.log (N as in -l)\n", tmpdir);
+    else
+        rmdir(tmpdir);
 
     int total[R_COUNT] = {0};
     printf("\n%-20s %6s %6s %10s %10s %7s %5s %6s\n", "class", "cases", "passed", "wrong-kind", "panic-kind",

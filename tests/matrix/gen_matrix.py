@@ -12,8 +12,9 @@ value; each case changes one parameter:
   null-empty  a pointer that has a length: NULL with length 0 (allowed);
   misaligned  every pointer whose target is aligned to more than one byte, at
               the address of a valid object (or output slot) + 1;
-  foreign     an object of another store (same engine) or of another engine,
-              for every owned object when the function takes another one;
+  foreign     an object of another store (same engine), of another engine
+              (same record/replay mode) or of an engine in another mode, for
+              every owned object when the function takes another one;
   bogus       handles that are zeroed, or of the right store with a garbage
               index;
   kind        enum parameters (`*_kind_t`, `*_mode_t`) at 0..16, 255, INT_MAX
@@ -445,7 +446,10 @@ def make_cases(function, modes, kinds, names):
                 if is_deleter(function):
                     add("CLASS_MISALIGNED", i, "MUT_MISALIGNED", f"{p.name}=misaligned", "EXP_NO_CRASH")
                 elif function.name == "wasmtime_rr_error_kind":
-                    add("CLASS_MISALIGNED", i, "MUT_MISALIGNED", f"{p.name}=misaligned", "EXP_RET_NOT_NONE")
+                    # Never NONE ("success") for a pointer that is no error
+                    # object: INVALID_ARGUMENT, as for every misaligned pointer.
+                    add("CLASS_MISALIGNED", i, "MUT_MISALIGNED", f"{p.name}=misaligned", "EXP_RET_KIND",
+                        "INVALID_ARGUMENT")
                 else:
                     add("CLASS_MISALIGNED", i, "MUT_MISALIGNED", f"{p.name}=misaligned", "EXP_KIND",
                         "INVALID_ARGUMENT")
@@ -454,6 +458,8 @@ def make_cases(function, modes, kinds, names):
             # makes the mix wrong.
             if s.owner and len(owned) >= 2:
                 add("CLASS_FOREIGN", i, "MUT_FOREIGN_ENGINE", f"{p.name}=of another engine", "EXP_KIND",
+                    "INVALID_ARGUMENT")
+                add("CLASS_FOREIGN", i, "MUT_FOREIGN_MODE", f"{p.name}=of an engine in another mode", "EXP_KIND",
                     "INVALID_ARGUMENT")
                 if s.owner == "store" and any(specs[j].owner == "store" for j in owned if j != i):
                     add("CLASS_FOREIGN", i, "MUT_FOREIGN_STORE", f"{p.name}=of another store", "EXP_KIND",

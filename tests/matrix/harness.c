@@ -4,8 +4,9 @@
  *
  * Everything is built in the child process that runs the case, lazily, only
  * as far as the case's function needs it. Three "worlds" exist: the main one
- * (the case's engine and store), another store of the same engine, and a
- * store of another engine in the same record/replay mode. A world has a
+ * (the case's engine and store), another store of the same engine, a store
+ * of another engine in the same record/replay mode, and a store of an engine
+ * in another mode. A world has a
  * linker defining the guest's import, the guest module, a host function made
  * with wasmtime_rr_func_new, and an instance made with
  * wasmtime_rr_linker_instantiate whose exports `run` and `memory` are the
@@ -199,7 +200,10 @@ wasmtime_rr_read_callback_t h_read_callback(const matrix_case_t *c, int p) {
 
 /* ---- worlds ---- */
 
-enum { W_MAIN, W_SAME_ENGINE, W_OTHER_ENGINE, W_COUNT };
+/* The case's store; another store of its engine; a store of another engine
+ * in the same mode; a store of an engine in another mode (a plain case gets a
+ * recording one, the others a plain one). */
+enum { W_MAIN, W_SAME_ENGINE, W_OTHER_ENGINE, W_OTHER_MODE, W_COUNT };
 
 typedef struct {
     wasm_engine_t *engine;
@@ -215,7 +219,7 @@ typedef struct {
 } world_t;
 
 static world_t worlds[W_COUNT];
-static wasm_engine_t *engines[2];
+static wasm_engine_t *engines[3];
 static wasm_byte_vec_t guest_wasm;
 
 static wasm_functype_t *i32_to_i32(void) {
@@ -278,9 +282,14 @@ static const sink_t *recorded_trace(void) {
     return &trace;
 }
 
+static variant_t world_mode(int w) {
+    if (w != W_OTHER_MODE) return current->variant;
+    return current->variant == VAR_PLAIN ? VAR_RECORDING : VAR_PLAIN;
+}
+
 static wasm_engine_t *world_engine(int w) {
-    int e = w == W_OTHER_ENGINE ? 1 : 0;
-    if (engines[e] == NULL) engines[e] = engine_in_mode(current->variant);
+    int e = w == W_OTHER_ENGINE ? 1 : w == W_OTHER_MODE ? 2 : 0;
+    if (engines[e] == NULL) engines[e] = engine_in_mode(world_mode(w));
     worlds[w].engine = engines[e];
     return engines[e];
 }
@@ -291,11 +300,11 @@ static wasmtime_context_t *world_context(int w) {
     world->store = wasmtime_store_new(world_engine(w), NULL, NULL);
     world->context = wasmtime_store_context(world->store);
     if (!(current->flags & H_NO_ATTACH)) {
-        if (current->variant == VAR_RECORDING) {
+        if (world_mode(w) == VAR_RECORDING) {
             wasmtime_rr_recorder_t *recorder = NULL;
             SETUP(wasmtime_rr_recorder_new_callback(discard_write, NULL, NULL, &recorder));
             SETUP(wasmtime_rr_store_record(world->context, recorder));
-        } else if (current->variant == VAR_REPLAYING) {
+        } else if (world_mode(w) == VAR_REPLAYING) {
             const sink_t *trace = recorded_trace();
             wasmtime_rr_replayer_t *replayer = NULL;
             SETUP(wasmtime_rr_replayer_new_bytes(trace->data, trace->size, &replayer));
@@ -353,6 +362,7 @@ static world_t *world_instance(int w) {
 static int world_for(const matrix_case_t *c, int p) {
     if (mutated(c, p, MUT_FOREIGN_STORE)) return W_SAME_ENGINE;
     if (mutated(c, p, MUT_FOREIGN_ENGINE)) return W_OTHER_ENGINE;
+    if (mutated(c, p, MUT_FOREIGN_MODE)) return W_OTHER_MODE;
     return W_MAIN;
 }
 

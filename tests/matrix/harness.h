@@ -28,6 +28,7 @@ typedef enum {
     MUT_MISALIGNED,     /* the address of a valid object (or out slot) + 1 */
     MUT_FOREIGN_STORE,  /* an object of another store of the same engine */
     MUT_FOREIGN_ENGINE, /* an object of another engine (same record/replay mode) */
+    MUT_FOREIGN_MODE,   /* an object of an engine in another record/replay mode */
     MUT_ZEROED,         /* a handle whose bytes are all 0 */
     MUT_BOGUS,          /* a handle of the right store with a garbage index */
     MUT_KIND,           /* an enum/kind scalar parameter set to `value` */
@@ -53,7 +54,6 @@ typedef enum {
     EXP_ERROR_NOT_PANIC, /* an error of any kind but PANIC */
     EXP_NO_CRASH,        /* a function without a result: it returns */
     EXP_RET_KIND,        /* returns the kind value `expected_kind` */
-    EXP_RET_NOT_NONE,    /* returns a kind other than NONE and PANIC */
     EXP_STRING,          /* returns a non-NULL string equal to `expected_string` */
 } expect_t;
 
