@@ -21,12 +21,6 @@
 #define WASMTIME_RR_VERSION_PATCH 0
 
 /**
- * Most bytes of host writes one event records (a host call's writes, or one
- * write outside host calls): well below the largest trace frame.
- */
-#define MAX_RECORDED_WRITES (1 << 31)
-
-/**
  * A recorder: a trace destination and record settings, not yet attached.
  */
 typedef struct wasmtime_rr_recorder_t wasmtime_rr_recorder_t;

@@ -783,7 +783,7 @@ pub(crate) fn memory_digest(state: &State, context: &WasmtimeStoreContextMut<'_>
 
 /// Most bytes of host writes one event records (a host call's writes, or one
 /// write outside host calls): well below the largest trace frame.
-pub const MAX_RECORDED_WRITES: u64 = 1 << 31;
+pub(crate) const MAX_RECORDED_WRITES: u64 = 1 << 31;
 
 /// A host write into guest memory through `wasmtime_rr_memory_write`.
 pub fn memory_write(mut context: WasmtimeStoreContextMut<'_>, memory: &Memory, offset: u64, bytes: &[u8]) -> Result<()> {
