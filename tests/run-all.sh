@@ -117,6 +117,8 @@ no_rr_rust_tests() {
 suite "build (release)" cargo build --release
 suite "Rust tests: unit, header drift, exported symbols, version" cargo test --release
 suite "C and C++ tests, record/replay on" tests/run-c-tests.sh target/release 1
+suite "misuse matrix: every function of wasmtime_rr.h with NULL, misaligned, foreign and out-of-range arguments" \
+  tests/run-matrix.sh target/release
 suite "C demo" check_demo examples/run-demo.sh
 suite "C++ demo" check_demo examples/cpp/run.sh
 suite "record/replay showcase (C host and the wasmtime-rr CLI)" check_rr_demo

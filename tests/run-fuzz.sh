@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The fuzz targets (fuzz/, cargo-fuzz layout), built on stable Rust without a
-# sanitizer (`-s none`) and run for a short while each from the committed
-# corpus, then the wasmtime-rr CLI over every trace input they kept.
+# The fuzz targets (fuzz/, cargo-fuzz layout), built once with AddressSanitizer
+# by nightly Rust (`cargo +nightly fuzz build`: ASan, coverage instrumentation,
+# debug assertions), run for a short while each from the committed corpus,
+# then the wasmtime-rr CLI over every trace input they kept.
 #   tests/run-fuzz.sh [SECONDS_PER_TARGET]      (default 60, or $FUZZ_SECONDS)
-# Run longer with `cd fuzz && cargo fuzz run -s none TARGET` (README, Fuzzing).
+# Run longer with `cd fuzz && cargo +nightly fuzz run TARGET` (README, Fuzzing).
+# Only the fuzz build uses nightly Rust (sanitizers are nightly-only); the
+# library and everything else build on stable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-${FUZZ_SECONDS:-60}}
@@ -11,12 +14,18 @@ root=$PWD
 work=$root/target/fuzz-run
 rm -rf "$work"
 mkdir -p "$work"
+targets=(config trace_bytes trace_mutate host_api)
 
 cargo fuzz --version >/dev/null 2>&1 ||
-  { echo "cargo-fuzz is missing: cargo install cargo-fuzz --locked (.ci/run does)"; exit 1; }
-echo "== build the fuzz targets (cargo fuzz build -s none: coverage instrumentation, debug assertions)"
-(cd fuzz && cargo fuzz build -s none)
-host=$(rustc -vV | sed -n 's/^host: //p')
+  { echo "cargo-fuzz is missing: cargo install cargo-fuzz --locked (scripts/setup-test-deps.sh does)"; exit 1; }
+cargo +nightly --version >/dev/null 2>&1 ||
+  { echo "the fuzz targets build with AddressSanitizer, which needs nightly Rust:"
+    echo "  rustup toolchain install nightly --profile minimal --component rust-src (scripts/setup-test-deps.sh does)"; exit 1; }
+echo "== build the fuzz targets: cargo +nightly fuzz build ($(cargo +nightly --version | cut -d' ' -f2); AddressSanitizer, coverage, debug assertions)"
+started=$SECONDS
+(cd fuzz && cargo +nightly fuzz build)
+echo "built in $((SECONDS - started)) s"
+host=$(rustc +nightly -vV | sed -n 's/^host: //p')
 bin=$root/fuzz/target/$host/release
 
 # Fresh seeds from this run of the test suite: tests/run-c-tests.sh records
@@ -26,18 +35,23 @@ fresh=$root/target/release/c-tests/seeds
   { echo "no seeds from the test suite in $fresh (run tests/run-c-tests.sh target/release 1 first)"; exit 1; }
 
 status=0
-for target in config trace_bytes trace_mutate; do
+for target in "${targets[@]}"; do
   corpora=("$root/fuzz/corpus/$target")
-  [ "$target" = config ] || corpora+=("$fresh")
+  case $target in trace_bytes | trace_mutate) corpora+=("$fresh") ;; esac
   mkdir -p "$work/$target"
   echo "== fuzz $target for ${seconds}s (new inputs go to $work/$target)"
   rc=0
-  (cd "$work" && "$bin/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$work/$target-" "$work/$target" "${corpora[@]}") \
+  # A deadlock is a timeout (-timeout=10); ASan's leak check runs after each
+  # input that freed fewer blocks than it allocated (libFuzzer's -detect_leaks).
+  (cd "$work" && ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$bin/$target" -max_total_time="$seconds" -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$work/$target-" "$work/$target" "${corpora[@]}") \
     >"$work/$target.log" 2>&1 || rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$target.log")
   crashes=$(find "$work" -maxdepth 1 -name "$target-*" | wc -l)
-  echo "$target: ${runs:-0} executions in ${seconds}s, exit $rc, crash/timeout/oom files: $crashes"
+  coverage=$(grep -o 'cov: [0-9]*' "$work/$target.log" | tail -n 1 | cut -d' ' -f2)
+  echo "$target: ${runs:-0} executions in ${seconds}s ($(( ${runs:-0} / seconds ))/s), coverage ${coverage:-?} edges, exit $rc, crash/timeout/oom files: $crashes"
+  find "$work" -maxdepth 1 -name "$target-*" -printf '  %p\n'
+
   if [ "$rc" -ne 0 ] || [ "$crashes" -ne 0 ] || [ -z "$runs" ] || [ "$runs" -lt 100 ]; then
     status=1
     grep -v '^#[0-9]' "$work/$target.log" | tail -n 40

@@ -133,7 +133,12 @@ pub(crate) fn externs(context: &WasmtimeStoreContextMut<'_>, items: &[wasmtime_e
             if item.kind > wasmtime_c_api::WASMTIME_EXTERN_TAG {
                 return Err(RrError::invalid_argument(format!("import #{i} has the unknown extern kind {}", item.kind)));
             }
-            if item.kind != wasmtime_c_api::WASMTIME_EXTERN_SHAREDMEMORY && store_id_of(&item.of) == 0 {
+            if item.kind == wasmtime_c_api::WASMTIME_EXTERN_SHAREDMEMORY {
+                // A pointer to a shared memory (engine-wide, not a store's):
+                // only NULL and misalignment can be seen without using it.
+                let shared = store_id_of(&item.of) as *const usize;
+                unsafe { crate::ffi::boundary::arg(shared, &format!("import #{i} (a shared memory)")) }?;
+            } else if store_id_of(&item.of) == 0 {
                 return Err(RrError::invalid_argument(format!("import #{i} is not an object handle (its store id is 0)")));
             }
             // SAFETY: the kind is one `to_extern` knows.

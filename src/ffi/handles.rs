@@ -57,6 +57,8 @@ const _: () = {
     assert!(align_of::<wasmtime_linker_t>() == align_of::<CLinker>());
     assert!(size_of::<WasmtimeStoreContextMut<'static>>() == size_of::<usize>());
     assert!(align_of::<wasmtime_error_t>() == align_of::<wasmtime::Error>());
+    assert!(size_of::<wasmtime_c_api::wasmtime_module_t>() == size_of::<wasmtime::Module>());
+    assert!(align_of::<wasmtime_c_api::wasmtime_module_t>() == align_of::<wasmtime::Module>());
     assert!(size_of::<wasi_config_t>() == size_of::<WasiCtxBuilder>());
     assert!(align_of::<wasi_config_t>() == align_of::<WasiCtxBuilder>());
 };
@@ -107,6 +109,19 @@ pub(crate) unsafe fn context<'a>(context: *mut wasmtime_context_t, name: &str) -
     unsafe { boundary::arg(context.cast::<usize>(), name) }?;
     // SAFETY: a store context is passed to and from C as this very pointer.
     Ok(unsafe { std::mem::transmute::<*mut wasmtime_context_t, WasmtimeStoreContextMut<'a>>(context) })
+}
+
+/// `wasmtime_module_t` has one field, the `Module` (a struct of one field
+/// has that field's layout; asserted above).
+///
+/// # Safety
+/// A non-NULL `module` must be a live module from the C API.
+pub(crate) unsafe fn module_ref<'a>(
+    module: *const wasmtime_c_api::wasmtime_module_t,
+    name: &str,
+) -> Result<(&'a wasmtime_c_api::wasmtime_module_t, &'a wasmtime::Module)> {
+    let inner = unsafe { boundary::arg(module.cast::<wasmtime::Module>(), name) }?;
+    Ok((unsafe { &*module }, inner))
 }
 
 /// `wasi_config_t` is `#[repr(C)]` with one field, the `WasiCtxBuilder`.

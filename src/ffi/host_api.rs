@@ -338,7 +338,8 @@ pub unsafe extern "C" fn wasmtime_rr_instance_new(
 ) -> *mut wasmtime_error_t {
     guard_forward("wasmtime_rr_instance_new", || {
         let context = unsafe { handles::context(store, "store") }?;
-        let module = unsafe { boundary::arg(module, "module") }?;
+        let (module, compiled) = unsafe { handles::module_ref(module, "module") }?;
+        checks::same_engine(compiled.engine(), context.as_context().engine(), "the module and the store")?;
         let items = unsafe { boundary::slice(imports, nimports, "imports") }?;
         let instance = unsafe { boundary::arg_mut(instance, "instance") }?;
         let trap_ptr = unsafe { boundary::arg_mut(trap_ptr, "trap_ptr") }?;
@@ -385,7 +386,8 @@ pub unsafe extern "C" fn wasmtime_rr_linker_instantiate(
         let linker = unsafe { &*linker };
         let mut context = unsafe { handles::context(store, "store") }?;
         checks::same_engine(engine, context.as_context().engine(), "the linker and the store")?;
-        let module = unsafe { boundary::arg(module, "module") }?;
+        let (module, compiled) = unsafe { handles::module_ref(module, "module") }?;
+        checks::same_engine(compiled.engine(), context.as_context().engine(), "the module and the store")?;
         let instance = unsafe { boundary::arg_mut(instance, "instance") }?;
         let trap_ptr = unsafe { boundary::arg_mut(trap_ptr, "trap_ptr") }?;
         let named = linked_imports(linker, &mut context, module);

@@ -16,7 +16,7 @@
  *     -t  timeout per case in seconds (default 10)
  *     -f  only cases whose "function(variant) label" contains SUBSTRING
  *     -v  print every case, not only failures
- *     -k  keep each case's stderr in $TMPDIR/wasmtime-rr-matrix-*/case-N.log
+ *     -k  keep each case's stderr (case-N.log in a directory under $TMPDIR)
  *     -l  list the cases and exit
  *
  * Prints one line per failure, counts per class and totals; exits 1 if any
