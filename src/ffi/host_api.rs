@@ -5,7 +5,8 @@
 
 use crate::ffi::boundary::{self, guard, guard_forward};
 use crate::ffi::checks;
-use crate::rr::calls::{self, HostFn};
+use crate::rr::calls::{self, CallValues};
+use crate::rr::host::{Callback, HostFn, host_fn_finalizer, host_trampoline};
 use crate::error::{Result, RrError};
 use crate::ffi::handles::{
     self, wasmtime_context_t, wasmtime_func_callback_t, wasmtime_func_t, wasmtime_instance_t, wasmtime_memory_t,
@@ -39,16 +40,73 @@ fn signature(ty: &wasm_functype_t) -> Result<Signature> {
     })
 }
 
-fn host_fn(
-    callback: wasmtime_c_api::wasmtime_func_callback_t,
+/// Creates a host function in a store, through the library's trampoline on
+/// every engine (it checks the results a checked callback writes); named by
+/// the import an RR-aware instantiation gives it.
+fn new_host_func(
+    context: WasmtimeStoreContextMut<'_>,
+    ty: &wasm_functype_t,
+    callback: Callback,
     data: *mut c_void,
     finalizer: Option<extern "C" fn(*mut c_void)>,
-    name: Arc<HostName>,
-    ty: &wasm_functype_t,
-    rr: bool,
-) -> Result<*mut c_void> {
-    let signature = signature(ty)?;
-    Ok(Box::into_raw(Box::new(HostFn::new(callback, data, finalizer, name, signature, rr))).cast())
+) -> Result<wasmtime_func_t> {
+    let rr = is_rr(context.as_context().engine());
+    let session = match rr {
+        false => None,
+        true => Some(session::lookup(session::key_of(&context)).ok_or_else(|| {
+            RrError::invalid_argument(
+                "attach a recorder or replayer to the store (wasmtime_rr_store_record / wasmtime_rr_store_replay) \
+                 before creating host functions",
+            )
+        })?),
+    };
+    let name = Arc::new(HostName::default());
+    let env = HostFn::new(callback, data, finalizer, name.clone(), signature(ty)?, rr).into_env();
+    let mut func = MaybeUninit::uninit();
+    unsafe {
+        wasmtime_c_api::wasmtime_func_new_unchecked(context, ty, host_trampoline, env, Some(host_fn_finalizer), &mut *func.as_mut_ptr())
+    };
+    let func = unsafe { func.assume_init() };
+    if let Some(session) = session {
+        session.lock()?.host_funcs.insert(values::func_key(&func), name);
+    }
+    Ok(func)
+}
+
+/// Defines a host function in a linker, through the library's trampoline on
+/// every engine; named `module.name` in traces.
+#[allow(clippy::too_many_arguments)]
+unsafe fn define_host_func(
+    linker: *mut wasmtime_linker_t,
+    module: *const c_char,
+    module_len: usize,
+    name: *const c_char,
+    name_len: usize,
+    ty: *const wasm_functype_t,
+    callback: Callback,
+    data: *mut c_void,
+    finalizer: Option<extern "C" fn(*mut c_void)>,
+) -> Result<Option<Box<wasmtime_error_t>>> {
+    let rr = is_rr(unsafe { handles::linker_engine(linker) }?);
+    let module_bytes = unsafe { boundary::slice(module.cast::<u8>(), module_len, "module") }?;
+    let name_bytes = unsafe { boundary::slice(name.cast::<u8>(), name_len, "name") }?;
+    let import = (utf8(module_bytes, "module")?.to_string(), utf8(name_bytes, "name")?.to_string());
+    let ty = unsafe { boundary::arg(ty, "ty") }?;
+    let named = Arc::new(HostName(OnceLock::from(import)));
+    let env = HostFn::new(callback, data, finalizer, named, signature(ty)?, rr).into_env();
+    Ok(unsafe {
+        wasmtime_c_api::wasmtime_linker_define_func_unchecked(
+            &mut *linker,
+            module.cast(),
+            module_len,
+            name.cast(),
+            name_len,
+            ty,
+            host_trampoline,
+            env,
+            Some(host_fn_finalizer),
+        )
+    })
 }
 
 fn utf8<'a>(bytes: &'a [u8], name: &str) -> Result<&'a str> {
@@ -178,38 +236,7 @@ pub unsafe extern "C" fn wasmtime_rr_func_new(
         let ty = unsafe { boundary::arg(r#type, "type") }?;
         let callback = callback.ok_or_else(|| RrError::null_argument("callback"))?;
         let out = unsafe { boundary::out(ret, "ret") }?;
-        let mut func = MaybeUninit::uninit();
-        if !is_rr(context.as_context().engine()) {
-            // Through the trampoline all the same: it checks the results' kinds.
-            let host = host_fn(callback, env, finalizer, Arc::default(), ty, false)?;
-            let trampoline = calls::host_trampoline;
-            unsafe {
-                wasmtime_c_api::wasmtime_func_new(context, ty, trampoline, host, Some(calls::host_fn_finalizer), &mut *func.as_mut_ptr())
-            };
-            out.write(unsafe { func.assume_init() });
-            return Ok(());
-        }
-        let session = session::lookup(session::key_of(&context)).ok_or_else(|| {
-            RrError::invalid_argument(
-                "attach a recorder or replayer to the store (wasmtime_rr_store_record / wasmtime_rr_store_replay) \
-                 before creating host functions",
-            )
-        })?;
-        let name = Arc::new(HostName::default());
-        let host = host_fn(callback, env, finalizer, name.clone(), ty, true)?;
-        unsafe {
-            wasmtime_c_api::wasmtime_func_new(
-                context,
-                ty,
-                calls::host_trampoline,
-                host,
-                Some(calls::host_fn_finalizer),
-                &mut *func.as_mut_ptr(),
-            )
-        };
-        let func = unsafe { func.assume_init() };
-        session.lock()?.host_funcs.insert(values::func_key(&func), name);
-        out.write(func);
+        out.write(new_host_func(context, ty, Callback::Checked(callback), env, finalizer)?);
         Ok(())
     })
 }
@@ -259,20 +286,8 @@ pub unsafe extern "C" fn wasmtime_rr_linker_define_func(
     finalizer: Option<extern "C" fn(*mut c_void)>,
 ) -> *mut wasmtime_error_t {
     guard_forward("wasmtime_rr_linker_define_func", || {
-        let rr = is_rr(unsafe { handles::linker_engine(linker) }?);
-        let module_bytes = unsafe { boundary::slice(module.cast::<u8>(), module_len, "module") }?;
-        let name_bytes = unsafe { boundary::slice(name.cast::<u8>(), name_len, "name") }?;
-        let import = (utf8(module_bytes, "module")?.to_string(), utf8(name_bytes, "name")?.to_string());
-        let ty = unsafe { boundary::arg(ty, "ty") }?;
         let cb = cb.ok_or_else(|| RrError::null_argument("cb"))?;
-        let linker = unsafe { &mut *linker };
-        let mut define = |cb, data, finalizer| unsafe {
-            wasmtime_c_api::wasmtime_linker_define_func(linker, module.cast(), module_len, name.cast(), name_len, ty, cb, data, finalizer)
-        };
-        // Through the trampoline on every engine: it checks the results' kinds.
-        let named = HostName(OnceLock::from(import));
-        let host = host_fn(cb, data, finalizer, Arc::new(named), ty, rr)?;
-        Ok(define(calls::host_trampoline, host, Some(calls::host_fn_finalizer)))
+        unsafe { define_host_func(linker, module, module_len, name, name_len, ty, Callback::Checked(cb), data, finalizer) }
     })
 }
 
@@ -485,7 +500,8 @@ pub unsafe extern "C" fn wasmtime_rr_func_call(
         }
         let trap_ret = unsafe { boundary::arg_mut(trap_ret, "trap_ret") }?;
         checks::call_values(&func, &ty, values, nresults)?;
-        unsafe { calls::call(context, &func, args, nargs, results.cast(), nresults, trap_ret) }
+        let values = CallValues::C { args, nargs, results: results.cast(), nresults };
+        unsafe { calls::call(context, &func, values, trap_ret) }
     })
 }
 

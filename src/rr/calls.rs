@@ -10,19 +10,16 @@
 
 use crate::error::{ErrorKind, Result, RrError};
 use crate::rr::modules;
-use crate::rr::session::{self, ExportSlot, HostName, Replayer, Role, Session, State, divergence};
+use crate::rr::session::{self, ExportSlot, Replayer, Role, Session, State, divergence};
 use crate::trace::event::{
-    EndStatus, Event, FuncRef, HOST_RETURN_TAG, HostCall, Kind, MemoryWrite, Outcome, Signature, Value, Values, get_value, put_value,
+    EndStatus, Event, FuncRef, Kind, MemoryWrite, Outcome, Value, Values,
 };
-use crate::trace::wire;
 use crate::rr::values::{self, FuncKey, func_key};
-use std::ffi::c_void;
 use std::mem::MaybeUninit;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use wasmtime::{AsContext, AsContextMut, Extern, Func, Instance, Memory};
+use wasmtime::{AsContext, AsContextMut, Extern, Func, Instance, Memory, ValRaw};
 use wasmtime_c_api::{
-    WasmtimeStoreContextMut, wasm_trap_t, wasmtime_caller_t, wasmtime_error_t, wasmtime_func_callback_t,
+    WasmtimeStoreContextMut, wasm_trap_t, wasmtime_error_t,
     wasmtime_module_t, wasmtime_val_t,
 };
 
@@ -85,14 +82,14 @@ pub fn describe(replayer: &Replayer, event: &Event) -> String {
     }
 }
 
-fn role_mismatch(index: u64, replayer: &Replayer, event: &Event, happened: &str) -> RrError {
+pub(crate) fn role_mismatch(index: u64, replayer: &Replayer, event: &Event, happened: &str) -> RrError {
     divergence(index, format!("expected {}, but {happened}", describe(replayer, event)))
 }
 
 /// Names a function reference as the trace does: an export of a known
 /// instance by its trace id (defined on first use while recording, looked up
 /// in the trace's definitions while replaying), anything else as unnamed.
-fn name_func(state: &mut State, key: FuncKey) -> FuncRef {
+pub(crate) fn name_func(state: &mut State, key: FuncKey) -> FuncRef {
     let Some(slot) = state.exports.get(&key) else { return FuncRef::Unnamed };
     let id = match &state.role {
         Role::Replay(replayer) => replayer
@@ -158,7 +155,7 @@ pub fn make_value(state: &State, value: &Value) -> Result<wasmtime_val_t> {
 }
 
 /// The function a trace's export id names in this store.
-fn export_func(state: &State, id: u32) -> Option<Option<Func>> {
+pub(crate) fn export_func(state: &State, id: u32) -> Option<Option<Func>> {
     let (instance, name) = match &state.role {
         Role::Replay(replayer) => {
             let (instance, name, _) = replayer.reader.codec().exports.get(id as usize)?;
@@ -182,7 +179,7 @@ pub fn trap_outcome(trap: &wasm_trap_t) -> Outcome {
     Outcome::Trapped { code: has_code.then_some(code), message: String::from_utf8_lossy(&bytes).into_owned() }
 }
 
-fn new_trap(message: &str) -> Box<wasm_trap_t> {
+pub(crate) fn new_trap(message: &str) -> Box<wasm_trap_t> {
     unsafe { wasmtime_c_api::wasmtime_trap_new(message.as_ptr(), message.len()) }
 }
 
@@ -346,34 +343,73 @@ fn register_instance(session: &Session, context: &mut WasmtimeStoreContextMut<'_
     Ok(())
 }
 
-/// A call into a guest export through `wasmtime_rr_func_call`.
+/// The values of a call into the guest, as the host gives them.
+pub enum CallValues<'a> {
+    /// `wasmtime_func_call`: C values in, C values out.
+    C {
+        args: *const wasmtime_val_t,
+        nargs: usize,
+        results: *mut MaybeUninit<wasmtime_val_t>,
+        nresults: usize,
+    },
+    /// `wasmtime_func_call_unchecked`: raw values, results over arguments.
+    Raw(&'a mut [ValRaw]),
+}
+
+/// Raw values of known kinds as trace values.
 ///
 /// # Safety
-/// The pointers follow `wasmtime_func_call`'s contract.
-#[allow(clippy::too_many_arguments)]
+/// Each raw value must hold a value of its kind of this store.
+pub(crate) unsafe fn raw_values(
+    state: &mut State,
+    mut store: WasmtimeStoreContextMut<'_>,
+    raw: &[ValRaw],
+    kinds: &[Kind],
+) -> Result<Vec<Value>> {
+    raw.iter()
+        .zip(kinds)
+        .map(|(raw, kind)| unsafe { values::raw_to_value(store.as_context_mut(), *raw, *kind, &mut |key| name_func(state, key)) })
+        .collect()
+}
+
+/// A call into a guest export through `wasmtime_rr_func_call` or
+/// `wasmtime_rr_func_call_unchecked`.
+///
+/// # Safety
+/// The values follow the stock function's contract.
 pub unsafe fn call(
     mut context: WasmtimeStoreContextMut<'_>,
     func: &Func,
-    args: *const wasmtime_val_t,
-    nargs: usize,
-    results: *mut MaybeUninit<wasmtime_val_t>,
-    nresults: usize,
+    mut values: CallValues<'_>,
     trap_out: &mut *mut wasm_trap_t,
 ) -> Result<Option<Box<wasmtime_error_t>>> {
-    let stock = |context: WasmtimeStoreContextMut<'_>, trap_out: &mut *mut wasm_trap_t| unsafe {
-        wasmtime_c_api::wasmtime_func_call(context, func, args, nargs, results, nresults, trap_out)
+    let stock = |context: WasmtimeStoreContextMut<'_>, values: &mut CallValues<'_>, trap_out: &mut *mut wasm_trap_t| unsafe {
+        match values {
+            CallValues::C { args, nargs, results, nresults } => {
+                wasmtime_c_api::wasmtime_func_call(context, func, *args, *nargs, *results, *nresults, trap_out)
+            }
+            CallValues::Raw(raw) => {
+                wasmtime_c_api::wasmtime_func_call_unchecked(context, func, raw.as_mut_ptr(), raw.len(), trap_out)
+            }
+        }
     };
     let Mode::Session(session) = mode_of(&context) else {
-        return Ok(stock(context, trap_out));
+        return Ok(stock(context, &mut values, trap_out));
     };
     refuse_reentry(&session)?;
-    {
+    let signature = {
         let mut state = session.lock()?;
         state.check_failure()?;
         let key = func_key(func);
         let slot = state.exports.get(&key).ok_or_else(not_an_rr_export)?;
-        let (instance, name) = (slot.instance, slot.name.clone());
-        let arguments = unsafe { read_values(&mut state, args, nargs) }?;
+        let (instance, name, signature) = (slot.instance, slot.name.clone(), slot.signature.clone());
+        let arguments = match &values {
+            CallValues::C { args, nargs, .. } => unsafe { read_values(&mut state, *args, *nargs) },
+            CallValues::Raw(raw) => {
+                let params = &raw[..signature.params.len()];
+                unsafe { raw_values(&mut state, context.as_context_mut(), params, &signature.params) }
+            }
+        }?;
         let opened = match &mut state.role {
             Role::Record(_) => ensure_export_id(&mut state, key).and_then(|export| match &mut state.role {
                 Role::Record(recorder) => recorder.writer.record(&Event::ExportCall { export, args: arguments }),
@@ -399,20 +435,31 @@ pub unsafe fn call(
             Role::Closed => Ok(()),
         };
         opened.map_err(|e| state.fail(e))?;
-    }
+        signature
+    };
     *trap_out = std::ptr::null_mut();
-    let error = stock(context.as_context_mut(), trap_out);
+    let error = stock(context.as_context_mut(), &mut values, trap_out);
     let trap = *trap_out;
     let finished = close_call(&session, |state| {
-        outcome_of(&error, trap, || unsafe { read_values(state, results.cast::<wasmtime_val_t>(), nresults) })
+        outcome_of(&error, trap, || match &values {
+            CallValues::C { results, nresults, .. } => unsafe { read_values(state, results.cast::<wasmtime_val_t>(), *nresults) },
+            CallValues::Raw(raw) => {
+                let results = &raw[..signature.results.len()];
+                unsafe { raw_values(state, context.as_context_mut(), results, &signature.results) }
+            }
+        })
     });
     if let Err(e) = finished {
         // The caller gets our error instead: release what the call produced.
         // Results were written only if the stock call returned neither an
-        // error nor a trap.
+        // error nor a trap; raw results own nothing.
         let succeeded = error.is_none() && trap_out.is_null();
         drop(error);
-        release_outputs(trap_out, succeeded.then_some((results, nresults)));
+        let results = match values {
+            CallValues::C { results, nresults, .. } if succeeded => Some((results, nresults)),
+            _ => None,
+        };
+        release_outputs(trap_out, results);
         return Err(e);
     }
     Ok(error)
@@ -429,314 +476,7 @@ fn release_outputs(trap_out: &mut *mut wasm_trap_t, results: Option<(*mut MaybeU
     }
 }
 
-/// A host function made through the RR-aware definitions.
-pub struct HostFn {
-    pub callback: wasmtime_func_callback_t,
-    pub data: *mut c_void,
-    pub finalizer: Option<extern "C" fn(*mut c_void)>,
-    pub name: Arc<HostName>,
-    pub signature: Signature,
-    /// Whether its engine records or replays (else no store of it can have
-    /// a session, and calls skip the lookup).
-    pub rr: bool,
-    /// The trace id this function has in the recording it was last recorded
-    /// in, as `session serial << 24 | id` (0: none): spares the per-call map
-    /// lookup. A definition shared by several stores just misses the cache.
-    pub recorded_id: std::sync::atomic::AtomicU64,
-}
-
-impl HostFn {
-    pub fn new(
-        callback: wasmtime_func_callback_t,
-        data: *mut c_void,
-        finalizer: Option<extern "C" fn(*mut c_void)>,
-        name: Arc<HostName>,
-        signature: Signature,
-        rr: bool,
-    ) -> HostFn {
-        HostFn { callback, data, finalizer, name, signature, rr, recorded_id: Default::default() }
-    }
-
-    fn cached_id(&self, serial: u64) -> Option<u32> {
-        let packed = self.recorded_id.load(Ordering::Relaxed);
-        (packed != 0 && packed >> 24 == serial).then_some((packed & 0xff_ffff) as u32)
-    }
-
-    fn cache_id(&self, serial: u64, id: u32) {
-        if id <= 0xff_ffff && serial < (1 << 40) {
-            self.recorded_id.store(serial << 24 | u64::from(id), Ordering::Relaxed);
-        }
-    }
-}
-
-impl Drop for HostFn {
-    fn drop(&mut self) {
-        if let Some(finalizer) = self.finalizer {
-            finalizer(self.data);
-        }
-    }
-}
-
-/// Frees a `HostFn` when Wasmtime drops the function.
-pub extern "C" fn host_fn_finalizer(env: *mut c_void) {
-    drop(unsafe { Box::from_raw(env.cast::<HostFn>()) });
-}
-
-/// The callback Wasmtime calls for every RR-aware host function.
-pub extern "C" fn host_trampoline(
-    env: *mut c_void,
-    caller: *mut wasmtime_caller_t,
-    args: *const wasmtime_val_t,
-    nargs: usize,
-    results: *mut wasmtime_val_t,
-    nresults: usize,
-) -> Option<Box<wasm_trap_t>> {
-    // Wasmtime calls this from Rust code that cannot unwind through C.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| unsafe {
-        let host = &*env.cast::<HostFn>();
-        let context = wasmtime_c_api::wasmtime_caller_context(&mut *caller);
-        // Results of the wrong kind would make the C API's conversion panic
-        // (an abort): they become a trap, recorded as such.
-        let run = || {
-            let trap = (host.callback)(host.data, caller, args, nargs, results, nresults);
-            trap.or_else(|| wrong_results(host, results, nresults).map(|message| new_trap(&message)))
-        };
-        if !host.rr {
-            return run();
-        }
-        session::with(session::key_of(&context), |session| {
-            let Some(session) = session else {
-                return run();
-            };
-            if session.is_recording() {
-                let trap = session::in_host_call(session, run);
-                let context = wasmtime_c_api::wasmtime_caller_context(&mut *caller);
-                match record_host_call(session, host, context, args, nargs, results, nresults, trap.as_deref()) {
-                    Ok(()) => trap,
-                    Err(error) => Some(failure_trap(session, error)),
-                }
-            } else {
-                match replay_host_call(session, host, context, args, nargs, results, nresults) {
-                    Ok(None) => None,
-                    Ok(Some(message)) => Some(new_trap(&message)),
-                    Err(error) => Some(failure_trap(session, error)),
-                }
-            }
-        })
-    }));
-    outcome.unwrap_or_else(|_| Some(new_trap("wasmtime-rr: internal panic in a host function trampoline")))
-}
-
-/// Why the results a host function wrote do not fit its type, if they do not.
-fn wrong_results(host: &HostFn, results: *const wasmtime_val_t, nresults: usize) -> Option<String> {
-    let results = unsafe { std::slice::from_raw_parts(results, nresults) };
-    let (i, (value, kind)) = results.iter().zip(&host.signature.results).enumerate().find(|(_, (v, k))| v.kind != **k as u8)?;
-    let name = host.name.0.get().map_or("a host function".to_string(), |(m, n)| format!("host function `{m}.{n}`"));
-    Some(format!(
-        "{name} returned a value of kind {} as result #{i}, whose type is {}",
-        value.kind,
-        kind.name()
-    ))
-}
-
-/// The trap a host function returns when recording or replaying it failed;
-/// the failure stays on the session (sticky) unless the session is busy.
-fn failure_trap(session: &Session, error: RrError) -> Box<wasm_trap_t> {
-    match session.lock() {
-        Ok(mut state) => new_trap(state.fail(error).message()),
-        Err(_) => new_trap(error.message()),
-    }
-}
-
-fn host_name(host: &HostFn) -> Result<(String, String)> {
-    host.name.0.get().cloned().ok_or_else(|| {
-        RrError::new(
-            ErrorKind::Unsupported,
-            "a host function made by wasmtime_rr_func_new ran before an RR-aware instantiation imported it",
-        )
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
-unsafe fn record_host_call(
-    session: &Session,
-    host: &HostFn,
-    context: WasmtimeStoreContextMut<'_>,
-    args: *const wasmtime_val_t,
-    nargs: usize,
-    results: *const wasmtime_val_t,
-    nresults: usize,
-    trap: Option<&wasm_trap_t>,
-) -> Result<()> {
-    let mut state = session.lock()?;
-    state.check_failure()?;
-    let settings = match &state.role {
-        Role::Record(recorder) => *recorder.writer.settings(),
-        _ => return Ok(()),
-    };
-    // The fast path: a plain numeric return of a function already defined in
-    // this trace is encoded straight from the C values.
-    let plain = !settings.validation && !settings.digest && trap.is_none() && state.pending_writes.is_empty();
-    let numeric = host.signature.results.iter().all(|k| matches!(k, Kind::I32 | Kind::I64 | Kind::F32 | Kind::F64 | Kind::V128));
-    if let (true, true, Some(import), Role::Record(recorder)) = (plain, numeric, host.cached_id(session.serial), &mut state.role) {
-        let results = unsafe { std::slice::from_raw_parts(results, nresults) };
-        let mut read = [Value::I32(0); 8];
-        if results.len() <= read.len() && results.iter().zip(&host.signature.results).all(|(v, k)| v.kind == *k as u8) {
-            for (slot, value) in read.iter_mut().zip(results) {
-                *slot = values::from_c(value, &mut |_| FuncRef::Unnamed)?;
-            }
-            return recorder.writer.record_encoded(|out| {
-                out.push(HOST_RETURN_TAG);
-                wire::put_uleb(out, u64::from(import));
-                read[..results.len()].iter().for_each(|v| put_value(out, v));
-            });
-        }
-    }
-    let args = match settings.validation {
-        true => Some(unsafe { read_values(&mut state, args, nargs) }?),
-        false => None,
-    };
-    let outcome = match trap {
-        Some(trap) => match trap_outcome(trap) {
-            Outcome::Trapped { message, .. } => Err(message),
-            _ => unreachable!("a trap's outcome is a trap"),
-        },
-        None => {
-            let mut values = std::mem::take(&mut state.scratch);
-            values.clear();
-            for i in 0..nresults {
-                values.push(values::from_c(unsafe { &*results.add(i) }, &mut |key| name_func(&mut state, key))?);
-            }
-            Ok(values)
-        }
-    };
-    let digest = settings.digest.then(|| memory_digest(&state, &context));
-    let writes = std::mem::take(&mut state.pending_writes);
-    let Role::Record(recorder) = &mut state.role else { unreachable!("checked above") };
-    let key = Arc::as_ptr(&host.name) as usize;
-    let import = match host.cached_id(session.serial).or_else(|| recorder.imports.get(&key).copied()) {
-        Some(id) => id,
-        None => {
-            let (module, name) = host_name(host)?;
-            let id = recorder.writer.codec().imports.len() as u32;
-            let signature = host.signature.clone();
-            recorder.writer.record(&Event::DefineImport { id, module, name, signature })?;
-            recorder.imports.insert(key, id);
-            id
-        }
-    };
-    host.cache_id(session.serial, import);
-    let event = Event::HostCall(HostCall { import, args, outcome, writes, digest });
-    let recorded = recorder.writer.record(&event);
-    // Keep the value buffer for the next call.
-    if let Event::HostCall(HostCall { outcome: Ok(values), .. }) = event {
-        state.scratch = values;
-    }
-    recorded
-}
-
-#[allow(clippy::too_many_arguments)]
-unsafe fn replay_host_call(
-    session: &Session,
-    host: &HostFn,
-    mut context: WasmtimeStoreContextMut<'_>,
-    args: *const wasmtime_val_t,
-    nargs: usize,
-    results: *mut wasmtime_val_t,
-    nresults: usize,
-) -> Result<Option<String>> {
-    let name_cell = host.name.0.get();
-    let (module, name) = match name_cell {
-        Some((module, name)) => (module.as_str(), name.as_str()),
-        None => return Err(host_name(host).unwrap_err()),
-    };
-    let mut state = session.lock()?;
-    state.check_failure()?;
-    let Role::Replay(replayer) = &mut state.role else { return Ok(None) };
-    if replayer.peeked.is_none() && replay_plain_return(replayer, host, session.serial, results, nresults)? {
-        return Ok(None);
-    }
-    let (index, call) = match next_action(replayer)? {
-        (index, Event::HostCall(call)) => (index, call),
-        (index, event) => {
-            return Err(role_mismatch(index, replayer, &event, &format!("the guest calls host function `{module}.{name}`")));
-        }
-    };
-    // Names are compared once per (definition, trace id) pair; later calls
-    // hit the cache.
-    if host.cached_id(session.serial) != Some(call.import) {
-        let (rec_module, rec_name, rec_signature) = &replayer.reader.codec().imports[call.import as usize];
-        if (rec_module.as_str(), rec_name.as_str()) != (module, name) || *rec_signature != host.signature {
-            return Err(divergence(index, format!(
-                "expected a call of host function `{rec_module}.{rec_name}`, but the guest calls `{module}.{name}`"
-            )));
-        }
-        host.cache_id(session.serial, call.import);
-    }
-    if let Some(recorded) = &call.args {
-        let now = unsafe { read_values(&mut state, args, nargs) }?;
-        if &now != recorded {
-            return Err(divergence(index, format!(
-                "host function `{module}.{name}` was called with {}, but now with {}", Values(recorded), Values(&now)
-            )));
-        }
-    }
-    for write in &call.writes {
-        apply_write(&state, &mut context, write).map_err(|e| divergence(index, e.message()))?;
-    }
-    if let Some(recorded) = call.digest {
-        let now = memory_digest(&state, &context);
-        if now != recorded {
-            return Err(divergence(index, format!(
-                "guest memory after host function `{module}.{name}` has digest {now:016x}, the recording had {recorded:016x} \
-                 (did the host write into memory without wasmtime_rr_memory_write?)"
-            )));
-        }
-    }
-    match call.outcome {
-        Err(message) => Ok(Some(message)),
-        Ok(values) => {
-            if values.len() != nresults {
-                return Err(divergence(index, "recorded result count differs from the function's"));
-            }
-            for (i, value) in values.iter().enumerate() {
-                let made = make_value(&state, value)?;
-                unsafe { *results.add(i) = made };
-            }
-            if let Role::Replay(replayer) = &mut state.role {
-                replayer.reader.recycle(values);
-            }
-            Ok(None)
-        }
-    }
-}
-
-/// The fast path of `replay_host_call` for a plain numeric host return of a
-/// function already matched to its trace id: results are decoded straight
-/// into the C array. `false` when it does not apply (nothing consumed).
-fn replay_plain_return(
-    replayer: &mut Replayer,
-    host: &HostFn,
-    serial: u64,
-    results: *mut wasmtime_val_t,
-    nresults: usize,
-) -> Result<bool> {
-    let taken = replayer.reader.next_host_return(|import, kinds, cursor| {
-        let numeric = kinds.iter().all(|k| matches!(k, Kind::I32 | Kind::I64 | Kind::F32 | Kind::F64 | Kind::V128));
-        if host.cached_id(serial) != Some(import) || kinds.len() != nresults || !numeric {
-            return Ok(false);
-        }
-        for (i, kind) in kinds.iter().enumerate() {
-            let value = get_value(cursor, *kind)?;
-            let made = values::to_c(&value, &mut |_| Ok(None))?;
-            unsafe { *results.add(i) = made };
-        }
-        Ok(true)
-    })?;
-    Ok(taken.is_some())
-}
-
-fn apply_write(state: &State, context: &mut WasmtimeStoreContextMut<'_>, write: &MemoryWrite) -> Result<()> {
+pub(crate) fn apply_write(state: &State, context: &mut WasmtimeStoreContextMut<'_>, write: &MemoryWrite) -> Result<()> {
     let memory = state
         .memories
         .get(write.memory as usize)

@@ -5,6 +5,7 @@
 //! C boundary.
 
 pub mod calls;
+pub mod host;
 pub mod modules;
 pub mod session;
 pub mod stores;

@@ -16,7 +16,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use crate::rr::stores::{StoreCell, StoreRef};
+use std::sync::{Arc, Mutex, OnceLock};
 use wasmtime::{AsContextMut, Func, Memory};
 use wasmtime_c_api::WasmtimeStoreContextMut;
 
@@ -107,8 +108,10 @@ pub struct Session {
     pub serial: u64,
     /// Fixed at attach: recording (else replaying). Read without the lock.
     recording: bool,
+    /// Fixed at attach: a recording that keeps host-call arguments.
+    validation: bool,
     detached: AtomicBool,
-    state: Mutex<State>,
+    state: StoreCell<State>,
 }
 
 impl Session {
@@ -116,21 +119,22 @@ impl Session {
     /// state is never busy but when a call re-enters the library from inside
     /// one of its own operations on this store (a trace callback calling
     /// back, say): refused with an error rather than a deadlock.
-    pub fn lock(&self) -> Result<MutexGuard<'_, State>> {
-        match self.state.try_lock() {
-            Ok(state) => Ok(state),
-            // A panic while the lock was held was turned into an error at the
-            // boundary; the state itself is still consistent enough to report.
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
-            Err(std::sync::TryLockError::WouldBlock) => Err(RrError::invalid_argument(
+    pub fn lock(&self) -> Result<StoreRef<'_, State>> {
+        self.state.borrow().ok_or_else(|| {
+            RrError::invalid_argument(
                 "this store's recording or replay is in the middle of another operation: a call from inside \
-                 a trace callback (or from another thread at the same time) is refused",
-            )),
-        }
+                 one of its trace callbacks is refused",
+            )
+        })
     }
 
     pub fn is_recording(&self) -> bool {
         self.recording
+    }
+
+    /// Whether this is a recording that keeps host-call arguments.
+    pub fn validation(&self) -> bool {
+        self.validation
     }
 
     /// Ends the session: writes the end marker (recording) with `status`.
@@ -259,8 +263,9 @@ pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role) -> Result<()
         key,
         serial: SERIALS.fetch_add(1, Ordering::Relaxed),
         recording: matches!(role, Role::Record(_)),
+        validation: matches!(&role, Role::Record(recorder) if recorder.writer.settings().validation),
         detached: AtomicBool::new(false),
-        state: Mutex::new(State {
+        state: StoreCell::new(State {
             role,
             instances: 0,
             exports: HashMap::new(),

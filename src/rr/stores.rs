@@ -134,3 +134,61 @@ impl<T: Send + Sync + 'static> Drop for Removal<T> {
         self.map.remove(&self.entry);
     }
 }
+
+/// State that belongs to one store, borrowed by the thread using the store.
+///
+/// The C API's contract is that a store is used by one thread at a time
+/// (Wasmtime's `Store` is `Send` but not `Sync`; handing a store to another
+/// thread synchronizes), so this needs no lock, and no atomic operation on
+/// the hot path. A flag catches the one overlap that can happen on a single
+/// thread: re-entry (a trace callback calling back into the library for the
+/// same store), which gets `None` instead of a second borrow.
+pub struct StoreCell<T> {
+    busy: std::cell::Cell<bool>,
+    value: std::cell::UnsafeCell<T>,
+}
+
+// SAFETY: only the thread using the store borrows the value, one thread at a
+// time by the C API's contract for stores; `borrow` refuses overlapping
+// borrows on that thread.
+unsafe impl<T: Send> Sync for StoreCell<T> {}
+
+impl<T> StoreCell<T> {
+    pub fn new(value: T) -> StoreCell<T> {
+        StoreCell { busy: std::cell::Cell::new(false), value: std::cell::UnsafeCell::new(value) }
+    }
+
+    /// The value, unless it is borrowed already (re-entry).
+    pub fn borrow(&self) -> Option<StoreRef<'_, T>> {
+        if self.busy.replace(true) {
+            return None;
+        }
+        Some(StoreRef { cell: self })
+    }
+}
+
+/// An exclusive borrow of a [`StoreCell`]'s value.
+pub struct StoreRef<'a, T> {
+    cell: &'a StoreCell<T>,
+}
+
+impl<T> std::ops::Deref for StoreRef<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the busy flag makes this the only borrow.
+        unsafe { &*self.cell.value.get() }
+    }
+}
+
+impl<T> std::ops::DerefMut for StoreRef<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the busy flag makes this the only borrow.
+        unsafe { &mut *self.cell.value.get() }
+    }
+}
+
+impl<T> Drop for StoreRef<'_, T> {
+    fn drop(&mut self) {
+        self.cell.busy.set(false);
+    }
+}

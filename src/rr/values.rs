@@ -4,7 +4,7 @@
 use crate::error::{ErrorKind, Result, RrError};
 use crate::trace::event::{FuncRef, Kind, Signature, Value};
 use std::mem::{MaybeUninit, size_of, transmute_copy};
-use wasmtime::{Func, FuncType, HeapType, ValType};
+use wasmtime::{AsContextMut, Func, FuncType, HeapType, Val, ValRaw, ValType};
 use wasmtime_c_api::{wasmtime_func_t, wasmtime_val_t, wasmtime_val_union};
 
 /// The identity of a function handle: its bytes (store id and function
@@ -80,6 +80,146 @@ pub fn from_c(value: &wasmtime_val_t, name: &mut dyn FnMut(FuncKey) -> FuncRef) 
             }
         }
     })
+}
+
+/// A C value of a numeric kind as a trace value (`None` for references).
+#[inline]
+pub fn number(value: &wasmtime_val_t) -> Option<Value> {
+    // SAFETY: the union is read as the variant `kind` names.
+    unsafe {
+        Some(match value.kind {
+            0 => Value::I32(value.of.i32),
+            1 => Value::I64(value.of.i64),
+            2 => Value::F32(value.of.f32),
+            3 => Value::F64(value.of.f64),
+            4 => Value::V128(value.of.v128),
+            _ => return None,
+        })
+    }
+}
+
+/// The Wasmtime type a trace kind stands for (references: their nullable
+/// top type, which every reference of the kind converts with).
+fn valtype(kind: Kind) -> ValType {
+    match kind {
+        Kind::I32 => ValType::I32,
+        Kind::I64 => ValType::I64,
+        Kind::F32 => ValType::F32,
+        Kind::F64 => ValType::F64,
+        Kind::V128 => ValType::V128,
+        Kind::FuncRef => ValType::FUNCREF,
+        Kind::ExternRef => ValType::EXTERNREF,
+        Kind::AnyRef => ValType::ANYREF,
+        Kind::ExnRef => ValType::EXNREF,
+    }
+}
+
+/// A raw value of a numeric kind as a trace value (`None` for references).
+#[inline]
+pub fn raw_number(raw: ValRaw, kind: Kind) -> Option<Value> {
+    Some(match kind {
+        Kind::I32 => Value::I32(raw.get_i32()),
+        Kind::I64 => Value::I64(raw.get_i64()),
+        Kind::F32 => Value::F32(raw.get_f32()),
+        Kind::F64 => Value::F64(raw.get_f64()),
+        Kind::V128 => Value::V128(raw.get_v128().to_le_bytes()),
+        _ => return None,
+    })
+}
+
+/// A numeric trace value as a raw value (`None` for references).
+#[inline]
+pub fn number_raw(value: &Value) -> Option<ValRaw> {
+    Some(match value {
+        Value::I32(v) => ValRaw::i32(*v),
+        Value::I64(v) => ValRaw::i64(*v),
+        Value::F32(bits) => ValRaw::f32(*bits),
+        Value::F64(bits) => ValRaw::f64(*bits),
+        Value::V128(bytes) => ValRaw::v128(u128::from_le_bytes(*bytes)),
+        _ => return None,
+    })
+}
+
+/// A raw value of a known kind as a trace value; `name` names a non-null
+/// function reference.
+///
+/// # Safety
+/// `raw` must hold a value of `kind` of the store `store`.
+pub unsafe fn raw_to_value(
+    store: impl AsContextMut,
+    raw: ValRaw,
+    kind: Kind,
+    name: &mut dyn FnMut(FuncKey) -> FuncRef,
+) -> Result<Value> {
+    if let Some(value) = raw_number(raw, kind) {
+        return Ok(value);
+    }
+    Ok(match kind {
+        Kind::FuncRef => match unsafe { Func::from_raw(store, raw.get_funcref()) } {
+            None => Value::Func(FuncRef::Null),
+            Some(func) => Value::Func(name(func_key(&func))),
+        },
+        _ if raw.get_anyref() == 0 => Value::NullRef(kind),
+        _ => {
+            return Err(RrError::new(
+                ErrorKind::Unsupported,
+                format!("a non-null {} crossed the host boundary: host objects cannot be recorded", kind.name()),
+            ));
+        }
+    })
+}
+
+/// A trace value as a raw value; `resolve` finds the function a named
+/// reference stands for.
+pub fn value_to_raw(
+    mut store: impl AsContextMut,
+    value: &Value,
+    resolve: &mut dyn FnMut(FuncRef) -> Result<Option<Func>>,
+) -> Result<ValRaw> {
+    if let Some(raw) = number_raw(value) {
+        return Ok(raw);
+    }
+    Ok(match value {
+        Value::Func(name) => match resolve(*name)? {
+            Some(func) => ValRaw::funcref(func.to_raw(store.as_context_mut())),
+            None => ValRaw::funcref(std::ptr::null_mut()),
+        },
+        // The null reference of every GC reference type is 0.
+        _ => ValRaw::anyref(0),
+    })
+}
+
+/// A raw value of a known kind as a C value, for a host callback: numbers
+/// directly, references through Wasmtime's own conversions.
+///
+/// # Safety
+/// `raw` must hold a value of `kind` of the store `store`.
+pub unsafe fn raw_to_c(mut store: impl AsContextMut, raw: ValRaw, kind: Kind) -> wasmtime_val_t {
+    let of = match kind {
+        Kind::I32 => wasmtime_val_union { i32: raw.get_i32() },
+        Kind::I64 => wasmtime_val_union { i64: raw.get_i64() },
+        Kind::F32 => wasmtime_val_union { f32: raw.get_f32() },
+        Kind::F64 => wasmtime_val_union { f64: raw.get_f64() },
+        Kind::V128 => wasmtime_val_union { v128: raw.get_v128().to_le_bytes() },
+        _ => {
+            let val = unsafe { Val::from_raw(store.as_context_mut(), raw, valtype(kind)) };
+            return wasmtime_val_t::from_val_unscoped(store, val);
+        }
+    };
+    wasmtime_val_t { kind: kind as u8, of }
+}
+
+/// A C value a host callback returned as a raw value, its kind already
+/// checked against the function's type.
+///
+/// # Safety
+/// `value`'s references must be live.
+pub unsafe fn c_to_raw(mut store: impl AsContextMut, value: &wasmtime_val_t) -> Result<ValRaw> {
+    if let Some(number) = number(value) {
+        return Ok(number_raw(&number).expect("a number"));
+    }
+    let val = unsafe { value.to_val_unscoped(store.as_context_mut()) };
+    val.to_raw(store).map_err(|e| RrError::from_wasmtime(ErrorKind::InvalidArgument, &e))
 }
 
 /// Makes a C value. `resolve` finds the function a named reference stands for.

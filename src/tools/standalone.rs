@@ -297,10 +297,12 @@ impl Standalone {
                         calls::call(
                             context.as_context_mut(),
                             &func,
-                            c_args.as_ptr(),
-                            c_args.len(),
-                            results.as_mut_ptr(),
-                            results.len(),
+                            calls::CallValues::C {
+                                args: c_args.as_ptr(),
+                                nargs: c_args.len(),
+                                results: results.as_mut_ptr(),
+                                nresults: results.len(),
+                            },
                             &mut trap,
                         )
                     }?;

@@ -96,8 +96,8 @@ impl Sink for Vec<u8> {
 /// Bytes of sealed frames a writer keeps before handing them to its sink,
 /// unless told otherwise (`wasmtime_rr_recorder_flush_bytes_set`).
 pub(crate) const DEFAULT_FLUSH_BYTES: usize = 64 << 10;
-/// Sealed frames older than this are handed to the sink when the next frame
-/// is sealed, however few bytes they hold.
+/// Sealed frames older than this are handed to the sink when a frame is
+/// sealed (the age is looked at every 16th frame), however few bytes they hold.
 pub const FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
 /// Bytes reserved for a frame's length while its events are written: a
 /// uleb padded to five bytes (LEB128 allows it), room for any frame length.
@@ -119,6 +119,8 @@ pub struct TraceWriter {
     events: u64,
     flush_bytes: usize,
     last_handover: std::time::Instant,
+    /// Frames sealed so far.
+    sealed: u64,
     /// The first sink failure; the recording stops there and every later
     /// call reports it. What was handed to the sink before is a valid prefix.
     failed: Option<RrError>,
@@ -144,6 +146,7 @@ impl TraceWriter {
             events: 0,
             flush_bytes,
             last_handover: std::time::Instant::now(),
+            sealed: 0,
             failed: None,
             ended: false,
         })
@@ -209,7 +212,9 @@ impl TraceWriter {
         self.in_frame += 1;
         if self.in_frame >= self.settings.window {
             self.seal();
-            let stale = self.last_handover.elapsed() >= FLUSH_INTERVAL;
+            // The clock is read every 16th frame: cheap, and often enough.
+            self.sealed += 1;
+            let stale = self.sealed % 16 == 0 && self.last_handover.elapsed() >= FLUSH_INTERVAL;
             if self.frame_start >= self.flush_bytes || stale {
                 self.hand_over()?;
             }
@@ -436,16 +441,8 @@ impl TraceReader {
         if self.failed.is_some() || self.ended {
             return Ok(None);
         }
-        if self.pos == self.frame.len() {
-            match self.read_frame() {
-                Ok(true) => {}
-                // Let `next` report a missing frame.
-                Ok(false) => return Ok(None),
-                Err(error) => {
-                    self.failed = Some(error.clone());
-                    return Err(error);
-                }
-            }
+        if self.pos == self.frame.len() && !self.next_frame()? {
+            return Ok(None);
         }
         let mut cursor = Cursor::new(&self.frame[self.pos..]);
         let tag = cursor.byte()?;
@@ -482,8 +479,7 @@ impl TraceReader {
         if self.failed.is_some() || self.ended || settings.validation || settings.digest {
             return Ok(None);
         }
-        if self.pos == self.frame.len() {
-            // Let `next` read the next frame and report a missing one.
+        if self.pos == self.frame.len() && !self.next_frame()? {
             return Ok(None);
         }
         let mut cursor = Cursor::new(&self.frame[self.pos..]);
@@ -503,6 +499,12 @@ impl TraceReader {
         let index = self.events;
         self.events += 1;
         Ok(Some(index))
+    }
+
+    /// Reads the next frame for a fast path; `false` at the end of input
+    /// (then `next` reports the missing end marker).
+    fn next_frame(&mut self) -> Result<bool> {
+        self.read_frame().inspect_err(|error| self.failed = Some(error.clone()))
     }
 
     fn check_end(&mut self, counted: u64) -> Result<()> {

@@ -5,25 +5,18 @@
 //! store data, in a field this library cannot reach; the RR-aware definitions
 //! therefore keep it here, one per store, dropped with the store.
 
-use crate::rr::stores::{Entry, StoreMap};
+use crate::rr::stores::{Entry, StoreCell, StoreMap};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 use wasmtime_c_api::WasmtimeStoreContextMut;
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock};
 
-/// A store's WASI context.
-pub struct WasiSlot(Mutex<WasiP1Ctx>);
-
-impl WasiSlot {
-    pub fn lock(&self) -> MutexGuard<'_, WasiP1Ctx> {
-        // A panic in a WASI function was caught by Wasmtime and reported; the
-        // context is still usable.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
+/// A store's WASI context: used by the thread using the store, never
+/// borrowed twice (a WASI function cannot call back into WASI).
+pub struct WasiSlot(StoreCell<WasiP1Ctx>);
 
 thread_local! {
     static LAST: RefCell<Option<Arc<Entry<WasiSlot>>>> = const { RefCell::new(None) };
@@ -34,16 +27,16 @@ static SLOTS: StoreMap<WasiSlot> = StoreMap::new(&LAST);
 /// `wasmtime_context_set_wasi` does).
 pub fn set(context: WasmtimeStoreContextMut<'_>, ctx: WasiP1Ctx) {
     let key = crate::rr::stores::key_of(&context);
-    match SLOTS.get(key) {
-        Some(entry) => *entry.value.lock() = ctx,
-        None => drop(SLOTS.insert(context, WasiSlot(Mutex::new(ctx)))),
+    match SLOTS.get(key).as_ref().and_then(|entry| entry.value.0.borrow()) {
+        Some(mut slot) => *slot = ctx,
+        None => drop(SLOTS.insert(context, WasiSlot(StoreCell::new(ctx)))),
     }
 }
 
 /// Runs `body` with the WASI context of the store with this key, if it has one.
 pub fn with<R>(key: usize, body: impl FnOnce(Option<&mut WasiP1Ctx>) -> R) -> R {
-    SLOTS.with(key, |entry| match entry {
-        Some(entry) => body(Some(&mut entry.value.lock())),
+    SLOTS.with(key, |entry| match entry.and_then(|entry| entry.value.0.borrow()) {
+        Some(mut ctx) => body(Some(&mut ctx)),
         None => body(None),
     })
 }
