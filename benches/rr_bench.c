@@ -50,6 +50,15 @@ static wasm_trap_t *host_f(void *env, wasmtime_caller_t *caller, const wasmtime_
     return NULL;
 }
 
+/* The same host function in the raw (unchecked) convention. */
+static wasm_trap_t *host_f_raw(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *args_and_results, size_t n) {
+    (void)env, (void)caller, (void)n;
+    int32_t x = args_and_results[0].i32;
+    host_sum += x;
+    args_and_results[0].i32 = (int32_t)((x * 2654435761u) >> 7);
+    return NULL;
+}
+
 static double now_ms(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -72,7 +81,9 @@ typedef struct {
     wasmtime_linker_t *linker;
 } setup_t;
 
-static setup_t make_setup(wasmtime_rr_mode_t mode, bool rr_define) {
+typedef enum { STOCK_DEFINE, RR_DEFINE, STOCK_UNCHECKED, RR_UNCHECKED } definition_t;
+
+static setup_t make_setup(wasmtime_rr_mode_t mode, definition_t definition) {
     setup_t s;
     wasm_config_t *config = wasm_config_new();
     die("mode", wasm_config_rr_mode_set(config, mode));
@@ -89,10 +100,15 @@ static setup_t make_setup(wasmtime_rr_mode_t mode, bool rr_define) {
     params.data[0] = wasm_valtype_new(WASM_I32);
     results.data[0] = wasm_valtype_new(WASM_I32);
     wasm_functype_t *ty = wasm_functype_new(&params, &results);
-    if (rr_define) {
-        die("define", wasmtime_rr_linker_define_func(s.linker, "env", 3, "f", 1, ty, host_f, NULL, NULL));
-    } else {
-        die("define", wasmtime_linker_define_func(s.linker, "env", 3, "f", 1, ty, host_f, NULL, NULL));
+    switch (definition) {
+    case RR_DEFINE: die("define", wasmtime_rr_linker_define_func(s.linker, "env", 3, "f", 1, ty, host_f, NULL, NULL)); break;
+    case STOCK_DEFINE: die("define", wasmtime_linker_define_func(s.linker, "env", 3, "f", 1, ty, host_f, NULL, NULL)); break;
+    case RR_UNCHECKED:
+        die("define", wasmtime_rr_linker_define_func_unchecked(s.linker, "env", 3, "f", 1, ty, host_f_raw, NULL, NULL));
+        break;
+    case STOCK_UNCHECKED:
+        die("define", wasmtime_linker_define_func_unchecked(s.linker, "env", 3, "f", 1, ty, host_f_raw, NULL, NULL));
+        break;
     }
     wasm_functype_delete(ty);
     return s;
@@ -179,10 +195,26 @@ int main(int argc, char **argv) {
     char trace[512], trace_big[512];
     snprintf(trace, sizeof trace, "%s/bench.wrr", dir);
     snprintf(trace_big, sizeof trace_big, "%s/bench-window.wrr", dir);
-    setup_t plain = make_setup(WASMTIME_RR_MODE_NONE, false);
-    setup_t rr_none = make_setup(WASMTIME_RR_MODE_NONE, true);
-    setup_t recording = make_setup(WASMTIME_RR_MODE_RECORDING, true);
-    setup_t replaying = make_setup(WASMTIME_RR_MODE_REPLAYING, true);
+    if (argc > 2) {
+        /* rr_bench DIR record|replay: that variant alone, ten times (for profiles) */
+        bool record = strcmp(argv[2], "record") == 0;
+        definition_t definition = argc > 3 ? RR_UNCHECKED : RR_DEFINE;
+        setup_t s = make_setup(record ? WASMTIME_RR_MODE_RECORDING : WASMTIME_RR_MODE_REPLAYING, definition);
+        double total = 0;
+        for (int i = 0; i < 10; i++) total += run(&s, record ? RECORD : REPLAY, CALLS, 0, trace, 16);
+        printf("%s: %.1f ms per run\n", argv[2], total / 10);
+        free_setup(&s);
+        return 0;
+    }
+    setup_t plain = make_setup(WASMTIME_RR_MODE_NONE, STOCK_DEFINE);
+    setup_t rr_none = make_setup(WASMTIME_RR_MODE_NONE, RR_DEFINE);
+    setup_t recording = make_setup(WASMTIME_RR_MODE_RECORDING, RR_DEFINE);
+    setup_t replaying = make_setup(WASMTIME_RR_MODE_REPLAYING, RR_DEFINE);
+    setup_t plain_raw = make_setup(WASMTIME_RR_MODE_NONE, STOCK_UNCHECKED);
+    setup_t recording_raw = make_setup(WASMTIME_RR_MODE_RECORDING, RR_UNCHECKED);
+    setup_t replaying_raw = make_setup(WASMTIME_RR_MODE_REPLAYING, RR_UNCHECKED);
+    char trace_raw[512];
+    snprintf(trace_raw, sizeof trace_raw, "%s/bench-unchecked.wrr", dir);
 
     /* 1. A million host calls. */
     double t_plain[ROUNDS], t_none[ROUNDS], t_rec[ROUNDS], t_rec_big[ROUNDS], t_rep[ROUNDS];
@@ -200,7 +232,20 @@ int main(int argc, char **argv) {
     printf("  RR-aware definition, no recorder        %8.1f ms   %.3fx plain\n", n, n / p);
     printf("  recording to a file (window 16)         %8.1f ms   %.3fx plain\n", rec, rec / p);
     printf("  recording to a file (window 4096)       %8.1f ms   %.3fx plain\n", recb, recb / p);
-    printf("  replaying that file                     %8.1f ms   %.3fx recording (window 16)\n", rep, rep / rec);
+    printf("  replaying that file                     %8.1f ms   %.3fx plain, %.3fx recording\n", rep, rep / p, rep / rec);
+
+    /* 1b. The same through the unchecked (raw) definitions. */
+    double u_plain[ROUNDS], u_rec[ROUNDS], u_rep[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+        u_plain[r] = run(&plain_raw, PLAIN, CALLS, 0, NULL, 0);
+        u_rec[r] = run(&recording_raw, RECORD, CALLS, 0, trace_raw, 16);
+        u_rep[r] = run(&replaying_raw, REPLAY, CALLS, 0, trace_raw, 0);
+    }
+    double up = median(u_plain), ur = median(u_rec), uq = median(u_rep);
+    printf("the same host function defined unchecked (raw values), median of %d rounds\n", ROUNDS);
+    printf("  plain wasmtime_linker_define_func_unchecked %4.1f ms   %.1f ns per call\n", up, up * 1e6 / CALLS);
+    printf("  recording (wasmtime_rr_..._unchecked)   %8.1f ms   %.3fx plain unchecked\n", ur, ur / up);
+    printf("  replaying that file                     %8.1f ms   %.3fx plain unchecked\n", uq, uq / up);
 
     /* 3. Trace size: every result value the host returned, as sleb. */
     size_t results_bytes = 0;
@@ -229,5 +274,8 @@ int main(int argc, char **argv) {
     free_setup(&rr_none);
     free_setup(&recording);
     free_setup(&replaying);
+    free_setup(&plain_raw);
+    free_setup(&recording_raw);
+    free_setup(&replaying_raw);
     return 0;
 }

@@ -806,6 +806,123 @@ wasmtime_error_t *wasmtime_rr_func_call(wasmtime_context_t *store,
                                         wasm_trap_t **trap_ret);
 
 /**
+ * Creates a host function of the raw calling convention, recorded or replayed.
+ *
+ * The RR-aware `wasmtime_func_new_unchecked`: same parameters; returns an
+ * error object instead of nothing. `callback` receives the arguments in
+ * `args_and_results` and writes its results there, as
+ * `wasmtime_func_unchecked_callback_t` says; the values must be of the
+ * function's type (the library cannot check raw values, as Wasmtime does
+ * not). Recording and replay are as for `wasmtime_rr_func_new`; while
+ * replaying, `callback` is never called and the recorded results are written
+ * into the buffer directly. This is the fastest way to define a host
+ * function with this library.
+ *
+ * \param context the store; when its engine records or replays, a recorder
+ * or replayer must already be attached.
+ * \param type the function type; borrowed.
+ * \param callback the host function.
+ * \param env passed to `callback` and `finalizer`.
+ * \param finalizer called with `env` when the function is freed (may be NULL).
+ * \param ret receives the function; written only on success.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with the errors of `wasmtime_rr_func_new`.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_func_t clock;
+ * wasmtime_error_t *err = wasmtime_rr_func_new_unchecked(context, clock_type, raw_clock, NULL, NULL, &clock);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_func_new_unchecked(wasmtime_context_t *context,
+                                                 const wasm_functype_t *type,
+                                                 wasmtime_func_unchecked_callback_t callback,
+                                                 void *env,
+                                                 void (*finalizer)(void*),
+                                                 wasmtime_func_t *ret);
+
+/**
+ * Defines a host function of the raw calling convention in a linker,
+ * recorded or replayed.
+ *
+ * The RR-aware `wasmtime_linker_define_func_unchecked`: same parameters and
+ * result; otherwise as `wasmtime_rr_linker_define_func` (the function is
+ * named `module.name` in the trace) with the callback of
+ * `wasmtime_rr_func_new_unchecked`.
+ *
+ * \param linker the linker.
+ * \param module the import module name (UTF-8), `module_len` bytes.
+ * \param module_len its length.
+ * \param name the import name (UTF-8), `name_len` bytes.
+ * \param name_len its length.
+ * \param ty the function type; borrowed.
+ * \param cb the host function.
+ * \param data passed to `cb` and `finalizer`.
+ * \param finalizer called with `data` when the definition is freed (may be
+ * NULL).
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with the errors of `wasmtime_rr_linker_define_func`.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_linker_define_func_unchecked(linker, "env", 3, "now", 3, now_type, raw_now, NULL, NULL);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_linker_define_func_unchecked(wasmtime_linker_t *linker,
+                                                           const char *module,
+                                                           size_t module_len,
+                                                           const char *name,
+                                                           size_t name_len,
+                                                           const wasm_functype_t *ty,
+                                                           wasmtime_func_unchecked_callback_t cb,
+                                                           void *data,
+                                                           void (*finalizer)(void*));
+
+/**
+ * Calls a guest export with raw values, recording or replaying the call.
+ *
+ * The RR-aware `wasmtime_func_call_unchecked`: same parameters and result.
+ * The arguments are in `args_and_results`, and the results are written over
+ * them; the buffer must hold at least as many values as the function has
+ * parameters and results, and the values must be of the function's types
+ * (raw values cannot be checked: that is the contract of the unchecked
+ * convention). The function, the store and the buffer's length are checked.
+ * Recording and replay are as for `wasmtime_rr_func_call`.
+ *
+ * \param store the store.
+ * \param func the export; borrowed.
+ * \param args_and_results the arguments, then the results.
+ * \param args_and_results_len the buffer's length in values.
+ * \param trap_ret receives a trap (owned by the caller), else NULL.
+ *
+ * \return NULL on success (check `*trap_ret`), or an error owned by the caller.
+ *
+ * Fails with the errors of `wasmtime_rr_func_call`, and with
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a buffer too short.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_val_raw_t buffer[1] = {{.i32 = 6}};
+ * wasmtime_error_t *err = wasmtime_rr_func_call_unchecked(context, &run, buffer, 1, &trap);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_func_call_unchecked(wasmtime_context_t *store,
+                                                  const wasmtime_func_t *func,
+                                                  wasmtime_val_raw_t *args_and_results,
+                                                  size_t args_and_results_len,
+                                                  wasm_trap_t **trap_ret);
+
+/**
  * Writes bytes into guest memory, recording or replaying the write.
  *
  * Host functions must write into guest memory through this function for

@@ -233,6 +233,13 @@ public:
     return detail::wrap(wasmtime_rr_recorder_memory_digest_set(ptr.get(), enable), std::monostate());
   }
 
+  /// Bytes of sealed frames batched before they are handed to the file or
+  /// callback; 0 hands every frame over as soon as it is sealed; default
+  /// 65536 (`wasmtime_rr_recorder_flush_bytes_set`). See `flush`.
+  Result<std::monostate> flush_bytes(size_t bytes) {
+    return detail::wrap(wasmtime_rr_recorder_flush_bytes_set(ptr.get(), bytes), std::monostate());
+  }
+
   /// Gives up ownership of the raw recorder.
   wasmtime_rr_recorder_t *release() { return ptr.release(); }
 };
@@ -293,6 +300,13 @@ inline Result<std::monostate> record(Store::Context cx, Recorder recorder) {
 /// Starts replaying a store (`wasmtime_rr_store_replay`); consumes the replayer.
 inline Result<std::monostate> replay(Store::Context cx, Replayer replayer) {
   return detail::wrap(wasmtime_rr_store_replay(cx.capi(), replayer.release()), std::monostate());
+}
+
+/// Hands everything a store has recorded so far to its trace destination, a
+/// valid prefix of the trace; does nothing on a replaying store
+/// (`wasmtime_rr_store_flush`).
+inline Result<std::monostate> flush(Store::Context cx) {
+  return detail::wrap(wasmtime_rr_store_flush(cx.capi()), std::monostate());
 }
 
 /// Ends the recording or replay of a store (`wasmtime_rr_store_finish`).

@@ -45,6 +45,20 @@ pub type wasmtime_func_callback_t = Option<
     ) -> Option<Box<wasmtime_c_api::wasm_trap_t>>,
 >;
 
+/// The C API's `wasmtime_func_unchecked_callback_t`, nullable so a NULL
+/// callback from C is an error rather than undefined behaviour.
+pub type wasmtime_func_unchecked_callback_t = Option<
+    extern "C" fn(
+        *mut std::ffi::c_void,
+        *mut wasmtime_c_api::wasmtime_caller_t,
+        *mut wasmtime::ValRaw,
+        usize,
+    ) -> Option<Box<wasmtime_c_api::wasm_trap_t>>,
+>;
+
+/// The C API's `wasmtime_val_raw_t`: Wasmtime's `ValRaw`.
+pub type wasmtime_val_raw_t = wasmtime::ValRaw;
+
 pub(crate) type CLinker = wasmtime::Linker<wasmtime_c_api::WasmtimeStoreData>;
 
 const _: () = {

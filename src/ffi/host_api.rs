@@ -9,7 +9,8 @@ use crate::rr::calls::{self, CallValues};
 use crate::rr::host::{Callback, HostFn, host_fn_finalizer, host_trampoline};
 use crate::error::{Result, RrError};
 use crate::ffi::handles::{
-    self, wasmtime_context_t, wasmtime_func_callback_t, wasmtime_func_t, wasmtime_instance_t, wasmtime_memory_t,
+    self, wasmtime_context_t, wasmtime_func_callback_t, wasmtime_func_t, wasmtime_func_unchecked_callback_t,
+    wasmtime_instance_t, wasmtime_memory_t, wasmtime_val_raw_t,
 };
 use crate::rr::modules;
 use crate::rr::session::{self, HostName};
@@ -502,6 +503,160 @@ pub unsafe extern "C" fn wasmtime_rr_func_call(
         checks::call_values(&func, &ty, values, nresults)?;
         let values = CallValues::C { args, nargs, results: results.cast(), nresults };
         unsafe { calls::call(context, &func, values, trap_ret) }
+    })
+}
+
+/// Creates a host function of the raw calling convention, recorded or replayed.
+///
+/// The RR-aware `wasmtime_func_new_unchecked`: same parameters; returns an
+/// error object instead of nothing. `callback` receives the arguments in
+/// `args_and_results` and writes its results there, as
+/// `wasmtime_func_unchecked_callback_t` says; the values must be of the
+/// function's type (the library cannot check raw values, as Wasmtime does
+/// not). Recording and replay are as for `wasmtime_rr_func_new`; while
+/// replaying, `callback` is never called and the recorded results are written
+/// into the buffer directly. This is the fastest way to define a host
+/// function with this library.
+///
+/// \param context the store; when its engine records or replays, a recorder
+/// or replayer must already be attached.
+/// \param type the function type; borrowed.
+/// \param callback the host function.
+/// \param env passed to `callback` and `finalizer`.
+/// \param finalizer called with `env` when the function is freed (may be NULL).
+/// \param ret receives the function; written only on success.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with the errors of `wasmtime_rr_func_new`.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_func_t clock;
+/// wasmtime_error_t *err = wasmtime_rr_func_new_unchecked(context, clock_type, raw_clock, NULL, NULL, &clock);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_func_new_unchecked(
+    context: *mut wasmtime_context_t,
+    r#type: *const wasm_functype_t,
+    callback: wasmtime_func_unchecked_callback_t,
+    env: *mut c_void,
+    finalizer: Option<extern "C" fn(*mut c_void)>,
+    ret: *mut wasmtime_func_t,
+) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_func_new_unchecked", || {
+        let context = unsafe { handles::context(context, "context") }?;
+        let ty = unsafe { boundary::arg(r#type, "type") }?;
+        let callback = callback.ok_or_else(|| RrError::null_argument("callback"))?;
+        let out = unsafe { boundary::out(ret, "ret") }?;
+        out.write(new_host_func(context, ty, Callback::Unchecked(callback), env, finalizer)?);
+        Ok(())
+    })
+}
+
+/// Defines a host function of the raw calling convention in a linker,
+/// recorded or replayed.
+///
+/// The RR-aware `wasmtime_linker_define_func_unchecked`: same parameters and
+/// result; otherwise as `wasmtime_rr_linker_define_func` (the function is
+/// named `module.name` in the trace) with the callback of
+/// `wasmtime_rr_func_new_unchecked`.
+///
+/// \param linker the linker.
+/// \param module the import module name (UTF-8), `module_len` bytes.
+/// \param module_len its length.
+/// \param name the import name (UTF-8), `name_len` bytes.
+/// \param name_len its length.
+/// \param ty the function type; borrowed.
+/// \param cb the host function.
+/// \param data passed to `cb` and `finalizer`.
+/// \param finalizer called with `data` when the definition is freed (may be
+/// NULL).
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with the errors of `wasmtime_rr_linker_define_func`.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_linker_define_func_unchecked(linker, "env", 3, "now", 3, now_type, raw_now, NULL, NULL);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_linker_define_func_unchecked(
+    linker: *mut wasmtime_linker_t,
+    module: *const c_char,
+    module_len: usize,
+    name: *const c_char,
+    name_len: usize,
+    ty: *const wasm_functype_t,
+    cb: wasmtime_func_unchecked_callback_t,
+    data: *mut c_void,
+    finalizer: Option<extern "C" fn(*mut c_void)>,
+) -> *mut wasmtime_error_t {
+    guard_forward("wasmtime_rr_linker_define_func_unchecked", || {
+        let cb = cb.ok_or_else(|| RrError::null_argument("cb"))?;
+        unsafe { define_host_func(linker, module, module_len, name, name_len, ty, Callback::Unchecked(cb), data, finalizer) }
+    })
+}
+
+/// Calls a guest export with raw values, recording or replaying the call.
+///
+/// The RR-aware `wasmtime_func_call_unchecked`: same parameters and result.
+/// The arguments are in `args_and_results`, and the results are written over
+/// them; the buffer must hold at least as many values as the function has
+/// parameters and results, and the values must be of the function's types
+/// (raw values cannot be checked: that is the contract of the unchecked
+/// convention). The function, the store and the buffer's length are checked.
+/// Recording and replay are as for `wasmtime_rr_func_call`.
+///
+/// \param store the store.
+/// \param func the export; borrowed.
+/// \param args_and_results the arguments, then the results.
+/// \param args_and_results_len the buffer's length in values.
+/// \param trap_ret receives a trap (owned by the caller), else NULL.
+///
+/// \return NULL on success (check `*trap_ret`), or an error owned by the caller.
+///
+/// Fails with the errors of `wasmtime_rr_func_call`, and with
+/// `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a buffer too short.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_val_raw_t buffer[1] = {{.i32 = 6}};
+/// wasmtime_error_t *err = wasmtime_rr_func_call_unchecked(context, &run, buffer, 1, &trap);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_func_call_unchecked(
+    store: *mut wasmtime_context_t,
+    func: *const wasmtime_func_t,
+    args_and_results: *mut wasmtime_val_raw_t,
+    args_and_results_len: usize,
+    trap_ret: *mut *mut wasm_trap_t,
+) -> *mut wasmtime_error_t {
+    guard_forward("wasmtime_rr_func_call_unchecked", || {
+        let context = unsafe { handles::context(store, "store") }?;
+        let (func, ty) = checks::func_type(&context, func, "func")?;
+        let needed = ty.params().len().max(ty.results().len());
+        if args_and_results_len < needed {
+            return Err(RrError::invalid_argument(format!(
+                "the function needs room for {needed} values, the buffer holds {args_and_results_len}"
+            )));
+        }
+        let buffer = match needed {
+            0 => &mut [][..],
+            _ => {
+                unsafe { boundary::arg_mut(args_and_results, "args_and_results") }?;
+                unsafe { std::slice::from_raw_parts_mut(args_and_results, args_and_results_len) }
+            }
+        };
+        let trap_ret = unsafe { boundary::arg_mut(trap_ret, "trap_ret") }?;
+        unsafe { calls::call(context, &func, CallValues::Raw(buffer), trap_ret) }
     })
 }
 

@@ -14,7 +14,6 @@ use crate::trace::{TraceReader, TraceWriter};
 use crate::rr::values::FuncKey;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use crate::rr::stores::{StoreCell, StoreRef};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -111,6 +110,9 @@ pub struct Session {
     /// Fixed at attach: a recording that keeps host-call arguments.
     validation: bool,
     detached: AtomicBool,
+    /// How many of its host functions are running (nested: a host function
+    /// called by a guest that a host function called, which is refused).
+    host_depth: std::sync::atomic::AtomicU32,
     state: StoreCell<State>,
 }
 
@@ -183,25 +185,21 @@ pub fn key_of(context: &WasmtimeStoreContextMut<'_>) -> usize {
     unsafe { std::mem::transmute_copy::<WasmtimeStoreContextMut<'_>, usize>(context) }
 }
 
-thread_local! {
-    /// The serial of the session whose host function runs on this thread
-    /// now (0: none). A store is used by one thread at a time, so this is
-    /// all "inside a host call" needs, without atomics on the hot path.
-    static IN_HOST_CALL: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Runs a host function of `session`, marking this thread as inside it.
+/// Runs a host function of `session`, marking the session as inside it.
 pub fn in_host_call<R>(session: &Session, body: impl FnOnce() -> R) -> R {
-    let outer = IN_HOST_CALL.replace(session.serial);
+    // A store is used by one thread at a time: plain loads and stores of the
+    // depth suffice (no read-modify-write, no lock prefix on the hot path).
+    let depth = session.host_depth.load(Ordering::Relaxed);
+    session.host_depth.store(depth + 1, Ordering::Relaxed);
     let result = body();
-    IN_HOST_CALL.set(outer);
+    session.host_depth.store(depth, Ordering::Relaxed);
     result
 }
 
 impl Session {
-    /// Whether one of this session's host functions is running on this thread.
+    /// Whether one of this session's host functions is running.
     pub fn in_host_call(&self) -> bool {
-        IN_HOST_CALL.get() == self.serial
+        self.host_depth.load(Ordering::Relaxed) != 0
     }
 }
 
@@ -265,6 +263,7 @@ pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role) -> Result<()
         recording: matches!(role, Role::Record(_)),
         validation: matches!(&role, Role::Record(recorder) if recorder.writer.settings().validation),
         detached: AtomicBool::new(false),
+        host_depth: Default::default(),
         state: StoreCell::new(State {
             role,
             instances: 0,

@@ -510,6 +510,7 @@ fn put_values(out: &mut Vec<u8>, kinds: &[Kind], values: &[Value]) -> Result<()>
 }
 
 /// Appends one value (its type is implied by the signature in force).
+#[inline]
 pub fn put_value(out: &mut Vec<u8>, value: &Value) {
     match value {
         Value::I32(v) => put_sleb(out, i64::from(*v)),
@@ -544,6 +545,7 @@ fn get_values_into(cursor: &mut Cursor<'_>, kinds: &[Kind], values: &mut Vec<Val
 }
 
 /// Reads one value of a known type.
+#[inline]
 pub fn get_value(cursor: &mut Cursor<'_>, kind: Kind) -> Result<Value> {
     Ok(match kind {
         Kind::I32 => {

@@ -5,6 +5,7 @@
 use crate::error::{ErrorKind, Result, RrError};
 
 /// Appends an unsigned LEB128 integer.
+#[inline]
 pub fn put_uleb(out: &mut Vec<u8>, mut value: u64) {
     loop {
         let byte = (value & 0x7f) as u8;
@@ -18,6 +19,7 @@ pub fn put_uleb(out: &mut Vec<u8>, mut value: u64) {
 }
 
 /// Appends a signed LEB128 integer.
+#[inline]
 pub fn put_sleb(out: &mut Vec<u8>, mut value: i64) {
     loop {
         let byte = (value & 0x7f) as u8;
@@ -32,6 +34,7 @@ pub fn put_sleb(out: &mut Vec<u8>, mut value: i64) {
 }
 
 /// Appends a length-prefixed byte string.
+#[inline]
 pub fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     put_uleb(out, bytes.len() as u64);
     out.extend_from_slice(bytes);
@@ -49,18 +52,22 @@ pub struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
+    #[inline]
     pub fn new(bytes: &'a [u8]) -> Cursor<'a> {
         Cursor { bytes, pos: 0 }
     }
 
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.pos == self.bytes.len()
     }
 
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.bytes.len() - self.pos
     }
 
+    #[inline]
     pub fn take(&mut self, len: usize) -> Result<&'a [u8]> {
         let end = self.pos.checked_add(len).filter(|end| *end <= self.bytes.len());
         let end = end.ok_or_else(|| {
@@ -75,14 +82,17 @@ impl<'a> Cursor<'a> {
         Ok(slice)
     }
 
+    #[inline]
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         Ok(self.take(N)?.try_into().expect("take returned N bytes"))
     }
 
+    #[inline]
     pub fn byte(&mut self) -> Result<u8> {
         Ok(self.take(1)?[0])
     }
 
+    #[inline]
     pub fn uleb(&mut self) -> Result<u64> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
@@ -100,11 +110,13 @@ impl<'a> Cursor<'a> {
     }
 
     /// An unsigned integer that must fit a `u32` (ids, counts).
+    #[inline]
     pub fn uleb32(&mut self) -> Result<u32> {
         let value = self.uleb()?;
         u32::try_from(value).map_err(|_| malformed(format!("value {value} does not fit 32 bits")))
     }
 
+    #[inline]
     pub fn sleb(&mut self) -> Result<i64> {
         let mut value = 0i64;
         let mut shift = 0u32;
@@ -129,6 +141,7 @@ impl<'a> Cursor<'a> {
 
     /// A length-prefixed byte string; the length is checked against what is
     /// left, so a corrupted length never allocates.
+    #[inline]
     pub fn bytes(&mut self) -> Result<&'a [u8]> {
         let len = self.uleb()?;
         let len = usize::try_from(len).map_err(|_| malformed("length does not fit memory"))?;

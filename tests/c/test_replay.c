@@ -1061,6 +1061,91 @@ static void test_write_beyond_the_old_frame_limit(void) {
     unlink(path);
 }
 
+/* The unchecked (raw) convention: definitions and calls. The guest's
+ * `multi` goes through wasmtime_rr_linker_define_func_unchecked and `run`
+ * is called with wasmtime_rr_func_call_unchecked; the replay gives the
+ * recorded results bit for bit without calling the host. */
+static int raw_calls;
+
+static wasm_trap_t *host_multi_raw(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *values, size_t n) {
+    (void)env, (void)caller;
+    CHECK(n == 4); /* max(1 parameter, 4 results) */
+    raw_calls++;
+    int32_t x = values[0].i32;
+    values[0].i32 = x * 5 + raw_calls;
+    values[1].i64 = (int64_t)x << 33;
+    values[2].f32 = 0x7fc00000u | (uint32_t)raw_calls; /* a NaN with a payload */
+    values[3].f64 = 0x8000000000000000ull;
+    return NULL;
+}
+
+static void unchecked_session(session_t *r, wasmtime_rr_mode_t mode) {
+    session_open(r, mode, GUEST);
+    wasmtime_linker_allow_shadowing(r->linker, true);
+    const wasm_valkind_t i32 = WASM_I32;
+    const wasm_valkind_t multi[] = {WASM_I32, WASM_I64, WASM_F32, WASM_F64};
+    wasm_functype_t *ty = type_of(&i32, 1, multi, 4);
+    CHECK_OK(wasmtime_rr_linker_define_func_unchecked(r->linker, "env", 3, "multi", 5, ty, host_multi_raw, NULL, NULL));
+    wasm_functype_delete(ty);
+}
+
+static void call_run_unchecked(session_t *r, wasmtime_val_raw_t out[2][5]) {
+    wasmtime_instance_t instance = instantiate_ok(r);
+    wasmtime_func_t run = export_func(r->context, &instance, "run");
+    for (int i = 0; i < 2; i++) {
+        memset(out[i], 0, sizeof out[i]);
+        out[i][0].i32 = 10 + i;
+        wasm_trap_t *trap = NULL;
+        CHECK_OK(wasmtime_rr_func_call_unchecked(r->context, &run, out[i], 5, &trap));
+        CHECK(trap == NULL);
+    }
+    wasm_trap_t *trap = NULL;
+    wasmtime_val_raw_t small[2];
+    CHECK_ERR_HAS(wasmtime_rr_func_call_unchecked(r->context, &run, small, 2, &trap), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "the function needs room for 5 values, the buffer holds 2");
+}
+
+static void test_unchecked_convention(void) {
+    buffer_t trace = {.fail_after = -1};
+    session_t r;
+    unchecked_session(&r, WASMTIME_RR_MODE_RECORDING);
+    wasmtime_rr_recorder_t *recorder;
+    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &trace, buffer_finalize, &recorder));
+    CHECK_OK(wasmtime_rr_store_record(r.context, recorder));
+    raw_calls = 0;
+    wasmtime_val_raw_t recorded[2][5], replayed[2][5];
+    call_run_unchecked(&r, recorded);
+    CHECK(raw_calls == 2);
+    CHECK_OK(wasmtime_rr_store_finish(r.context));
+    session_close(&r);
+
+    unchecked_session(&r, WASMTIME_RR_MODE_REPLAYING);
+    wasmtime_rr_replayer_t *replayer;
+    CHECK_OK(wasmtime_rr_replayer_new_bytes(trace.data, trace.size, &replayer));
+    CHECK_OK(wasmtime_rr_store_replay(r.context, replayer));
+    call_run_unchecked(&r, replayed);
+    CHECK(raw_calls == 2); /* not called on replay */
+    CHECK(memcmp(recorded, replayed, sizeof recorded) == 0);
+    CHECK_OK(wasmtime_rr_store_finish(r.context));
+    session_close(&r);
+
+    /* Error paths of the new functions. */
+    session_open(&r, WASMTIME_RR_MODE_NONE, GUEST);
+    wasm_functype_t *unit = type_of(NULL, 0, NULL, 0);
+    wasmtime_func_t made;
+    CHECK_ERR_HAS(wasmtime_rr_func_new_unchecked(r.context, unit, NULL, NULL, NULL, &made), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
+                  "argument `callback` is NULL");
+    CHECK_ERR_HAS(wasmtime_rr_linker_define_func_unchecked(r.linker, "env", 3, "x", 1, unit, NULL, NULL, NULL),
+                  WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `cb` is NULL");
+    CHECK_OK(wasmtime_rr_func_new_unchecked(r.context, unit, host_multi_raw, NULL, NULL, &made));
+    wasm_trap_t *trap = NULL;
+    CHECK_ERR_HAS(wasmtime_rr_func_call_unchecked(NULL, &made, NULL, 0, &trap), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT,
+                  "argument `store` is NULL");
+    wasm_functype_delete(unit);
+    session_close(&r);
+    free(trace.data);
+}
+
 int main(void) {
     GUEST = read_text_file(RR_GUEST_WAT);
     test_record_and_session_twice(false, false, 16);
@@ -1076,6 +1161,7 @@ int main(void) {
     test_batched_writes();
     test_misuse_regressions();
     test_write_beyond_the_old_frame_limit();
+    test_unchecked_convention();
     test_plain_forwarding();
     free(GUEST);
     return finish();

@@ -128,11 +128,13 @@ wasmtime::Result<std::monostate, wasmtime::TrapError> script(wasmtime::Engine &e
 struct Buffer {
   std::vector<uint8_t> bytes;
   size_t read = 0;
+  int writes = 0;
 };
 
 bool append(void *data, const uint8_t *bytes, size_t len) {
   auto *buffer = static_cast<Buffer *>(data);
   buffer->bytes.insert(buffer->bytes.end(), bytes, bytes + len);
+  ++buffer->writes;
   return true;
 }
 
@@ -145,6 +147,67 @@ size_t pull(void *data, uint8_t *out, size_t cap) {
 }
 
 std::string message_of(const wasmtime::TrapError &error) { return error.message(); }
+
+bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
+
+// Records three calls of `mix` into `sink` with the given recorder settings
+// (the module compiled first, so the recording itself takes well under the
+// 100 ms after which a sealed frame is handed over anyway); leaves the
+// recording open. Returns the results.
+std::vector<Results> record_mixes(wasmtime::Engine &engine, wasmtime::Store &store, const std::vector<uint8_t> &wasm,
+                                  rr::Recorder recorder) {
+  auto module = rr::module_new(engine, wasm);
+  wasmtime::Linker linker(engine);
+  wasm_functype_t *tick_ty = functype({}, {WASM_I64});
+  wasm_functype_t *noise_ty = functype({WASM_I32}, {});
+  rr::define_func(linker, "env", "tick", tick_ty, tick).unwrap();
+  rr::define_func(linker, "env", "noise", noise_ty, noise).unwrap();
+  wasm_functype_delete(tick_ty);
+  wasm_functype_delete(noise_ty);
+  std::vector<Results> seen;
+  CHECK(bool(rr::record(store.context(), std::move(recorder))));
+  auto instance = rr::instantiate(linker, store.context(), module.ok_ref());
+  CHECK(bool(instance));
+  if (instance) {
+    auto mix = std::get<wasmtime::Func>(*instance.ok_ref().get(store.context(), "mix"));
+    for (int64_t x : {1, 2, 3}) {
+      auto results = rr::call(store.context(), mix, {wasmtime::Val(x)}, 2);
+      CHECK(bool(results));
+      if (!results) break;
+      uint64_t bits = 0;
+      double f64 = results.ok_ref()[1].f64();
+      std::memcpy(&bits, &f64, sizeof bits);
+      seen.push_back({results.ok_ref()[0].i64(), bits});
+    }
+  }
+  rr::module_delete(std::move(module.ok_ref()));
+  return seen;
+}
+
+// Replays `trace` with `script`; returns what it saw and the finish result.
+std::vector<Results> replay_trace(const std::vector<uint8_t> &trace, const std::vector<uint8_t> &wasm,
+                                  wasmtime::Result<std::monostate> &finished) {
+  wasmtime::Engine engine = engine_for(false);
+  wasmtime::Store store(engine);
+  CHECK(bool(rr::replay(store.context(), rr::Replayer::bytes(trace).ok())));
+  std::vector<Results> seen;
+  host_calls = 0;
+  auto ran = script(engine, store, wasm, true, seen);
+  if (!ran) std::fprintf(stderr, "replay: %s\n", message_of(ran.err()).c_str());
+  CHECK(bool(ran));
+  CHECK(bool(rr::flush(store.context()))); // a replaying store: nothing to do
+  CHECK(host_calls == 0);
+  finished = rr::finish(store.context());
+  return seen;
+}
+
+bool same(const std::vector<Results> &a, const std::vector<Results> &b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    if (a[i].sum != b[i].sum || a[i].bits != b[i].bits) return false;
+  }
+  return true;
+}
 
 } // namespace
 
@@ -243,6 +306,103 @@ int main() {
     CHECK(!wrote && rr::error_kind(wrote.err()) == rr::ErrorKind::Divergence);
     CHECK(!wrote && wrote.err().message().find("replay diverged at event #") != std::string::npos);
     rr::module_delete(std::move(module.ok_ref()));
+  }
+
+  // Batched writes: with default settings the callback gets only the header
+  // until flush or finish; what flush handed over is a valid prefix.
+  {
+    Buffer sink;
+    wasmtime::Engine engine = engine_for(true);
+    wasmtime::Store store(engine);
+    auto recorder = rr::Recorder::callback(append, &sink, nullptr);
+    CHECK(bool(recorder.ok_ref().event_window(1)));
+    host_calls = 0;
+    std::vector<Results> recorded = record_mixes(engine, store, wasm, recorder.ok());
+    CHECK(recorded.size() == 3 && host_calls == 9);
+    CHECK(sink.writes == 1); // the header: every frame is still batched
+    CHECK(bool(rr::flush(store.context())));
+    CHECK(sink.writes == 2);
+    const std::vector<uint8_t> prefix = sink.bytes;
+    CHECK(bool(rr::flush(store.context()))); // nothing new: no write
+    CHECK(sink.writes == 2);
+    wasmtime::Result<std::monostate> finished = std::monostate();
+    CHECK(same(replay_trace(prefix, wasm, finished), recorded));
+    CHECK(!finished && rr::error_kind(finished.err()) == rr::ErrorKind::TraceFormat &&
+          contains(finished.err().message(), "wasmtime_rr_store_finish: truncated trace"));
+    CHECK(bool(rr::finish(store.context())));
+    CHECK(sink.writes == 3);
+    CHECK(same(replay_trace(sink.bytes, wasm, finished), recorded));
+    CHECK(bool(finished));
+    auto after = rr::flush(store.context());
+    CHECK(!after && rr::error_kind(after.err()) == rr::ErrorKind::InvalidArgument &&
+          after.err().message() == "wasmtime_rr_store_flush: this store has no recorder or replayer attached");
+  }
+
+  // flush_bytes(0): every frame is handed over as soon as it is sealed (one
+  // write per event with a window of one).
+  {
+    Buffer sink;
+    wasmtime::Engine engine = engine_for(true);
+    wasmtime::Store store(engine);
+    auto recorder = rr::Recorder::callback(append, &sink, nullptr);
+    CHECK(bool(recorder.ok_ref().event_window(1)));
+    CHECK(bool(recorder.ok_ref().flush_bytes(0)));
+    std::vector<Results> recorded = record_mixes(engine, store, wasm, recorder.ok());
+    const int writes = sink.writes;
+    CHECK(writes > 10);
+    CHECK(bool(rr::flush(store.context())));
+    CHECK(sink.writes == writes); // nothing was pending
+    CHECK(bool(rr::finish(store.context())));
+    wasmtime::Result<std::monostate> finished = std::monostate();
+    CHECK(same(replay_trace(sink.bytes, wasm, finished), recorded));
+    CHECK(bool(finished));
+    rr::Recorder released(nullptr);
+    auto refused = released.flush_bytes(0);
+    CHECK(!refused && rr::error_kind(refused.err()) == rr::ErrorKind::NullArgument &&
+          refused.err().message() == "wasmtime_rr_recorder_flush_bytes_set: argument `recorder` is NULL");
+  }
+
+  // A damaged first frame is found by the call that reads it; a damaged
+  // last frame, which holds only the end marker with a window of one event,
+  // by finish.
+  {
+    std::vector<uint8_t> trace;
+    {
+      Buffer sink;
+      wasmtime::Engine engine = engine_for(true);
+      wasmtime::Store store(engine);
+      auto recorder = rr::Recorder::callback(append, &sink, nullptr);
+      CHECK(bool(recorder.ok_ref().event_window(1)));
+      record_mixes(engine, store, wasm, recorder.ok());
+      CHECK(bool(rr::finish(store.context())));
+      trace = sink.bytes;
+    }
+    CHECK(trace.size() > 40 && trace[8] == 2); // format version 2
+    // The header: magic 8, version 1, Wasmtime version string, flags 1,
+    // window 1, CRC 4; then the first frame's 5-byte length.
+    const size_t first_event = 8 + 1 + 1 + trace[9] + 1 + 1 + 4 + 5;
+    std::vector<uint8_t> first = trace;
+    first[first_event + 1] ^= 0x40;
+    wasmtime::Engine engine = engine_for(false);
+    wasmtime::Store store(engine);
+    CHECK(bool(rr::replay(store.context(), rr::Replayer::bytes(first).ok())));
+    std::vector<Results> seen;
+    auto ran = script(engine, store, wasm, true, seen);
+    CHECK(!ran && contains(message_of(ran.err()), "corrupted trace: checksum mismatch in frame #0 "));
+    CHECK(!rr::finish(store.context()));
+    std::vector<uint8_t> last = trace;
+    last[last.size() - 3] ^= 0x40;
+    wasmtime::Result<std::monostate> finished = std::monostate();
+    CHECK(replay_trace(last, wasm, finished).size() == 3);
+    CHECK(!finished && rr::error_kind(finished.err()) == rr::ErrorKind::TraceFormat &&
+          contains(finished.err().message(), "wasmtime_rr_store_finish: corrupted trace: checksum mismatch in frame #"));
+    std::vector<uint8_t> future = trace;
+    future[8] = 3;
+    wasmtime::Store other(engine);
+    auto refused = rr::replay(other.context(), rr::Replayer::bytes(future).ok());
+    CHECK(!refused && rr::error_kind(refused.err()) == rr::ErrorKind::TraceFormat &&
+          refused.err().message() == "wasmtime_rr_store_replay: trace format version 3 is not supported "
+                                     "(this library reads versions 1 to 2)");
   }
 
   // Bad traces and I/O.

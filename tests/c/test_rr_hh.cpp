@@ -113,6 +113,37 @@ void test_errors() {
                    "wasm_config_record_set: argument `config` is NULL"));
 }
 
+bool ignore_bytes(void *, const uint8_t *, size_t) { return true; }
+
+void test_flush() {
+  // Nothing attached: flush and finish are invalid arguments.
+  wasmtime::Engine plain;
+  wasmtime::Store store(plain);
+  CHECK(fails_with(rr::flush(store.context()), rr::ErrorKind::InvalidArgument,
+                   "wasmtime_rr_store_flush: this store has no recorder or replayer attached"));
+  CHECK(fails_with(rr::finish(store.context()), rr::ErrorKind::InvalidArgument,
+                   "wasmtime_rr_store_finish: this store has no recorder or replayer attached"));
+  // The setter: any size, NULL refused.
+  rr::Recorder released(nullptr);
+  CHECK(fails_with(released.flush_bytes(0), rr::ErrorKind::NullArgument,
+                   "wasmtime_rr_recorder_flush_bytes_set: argument `recorder` is NULL"));
+  wasmtime::Config config;
+  CHECK(rr::record(config, true));
+  CHECK(rr::enforce_determinism(config));
+  auto engine = rr::new_engine(config);
+  CHECK(bool(engine));
+  wasmtime::Store recording(engine.ok_ref());
+  auto recorder = rr::Recorder::callback(ignore_bytes, nullptr, nullptr);
+  CHECK(bool(recorder));
+  CHECK(recorder.ok_ref().flush_bytes(0));
+  CHECK(recorder.ok_ref().flush_bytes(SIZE_MAX));
+  CHECK(rr::record(recording.context(), recorder.ok()));
+  CHECK(rr::flush(recording.context()));
+  CHECK(rr::finish(recording.context()));
+  CHECK(fails_with(rr::flush(recording.context()), rr::ErrorKind::InvalidArgument,
+                   "wasmtime_rr_store_flush: this store has no recorder or replayer attached"));
+}
+
 } // namespace
 
 int main() {
@@ -120,5 +151,6 @@ int main() {
   test_modes();
   test_rejected_config_is_an_error_not_an_abort();
   test_errors();
+  test_flush();
   return checks::finish();
 }
