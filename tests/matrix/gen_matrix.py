@@ -174,8 +174,9 @@ EXTERN_KINDS = range(0, 6)
 ARRAY_ELEMENT_KINDS = {
     "h_args": [0, 5],     # run's parameters: (i32, funcref)
     "h_imports": [0],     # the guest's one import: a function
+    "h_raw_args": [],     # raw values carry no kind to sweep
 }
-ARRAY_KNOWN_KINDS = {"h_args": VAL_KINDS, "h_imports": EXTERN_KINDS}
+ARRAY_KNOWN_KINDS = {"h_args": VAL_KINDS, "h_imports": EXTERN_KINDS, "h_raw_args": range(0)}
 
 TYPES = {
     "wasm_config_t *": Spec("obj", "h_config"),
@@ -197,9 +198,13 @@ TYPES = {
     "wasi_config_t *": Spec("obj", "h_wasi_config"),
     "const wasmtime_extern_t *": Spec("array", "h_imports", owner="store", zeroed=True),
     "const wasmtime_val_t *": Spec("array", "h_args", owner="store"),
+    # run's arguments as raw values, results written over them (unchecked
+    # convention: the values themselves cannot be checked by anyone).
+    "wasmtime_val_raw_t *": Spec("array", "h_raw_args"),
     "void *": Spec("userdata", "h_userdata", align=1),
     "void (*)(void *)": Spec("finalizer", "h_finalizer", align=1),
     "wasmtime_func_callback_t": Spec("callback", "h_func_callback", align=1),
+    "wasmtime_func_unchecked_callback_t": Spec("callback", "h_raw_callback", align=1),
     "wasmtime_rr_write_callback_t": Spec("callback", "h_write_callback", align=1),
     "wasmtime_rr_read_callback_t": Spec("callback", "h_read_callback", align=1),
     "wasm_engine_t **": Spec("out"),
@@ -294,6 +299,7 @@ BASELINE_KIND = {
     ("wasmtime_rr_store_flush", "plain"): "INVALID_ARGUMENT",    # nothing attached
     ("wasmtime_rr_store_finish", "plain"): "INVALID_ARGUMENT",   # nothing attached
     ("wasmtime_rr_func_call", "replaying"): "DIVERGENCE",        # a call the trace does not have
+    ("wasmtime_rr_func_call_unchecked", "replaying"): "DIVERGENCE",  # likewise
     ("wasmtime_rr_memory_write", "replaying"): "DIVERGENCE",     # a write the trace does not have
     ("wasmtime_rr_store_finish", "replaying"): "DIVERGENCE",     # the instantiation is left in the trace
 }

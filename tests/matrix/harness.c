@@ -149,6 +149,13 @@ static wasm_trap_t *host_add_one(void *env, wasmtime_caller_t *caller, const was
     return NULL;
 }
 
+static wasm_trap_t *raw_add_one(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *values, size_t n) {
+    (void)env, (void)caller;
+    if (n != 1) return wasmtime_trap_new("arity", 5);
+    values[0].i32 += 1;
+    return NULL;
+}
+
 static bool discard_write(void *data, const uint8_t *bytes, size_t len) {
     (void)data, (void)bytes, (void)len;
     return true;
@@ -188,6 +195,10 @@ h_finalizer_t h_finalizer(const matrix_case_t *c, int p) {
 
 wasmtime_func_callback_t h_func_callback(const matrix_case_t *c, int p) {
     return nulled(c, p) ? NULL : host_add_one;
+}
+
+wasmtime_func_unchecked_callback_t h_raw_callback(const matrix_case_t *c, int p) {
+    return nulled(c, p) ? NULL : raw_add_one;
 }
 
 wasmtime_rr_write_callback_t h_write_callback(const matrix_case_t *c, int p) {
@@ -451,6 +462,20 @@ const wasmtime_val_t *h_args(const matrix_case_t *c, int p, size_t *len) {
     if (mutated(c, p, MUT_FIELD_KIND)) args[c->element].kind = (wasmtime_valkind_t)c->value;
     if (mutated(c, p, MUT_MISALIGNED)) return misaligned_copy(args, sizeof args);
     return args;
+}
+
+/* run's arguments as raw values: (i32 7, funcref run), room for its result;
+ * a foreign case passes the `run` of another store or engine. */
+wasmtime_val_raw_t *h_raw_args(const matrix_case_t *c, int p, size_t *len) {
+    static wasmtime_val_raw_t raw[2];
+    *len = 2;
+    if (nulled(c, p)) return NULL;
+    memset(raw, 0, sizeof raw);
+    int w = world_for(c, p);
+    raw[0].i32 = 7;
+    raw[1].funcref = wasmtime_func_to_raw(world_context(w), &world_instance(w)->run);
+    if (mutated(c, p, MUT_MISALIGNED)) return (wasmtime_val_raw_t *)misaligned_copy(raw, sizeof raw);
+    return raw;
 }
 
 wasmtime_rr_recorder_t *h_recorder(const matrix_case_t *c, int p) {

@@ -124,6 +124,7 @@ wasmtime_linker_t *h_linker(const matrix_case_t *c, int p);
 const wasmtime_extern_t *h_imports(const matrix_case_t *c, int p, size_t *len);
 const wasmtime_func_t *h_func(const matrix_case_t *c, int p);
 const wasmtime_val_t *h_args(const matrix_case_t *c, int p, size_t *len);
+wasmtime_val_raw_t *h_raw_args(const matrix_case_t *c, int p, size_t *len);
 const wasmtime_memory_t *h_memory(const matrix_case_t *c, int p);
 wasmtime_rr_recorder_t *h_recorder(const matrix_case_t *c, int p);
 wasmtime_rr_replayer_t *h_replayer(const matrix_case_t *c, int p);
@@ -155,6 +156,7 @@ void *h_userdata(const matrix_case_t *c, int p);
 typedef void (*h_finalizer_t)(void *);
 h_finalizer_t h_finalizer(const matrix_case_t *c, int p);
 wasmtime_func_callback_t h_func_callback(const matrix_case_t *c, int p);
+wasmtime_func_unchecked_callback_t h_raw_callback(const matrix_case_t *c, int p);
 wasmtime_rr_write_callback_t h_write_callback(const matrix_case_t *c, int p);
 wasmtime_rr_read_callback_t h_read_callback(const matrix_case_t *c, int p);
 
