@@ -1128,6 +1128,35 @@ wasmtime_error_t *wasmtime_rr_recorder_flush_bytes_set(wasmtime_rr_recorder_t *r
                                                        size_t bytes);
 
 /**
+ * Chooses whether a recording's trace is compressed, and how hard.
+ *
+ * With a level from 1 to 19, every batch of frames a recording hands to its
+ * destination (see `wasmtime_rr_recorder_flush_bytes_set`) is one zstd
+ * block: the trace is typically several times smaller, and recording costs
+ * the compression time (level 1 is the fastest). What the destination has
+ * acknowledged is still a valid prefix (whole blocks). Replayers and
+ * `wasmtime-rr inspect` read compressed and uncompressed traces alike.
+ * Default 0: not compressed.
+ *
+ * \param recorder a recorder not yet attached; borrowed.
+ * \param level 0 (off) or a zstd level from 1 to 19.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `recorder` is NULL
+ * and `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for another level.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_recorder_compression_set(recorder, 3);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_recorder_compression_set(wasmtime_rr_recorder_t *recorder,
+                                                       int32_t level);
+
+/**
  * Frees a recorder that was never attached.
  *
  * Closes its file or runs its callback's finalizer. A NULL `recorder` is

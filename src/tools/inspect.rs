@@ -122,9 +122,13 @@ pub fn inspect(
         "trace format {}, recorded with Wasmtime {}",
         header.format_version, header.wasmtime_version
     );
+    let compression = match settings.compression {
+        0 => "off".to_string(),
+        level => format!("zstd level {level}"),
+    };
     let _ = writeln!(
         out,
-        "settings: validation metadata {}, memory digest {}, event window {}",
+        "settings: validation metadata {}, memory digest {}, event window {}, compression {compression}",
         on(settings.validation),
         on(settings.digest),
         settings.window

@@ -2,6 +2,7 @@
 //! ending with an end marker. The byte layout is specified in
 //! docs/trace-format.md; this module is its only implementation.
 
+pub mod blocks;
 pub mod event;
 pub mod wasi;
 pub mod wire;
@@ -36,11 +37,13 @@ pub struct Settings {
     pub window: u32,
     /// Host-call events carry a digest of guest memory after the call.
     pub digest: bool,
+    /// zstd level of the trace's blocks; 0: not compressed.
+    pub compression: i32,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { validation: false, window: 16, digest: false }
+        Settings { validation: false, window: 16, digest: false, compression: 0 }
     }
 }
 
@@ -62,12 +65,29 @@ fn io_error(what: &str, error: &io::Error) -> RrError {
     RrError::new(ErrorKind::TraceIo, format!("{what}: {error}"))
 }
 
+/// A failure reading a trace: a damaged compressed block is the trace's
+/// fault (`trace_format`), anything else the source's (`trace_io`).
+fn read_error(error: &io::Error) -> RrError {
+    if blocks::is_corruption(error) {
+        return RrError::new(ErrorKind::TraceFormat, error.to_string());
+    }
+    match error.kind() {
+        // A compressed block cut short.
+        io::ErrorKind::UnexpectedEof => RrError::new(ErrorKind::TraceFormat, format!("truncated trace: {error}")),
+        _ => io_error("reading the trace failed", error),
+    }
+}
+
 fn encode_header(settings: &Settings) -> Vec<u8> {
     let mut body = Vec::new();
     put_uleb(&mut body, FORMAT_VERSION);
     put_bytes(&mut body, WASMTIME_VERSION.as_bytes());
-    body.push(u8::from(settings.validation) | (u8::from(settings.digest) << 1));
+    let compressed = settings.compression != 0;
+    body.push(u8::from(settings.validation) | (u8::from(settings.digest) << 1) | (u8::from(compressed) << 2));
     put_uleb(&mut body, u64::from(settings.window));
+    if compressed {
+        put_uleb(&mut body, settings.compression as u64);
+    }
     let mut out = MAGIC.to_vec();
     out.extend_from_slice(&body);
     out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
@@ -118,6 +138,8 @@ pub struct TraceWriter {
     in_frame: u32,
     events: u64,
     flush_bytes: usize,
+    /// Compresses batches into blocks, when the trace is compressed.
+    blocks: Option<blocks::BlockWriter>,
     last_handover: std::time::Instant,
     /// Frames sealed so far.
     sealed: u64,
@@ -135,6 +157,10 @@ impl TraceWriter {
         if settings.window == 0 {
             return Err(RrError::invalid_argument("the event window must hold at least one event"));
         }
+        let blocks = match settings.compression {
+            0 => None,
+            level => Some(blocks::BlockWriter::new(level)?),
+        };
         sink.write_all(&encode_header(&settings))?;
         Ok(TraceWriter {
             sink,
@@ -145,6 +171,7 @@ impl TraceWriter {
             in_frame: 0,
             events: 0,
             flush_bytes,
+            blocks,
             last_handover: std::time::Instant::now(),
             sealed: 0,
             failed: None,
@@ -246,7 +273,10 @@ impl TraceWriter {
         if self.frame_start == 0 {
             return Ok(());
         }
-        let written = self.sink.write_all(&self.out[..self.frame_start]);
+        let written = match &mut self.blocks {
+            None => self.sink.write_all(&self.out[..self.frame_start]),
+            Some(blocks) => blocks.block(&self.out[..self.frame_start]).and_then(|block| self.sink.write_all(block)),
+        };
         // The open frame (its events, if any) moves to the front.
         self.out.drain(..self.frame_start);
         self.frame_start = 0;
@@ -328,6 +358,10 @@ impl TraceReader {
         read_exact(&mut source, &mut flags, "the header")?;
         body.push(flags[0]);
         let window = read_uleb(&mut source, &mut body)?;
+        let compression = match flags[0] & 4 {
+            0 => 0,
+            _ => read_uleb(&mut source, &mut body)?,
+        };
         let mut crc = [0u8; 4];
         read_exact(&mut source, &mut crc, "the header")?;
         if u32::from_le_bytes(crc) != crc32fast::hash(&body) {
@@ -344,10 +378,20 @@ impl TraceReader {
                 ),
             ));
         }
-        if flags[0] & !0b11 != 0 || window == 0 || window > u64::from(u32::MAX) {
+        if flags[0] & !0b111 != 0 || window == 0 || window > u64::from(u32::MAX) || compression > 22 {
             return Err(malformed("unknown settings in the header"));
         }
-        let settings = Settings { validation: flags[0] & 1 != 0, digest: flags[0] & 2 != 0, window: window as u32 };
+        let settings = Settings {
+            validation: flags[0] & 1 != 0,
+            digest: flags[0] & 2 != 0,
+            window: window as u32,
+            compression: compression as i32,
+        };
+        // A compressed trace's frames come out of its blocks.
+        let source = match settings.compression {
+            0 => source,
+            _ => io::BufReader::new(Box::new(blocks::BlockReader::new(source)) as Box<dyn Read + Send>),
+        };
         Ok(TraceReader {
             source,
             header: Header { format_version, wasmtime_version, settings },
@@ -512,7 +556,7 @@ impl TraceReader {
         if counted != self.events {
             return Err(malformed(format!("end marker counts {counted} events, the trace has {}", self.events)));
         }
-        let trailing = self.pos != self.frame.len() || !self.source.fill_buf().map_err(|e| io_error("reading the trace failed", &e))?.is_empty();
+        let trailing = self.pos != self.frame.len() || !self.source.fill_buf().map_err(|e| read_error(&e))?.is_empty();
         if trailing {
             return Err(malformed("data after the end marker"));
         }
@@ -522,7 +566,7 @@ impl TraceReader {
     /// Reads the next frame; `false` at a clean end of input.
     fn read_frame(&mut self) -> Result<bool> {
         let mut len_bytes = Vec::new();
-        let at_end = self.source.fill_buf().map_err(|e| io_error("reading the trace failed", &e))?.is_empty();
+        let at_end = self.source.fill_buf().map_err(|e| read_error(&e))?.is_empty();
         if at_end {
             return Ok(false);
         }
@@ -536,7 +580,7 @@ impl TraceReader {
         (&mut self.source)
             .take(len)
             .read_to_end(&mut self.frame)
-            .map_err(|e| io_error("reading the trace failed", &e))?;
+            .map_err(|e| read_error(&e))?;
         let mut crc = [0u8; 4];
         if self.frame.len() as u64 != len {
             return Err(RrError::new(
@@ -566,7 +610,7 @@ fn read_exact(source: &mut impl Read, buf: &mut [u8], what: &str) -> Result<()> 
         io::ErrorKind::UnexpectedEof => {
             RrError::new(ErrorKind::TraceFormat, format!("truncated trace: it ends inside {what}"))
         }
-        _ => io_error("reading the trace failed", &e),
+        _ => read_error(&e),
     })
 }
 
@@ -626,7 +670,7 @@ mod tests {
 
     #[test]
     fn a_finished_trace_reads_back_with_its_header() {
-        let settings = Settings { validation: true, window: 2, digest: true };
+        let settings = Settings { validation: true, window: 2, digest: true, compression: 0 };
         let bytes = sample(settings, true);
         let reader = TraceReader::new(Box::new(io::Cursor::new(bytes.clone()))).unwrap();
         assert_eq!(reader.header().settings, settings);
@@ -634,6 +678,29 @@ mod tests {
         let events = read_all(bytes).unwrap();
         assert_eq!(events.len(), 4);
         assert_eq!(events[3], Event::End { status: EndStatus::Finished, events: 3 });
+    }
+
+    #[test]
+    fn a_compressed_trace_reads_back_and_every_damage_is_an_error() {
+        let settings = Settings { compression: 3, ..Settings::default() };
+        let bytes = sample(settings, true);
+        let plain = sample(Settings::default(), true);
+        assert_eq!(read_all(bytes.clone()).unwrap(), read_all(plain).unwrap());
+        let reader = TraceReader::new(Box::new(io::Cursor::new(bytes.clone()))).unwrap();
+        assert_eq!(reader.header().settings.compression, 3);
+        for len in 0..bytes.len() {
+            let e = read_all(bytes[..len].to_vec()).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::TraceFormat, "cut at {len}: {}", e.message());
+        }
+        for i in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut corrupt = bytes.clone();
+                corrupt[i] ^= 1 << bit;
+                if let Err(e) = read_all(corrupt) {
+                    assert_eq!(e.kind(), ErrorKind::TraceFormat, "byte {i} bit {bit}: {}", e.message());
+                }
+            }
+        }
     }
 
     #[test]

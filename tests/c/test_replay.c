@@ -1146,6 +1146,53 @@ static void test_unchecked_convention(void) {
     free(trace.data);
 }
 
+/* A compressed trace: smaller, and replayed bit for bit like any other. */
+static void test_compressed_trace(void) {
+    buffer_t plain = {.fail_after = -1}, packed = {.fail_after = -1};
+    observed_t first, second, replayed;
+    memset(&first, 0, sizeof first);
+    memset(&second, 0, sizeof second);
+    memset(&replayed, 0, sizeof replayed);
+    host_calls = 0;
+    record(&plain, &first, false, false, 16);
+    session_t r;
+    session_open(&r, WASMTIME_RR_MODE_RECORDING, GUEST);
+    wasmtime_rr_recorder_t *recorder = NULL;
+    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &packed, buffer_finalize, &recorder));
+    CHECK_ERR_HAS(wasmtime_rr_recorder_compression_set(recorder, 20), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "compression level 20 is neither 0 (off) nor a zstd level from 1 to 19");
+    CHECK_ERR_HAS(wasmtime_rr_recorder_compression_set(recorder, -1), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
+                  "compression level -1");
+    CHECK_ERR_HAS(wasmtime_rr_recorder_compression_set(NULL, 3), WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT, "argument `recorder` is NULL");
+    CHECK_OK(wasmtime_rr_recorder_compression_set(recorder, 3));
+    CHECK_OK(wasmtime_rr_store_record(r.context, recorder));
+    host_calls = 0;
+    script(r.context, r.linker, r.module, &second);
+    CHECK_OK(wasmtime_rr_store_finish(r.context));
+    session_close(&r);
+    save_seed(&packed, "compressed");
+    CHECK(packed.size > 0 && packed.data[8 + 1 + 1 + packed.data[9]] & 4); /* the header's compression flag */
+    CHECK_OK(replay_open(&r, &packed, GUEST));
+    script(r.context, r.linker, r.module, &replayed);
+    CHECK_OK(wasmtime_rr_store_finish(r.context));
+    session_close(&r);
+    check_same(&second, &replayed);
+    /* Damage inside a block: an error of the trace, never a crash. */
+    packed.data[packed.size / 2] ^= 0x40;
+    wasmtime_error_t *error = replay_open(&r, &packed, GUEST);
+    if (error == NULL) {
+        expect_failures(true);
+        script(r.context, r.linker, r.module, &replayed);
+        expect_failures(false);
+        error = wasmtime_rr_store_finish(r.context);
+    }
+    CHECK(wasmtime_rr_error_kind(error) == WASMTIME_RR_ERROR_KIND_TRACE_FORMAT);
+    wasmtime_error_delete(error);
+    session_close(&r);
+    free(plain.data);
+    free(packed.data);
+}
+
 int main(void) {
     GUEST = read_text_file(RR_GUEST_WAT);
     test_record_and_session_twice(false, false, 16);
@@ -1162,6 +1209,7 @@ int main(void) {
     test_misuse_regressions();
     test_write_beyond_the_old_frame_limit();
     test_unchecked_convention();
+    test_compressed_trace();
     test_plain_forwarding();
     free(GUEST);
     return finish();
