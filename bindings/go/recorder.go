@@ -44,11 +44,13 @@ func NewRecorderFile(path string) (*Recorder, error) {
 
 // NewRecorderWriter creates a recorder that hands its trace to w
 // (wasmtime_rr_recorder_new_callback): the header when it is attached, then
-// one Write per window of events, then the last frame at Store.Finish (or
-// when the store is closed). Write runs on the goroutine that uses the
-// store. A Write that fails (or panics, or writes less than it was given)
-// ends the recording with an ErrTraceIO error that also wraps the writer's
-// error. What w accepted is always a valid prefix of the trace.
+// batches of sealed frames (see SetFlushBytes), then the last frame at
+// Store.Finish (or when the store is closed). Write runs on the goroutine
+// that uses the store; it must not call back into the library for that
+// store (such a call returns ErrInvalidArgument). A Write that fails (or
+// panics, or writes less than it was given) ends the recording with an
+// ErrTraceIO error that also wraps the writer's error. What w accepted is
+// always a valid prefix of the trace.
 func NewRecorderWriter(w io.Writer) (*Recorder, error) {
 	if w == nil {
 		return nil, bindingError(ErrorKindNullArgument, "NewRecorderWriter: the io.Writer is nil")
@@ -98,9 +100,9 @@ func (r *Recorder) SetValidation(enable bool) error {
 	})
 }
 
-// SetEventWindow sets how many events are buffered before each write of the
-// trace (wasmtime_rr_recorder_event_window_set). Default 16; 0 is refused
-// with ErrInvalidArgument.
+// SetEventWindow sets how many events are sealed into each CRC-checked frame
+// of the trace (wasmtime_rr_recorder_event_window_set). Default 16; 0 is
+// refused with ErrInvalidArgument.
 func (r *Recorder) SetEventWindow(events uint32) error {
 	return r.set(func(p *C.wasmtime_rr_recorder_t) *C.wasmtime_error_t {
 		return C.wasmtime_rr_recorder_event_window_set(p, C.uint32_t(events))
@@ -114,6 +116,19 @@ func (r *Recorder) SetEventWindow(events uint32) error {
 func (r *Recorder) SetMemoryDigest(enable bool) error {
 	return r.set(func(p *C.wasmtime_rr_recorder_t) *C.wasmtime_error_t {
 		return C.wasmtime_rr_recorder_memory_digest_set(p, C.bool(enable))
+	})
+}
+
+// SetFlushBytes sets how many bytes of sealed frames a recording batches
+// before handing them to its file or io.Writer
+// (wasmtime_rr_recorder_flush_bytes_set). Frames are handed over when that
+// many have accumulated, when the last hand-over is more than 100 ms old as
+// a frame is sealed, when a call into the guest ends with a trap or error,
+// on Store.Flush, at Store.Finish and when the store is closed. 0 hands
+// every frame over as soon as it is sealed. Default 65536.
+func (r *Recorder) SetFlushBytes(bytes uint) error {
+	return r.set(func(p *C.wasmtime_rr_recorder_t) *C.wasmtime_error_t {
+		return C.wasmtime_rr_recorder_flush_bytes_set(p, C.size_t(bytes))
 	})
 }
 

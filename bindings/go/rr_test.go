@@ -222,13 +222,44 @@ func TestBadTraces(t *testing.T) {
 	})
 
 	t.Run("corrupted frame", func(t *testing.T) {
+		// A byte of the first frame's events: the instantiation reads it.
 		corrupt := bytes.Clone(trace)
-		corrupt[len(corrupt)-10] ^= 0x40
+		corrupt[firstEventOffset(trace)+1] ^= 0x40
 		r, err := openReplay(t, &host{}, guestWAT, fromBytes(corrupt))
 		mustNil(t, "Replay", err)
-		script(r.store, r.linker, r.module)
+		_, err = script(r.store, r.linker, r.module)
+		wantErrorPrefix(t, err, wasmtimerr.ErrorKindTraceFormat,
+			"wasmtime_rr_linker_instantiate: corrupted trace: checksum mismatch in frame #0 ")
+		wantErrorPrefix(t, r.store.Finish(), wasmtimerr.ErrorKindTraceFormat,
+			"wasmtime_rr_store_finish: corrupted trace: checksum mismatch in frame #0 ")
+	})
+
+	t.Run("corrupted last frame", func(t *testing.T) {
+		// The last frame holds the end marker: every call replays, and Finish
+		// finds the damage (here in the frame's CRC, the last 4 bytes).
+		corrupt := bytes.Clone(trace)
+		corrupt[len(corrupt)-3] ^= 0x40
+		h := &host{}
+		r, err := openReplay(t, h, guestWAT, fromBytes(corrupt))
+		mustNil(t, "Replay", err)
+		_, err = script(r.store, r.linker, r.module)
+		mustNil(t, "script", err)
 		wantErrorPrefix(t, r.store.Finish(), wasmtimerr.ErrorKindTraceFormat,
 			"wasmtime_rr_store_finish: corrupted trace: checksum mismatch in frame #")
+		if h.calls != 0 {
+			t.Errorf("host called %d times", h.calls)
+		}
+	})
+
+	t.Run("unsupported format version", func(t *testing.T) {
+		if trace[8] != 2 {
+			t.Fatalf("format version %d written, want 2", trace[8])
+		}
+		future := bytes.Clone(trace)
+		future[8] = 3
+		_, err := openReplay(t, &host{}, guestWAT, fromBytes(future))
+		wantError(t, err, wasmtimerr.ErrorKindTraceFormat,
+			"wasmtime_rr_store_replay: trace format version 3 is not supported (this library reads versions 1 to 2)")
 	})
 
 	t.Run("not a trace", func(t *testing.T) {
@@ -296,6 +327,9 @@ func TestTraceIOErrors(t *testing.T) {
 			recorder, err := wasmtimerr.NewRecorderWriter(tc.w)
 			mustNil(t, "NewRecorderWriter", err)
 			mustNil(t, "SetEventWindow", recorder.SetEventWindow(tc.window))
+			// Every frame is handed over as soon as it is sealed, so the
+			// writer's failure comes from the call that sealed it.
+			mustNil(t, "SetFlushBytes", recorder.SetFlushBytes(0))
 			err = store.Record(recorder)
 			if tc.at == "instantiate" {
 				mustNil(t, "Record", err)
@@ -435,7 +469,8 @@ func (w *acceptFirst) Write(p []byte) (int, error) {
 }
 
 // TestAcknowledgedPrefixReplaysUpToTheWriteFailure: the writer refuses its
-// 31st write (one event per write). The recording reports the failure from
+// 31st write (one event per write: window 1, and flush bytes 0 hand every
+// frame over as soon as it is sealed). The recording reports the failure from
 // the call whose events could not be written and again from Finish; what
 // the writer accepted replays: every call that returned gives the same
 // results, then the replay stops with "truncated trace".
@@ -449,6 +484,7 @@ func TestAcknowledgedPrefixReplaysUpToTheWriteFailure(t *testing.T) {
 	recorder, err := wasmtimerr.NewRecorderWriter(w)
 	mustNil(t, "NewRecorderWriter", err)
 	mustNil(t, "SetEventWindow", recorder.SetEventWindow(1))
+	mustNil(t, "SetFlushBytes", recorder.SetFlushBytes(0))
 	mustNil(t, "Record", store.Record(recorder))
 	instance, err := linker.Instantiate(store, module)
 	mustNil(t, "Instantiate", err)

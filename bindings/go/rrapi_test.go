@@ -20,6 +20,8 @@ func TestRecorderSettings(t *testing.T) {
 	mustNil(t, "SetEventWindow(max)", recorder.SetEventWindow(math.MaxUint32))
 	mustNil(t, "SetValidation", recorder.SetValidation(true))
 	mustNil(t, "SetMemoryDigest", recorder.SetMemoryDigest(true))
+	mustNil(t, "SetFlushBytes(0)", recorder.SetFlushBytes(0))
+	mustNil(t, "SetFlushBytes(max)", recorder.SetFlushBytes(^uint(0)))
 
 	mustNil(t, "Close", recorder.Close())
 	mustNil(t, "second Close", recorder.Close())
@@ -35,6 +37,7 @@ func recorderNullErrors(t *testing.T, recorder *wasmtimerr.Recorder) {
 	wantError(t, recorder.SetValidation(true), wasmtimerr.ErrorKindNullArgument, null("wasmtime_rr_recorder_validation_set"))
 	wantError(t, recorder.SetEventWindow(1), wasmtimerr.ErrorKindNullArgument, null("wasmtime_rr_recorder_event_window_set"))
 	wantError(t, recorder.SetMemoryDigest(true), wasmtimerr.ErrorKindNullArgument, null("wasmtime_rr_recorder_memory_digest_set"))
+	wantError(t, recorder.SetFlushBytes(0), wasmtimerr.ErrorKindNullArgument, null("wasmtime_rr_recorder_flush_bytes_set"))
 	mustNil(t, "Close", recorder.Close())
 }
 
@@ -74,11 +77,13 @@ func TestAttachment(t *testing.T) {
 		wantError(t, store.Replay(replayer), wasmtimerr.ErrorKindNullArgument, "wasmtime_rr_store_replay: argument `replayer` is NULL")
 	})
 
-	t.Run("Finish with nothing attached", func(t *testing.T) {
+	t.Run("Finish and Flush with nothing attached", func(t *testing.T) {
 		for _, mode := range []wasmtimerr.Mode{wasmtimerr.ModeNone, wasmtimerr.ModeRecording, wasmtimerr.ModeReplaying} {
 			store := newStore(t, rrEngine(t, mode))
 			wantError(t, store.Finish(), wasmtimerr.ErrorKindInvalidArgument,
 				"wasmtime_rr_store_finish: this store has no recorder or replayer attached")
+			wantError(t, store.Flush(), wasmtimerr.ErrorKindInvalidArgument,
+				"wasmtime_rr_store_flush: this store has no recorder or replayer attached")
 		}
 	})
 
@@ -113,6 +118,7 @@ func TestAttachment(t *testing.T) {
 			mustNil(t, "NewReplayerBytes", err)
 			wantError(t, s.Replay(replayer), wasmtimerr.ErrorKindNullArgument, "wasmtime_rr_store_replay: argument `context` is NULL")
 			wantError(t, s.Finish(), wasmtimerr.ErrorKindNullArgument, "wasmtime_rr_store_finish: argument `context` is NULL")
+			wantError(t, s.Flush(), wasmtimerr.ErrorKindNullArgument, "wasmtime_rr_store_flush: argument `context` is NULL")
 		}
 	})
 
@@ -352,8 +358,13 @@ func TestHostFunctionMisbehaving(t *testing.T) {
 	wantError(t, err, wasmtimerr.ErrorKindInvalidArgument, `wasmtimerr: Call: the instance has no export "missing"`)
 	_, err = instance.Call(store, "memory")
 	wantError(t, err, wasmtimerr.ErrorKindInvalidArgument, `wasmtimerr: Call: the export "memory" is not a function`)
+	// The library checks arguments before any call, also with nothing attached.
 	_, err = instance.Call(store, "peek", wasmtimerr.ValI64(1))
-	wantError(t, err, wasmtimerr.ErrorKindWasmtime, "argument type mismatch\n\nCaused by:\n    type mismatch: expected i32, found i64\n")
+	wantError(t, err, wasmtimerr.ErrorKindInvalidArgument, "wasmtime_rr_func_call: argument #0 is of kind 1, the function takes 0")
+	_, err = instance.Call(store, "peek")
+	wantError(t, err, wasmtimerr.ErrorKindInvalidArgument, "wasmtime_rr_func_call: the function takes 1 arguments, 0 were given")
+	_, err = instance.Call(store, "count", wasmtimerr.ValI32(1))
+	wantError(t, err, wasmtimerr.ErrorKindInvalidArgument, "wasmtime_rr_func_call: the function takes 0 arguments, 1 were given")
 	other := newStore(t, engine)
 	_, err = instance.Call(other, "count")
 	wantError(t, err, wasmtimerr.ErrorKindInvalidArgument, "wasmtimerr: Call: the Instance is nil or belongs to another Store")

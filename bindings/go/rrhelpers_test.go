@@ -310,6 +310,14 @@ func openReplay(t *testing.T, h *host, wat string, newReplayer func() (*wasmtime
 	return r, r.store.Replay(replayer)
 }
 
+// firstEventOffset is where the first frame's events start in a trace: after
+// the header (magic 8, format version 1, the Wasmtime version string with
+// its 1-byte length, flags 1, event window 1, CRC 4) and the frame's 5-byte
+// padded length.
+func firstEventOffset(trace []byte) int {
+	return 8 + 1 + 1 + int(trace[9]) + 1 + 1 + 4 + 5
+}
+
 // fromBytes returns a replayer constructor over a trace in memory.
 func fromBytes(trace []byte) func() (*wasmtimerr.Replayer, error) {
 	return func() (*wasmtimerr.Replayer, error) { return wasmtimerr.NewReplayerBytes(trace) }

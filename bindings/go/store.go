@@ -113,15 +113,33 @@ func (s *Store) attached(st *stream, err error) error {
 	return nil
 }
 
+// Flush hands everything the store has recorded so far to the trace's file
+// or io.Writer (wasmtime_rr_store_flush): the open frame is sealed and every
+// pending frame written, so the destination then holds a valid prefix of
+// the trace with every event recorded before the call. It writes nothing
+// for a replaying store. With nothing attached, or from inside one of the
+// session's own writer or reader calls, it returns ErrInvalidArgument; a
+// failed write, ErrTraceIO (sticky, as for any call).
+func (s *Store) Flush() error {
+	err := s.wrap(errorFrom(C.wasmtime_rr_store_flush(s.context())))
+	runtime.KeepAlive(s)
+	return err
+}
+
 // Finish ends the store's recording or replay (wasmtime_rr_store_finish). A
 // recording writes its end marker and last frame (then closes its file); a
 // replay checks that the trace has nothing left (ErrDivergence otherwise).
 // With nothing attached it returns ErrInvalidArgument. The session is
-// released in every case, and another one may be attached.
+// released in every case but one: Finish called from inside one of the
+// session's host functions or trace callbacks is refused with
+// ErrInvalidArgument, and the session goes on. Once released, another one
+// may be attached.
 func (s *Store) Finish() error {
 	err := s.wrap(errorFrom(C.wasmtime_rr_store_finish(s.context())))
 	runtime.KeepAlive(s)
-	if s != nil {
+	// An invalid argument released nothing (no session, a NULL store, or a
+	// refused re-entry): the stream of a session still attached stays.
+	if s != nil && !errors.Is(err, ErrInvalidArgument) {
 		s.stream = nil
 	}
 	return err
@@ -406,6 +424,11 @@ func instanceFrom(store *Store, inst C.wasmtime_instance_t, trap *C.wasm_trap_t,
 // equal the recorded ones bit for bit. A trap of the guest is returned as a
 // *Trap; a host function's error comes back as Wasmtime's error
 // (ErrWasmtime) with the host's message. store must be the instance's store.
+// args must match the export's parameters in number and kinds: the library
+// checks them before any call, in every mode, and returns ErrInvalidArgument
+// ("the function takes 1 arguments, 0 were given", "argument #0 is of kind
+// 1, the function takes 0"); such a mistake records nothing and leaves a
+// recording going.
 //
 // Wasmtime's C API cannot tell a function's result types without aborting
 // on v128 and reference types, so a result the binding cannot carry is found

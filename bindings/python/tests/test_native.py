@@ -5,7 +5,7 @@ freeing, argument conversion."""
 from __future__ import annotations
 
 import ctypes
-from ctypes import POINTER, byref, c_bool, c_char_p, c_size_t, c_uint32, c_uint64, c_void_p
+from ctypes import POINTER, byref, c_bool, c_char_p, c_int32, c_size_t, c_uint32, c_uint64, c_void_p
 from pathlib import Path
 from typing import Any, Callable, Dict
 
@@ -15,7 +15,16 @@ from conftest import CountingLibrary, header_functions
 from wasmtime import _ffi as ffi
 
 import wasmtime_rr
-from wasmtime_rr import ErrorKind, NullArgumentError, PanicError, WasmtimeError, WasmtimeRRError, _callbacks, _errors
+from wasmtime_rr import (
+    ErrorKind,
+    InvalidArgumentError,
+    NullArgumentError,
+    PanicError,
+    WasmtimeError,
+    WasmtimeRRError,
+    _callbacks,
+    _errors,
+)
 from wasmtime_rr import wasmtime_py
 from wasmtime_rr._native import (
     ConfigPointer,
@@ -52,6 +61,7 @@ CTYPES: Dict[str, Any] = {
     "const char *": c_char_p,
     "const uint8_t *": c_char_p,
     "size_t": c_size_t,
+    "int32_t": c_int32,
     "uint32_t": c_uint32,
     "uint64_t": c_uint64,
     "void *": c_void_p,
@@ -70,6 +80,8 @@ CTYPES: Dict[str, Any] = {
     "const wasmtime_linker_t *": c_void_p,
     "const wasm_functype_t *": c_void_p,
     "wasmtime_func_callback_t": c_void_p,
+    "wasmtime_func_unchecked_callback_t": c_void_p,
+    "wasmtime_val_raw_t *": c_void_p,
     "wasmtime_func_t *": c_void_p,
     "const wasmtime_func_t *": c_void_p,
     "const wasmtime_extern_t *": c_void_p,
@@ -108,12 +120,17 @@ def test_the_header_has_the_functions_of_this_binding() -> None:
         "wasmtime_rr_instance_new",
         "wasmtime_rr_linker_instantiate",
         "wasmtime_rr_func_call",
+        "wasmtime_rr_func_new_unchecked",
+        "wasmtime_rr_linker_define_func_unchecked",
+        "wasmtime_rr_func_call_unchecked",
         "wasmtime_rr_memory_write",
         "wasmtime_rr_recorder_new_file",
         "wasmtime_rr_recorder_new_callback",
         "wasmtime_rr_recorder_validation_set",
         "wasmtime_rr_recorder_event_window_set",
         "wasmtime_rr_recorder_memory_digest_set",
+        "wasmtime_rr_recorder_flush_bytes_set",
+        "wasmtime_rr_recorder_compression_set",
         "wasmtime_rr_recorder_delete",
         "wasmtime_rr_replayer_new_file",
         "wasmtime_rr_replayer_new_bytes",
@@ -122,6 +139,7 @@ def test_the_header_has_the_functions_of_this_binding() -> None:
         "wasmtime_rr_replayer_delete",
         "wasmtime_rr_store_record",
         "wasmtime_rr_store_replay",
+        "wasmtime_rr_store_flush",
         "wasmtime_rr_store_finish",
         "wasmtime_rr_version",
         "wasmtime_rr_compiled_in",
@@ -138,6 +156,13 @@ def test_every_header_function_is_declared_as_the_header_says(result: str, name:
     function = getattr(lib, name)
     assert function.restype is CTYPES[result]
     assert list(function.argtypes) == [CTYPES[ctype] for ctype, _ in params]
+
+
+@ffi.wasmtime_func_unchecked_callback_t
+def _raw_host(env: Any, caller: Any, args_and_results: Any, nargs_and_results: int) -> int:
+    """A host function of the raw calling convention that does nothing (never
+    called here: every call it is given to fails first)."""
+    return 0
 
 
 # A module with one export of each kind the RR-aware functions take.
@@ -188,6 +213,7 @@ class World:
             "const char *": lambda: self.path if name == "path" else b"message",
             "const uint8_t *": lambda: b"\0",
             "size_t": lambda: 1,
+            "int32_t": lambda: 1,
             "uint32_t": lambda: 1,
             "uint64_t": lambda: 0,
             "void *": lambda: None,
@@ -202,6 +228,8 @@ class World:
             "wasmtime_linker_t *": self.linker.ptr,
             "const wasm_functype_t *": self.functype.ptr,
             "wasmtime_func_callback_t": lambda: wasmtime_py._host_trampoline,
+            "wasmtime_func_unchecked_callback_t": lambda: _raw_host,
+            "wasmtime_val_raw_t *": lambda: byref(ffi.wasmtime_val_raw_t(i32=1)),
             "wasmtime_func_t *": lambda: byref(ffi.wasmtime_func_t()),
             "const wasmtime_func_t *": lambda: byref(self.func._func),
             "const wasmtime_extern_t *": lambda: byref(self.func._as_extern()),
@@ -250,13 +278,93 @@ def test_every_null_pointer_argument_is_a_null_argument_error(
     with pytest.raises(NullArgumentError) as raised:
         world.library.call(getattr(world.library, name), *args)
     assert raised.value.kind is ErrorKind.NULL_ARGUMENT
-    # The library calls a store context `context`, also where the header says `store`.
-    assert str(raised.value) == f"{name}: argument `{'context' if param == 'store' else param}` is NULL"
+    # Named as in the header: `store` for the functions whose parameter is so named, else `context`.
+    assert str(raised.value) == f"{name}: argument `{param}` is NULL"
     wasmtime_py.validate(world.config)  # a failed call consumed nothing: the config is still alive
 
 
 def test_null_cases_cover_every_pointer_and_callback_parameter() -> None:
-    assert len(NULL_CASES) == 74
+    assert len(NULL_CASES) == 90
+
+
+@pytest.mark.parametrize(
+    "args, nargs, nresults, message",
+    [
+        ([], 0, 1, "the function takes 1 arguments, 0 were given"),
+        ([(ffi.WASMTIME_I32.value, 1)] * 2, 2, 1, "the function takes 1 arguments, 2 were given"),
+        ([(ffi.WASMTIME_I32.value, 1)], 1, 0, "the function returns 1 results, room for 0 was given"),
+        ([(ffi.WASMTIME_I64.value, 1)], 1, 1, "argument #0 is of kind 1, the function takes 0"),
+        ([(9, 0)], 1, 1, "argument #0 has the unknown value kind 9"),
+    ],
+    ids=["too-few", "too-many", "results-room", "kind", "unknown-kind"],
+)
+def test_call_arguments_are_checked_with_nothing_attached(
+    args: list, nargs: int, nresults: int, message: str, tmp_path: Path
+) -> None:
+    """Before any call, in every mode: an invalid_argument error of the
+    library, not Wasmtime's own error."""
+    world = World(tmp_path)
+    raw_args = (ffi.wasmtime_val_t * max(1, len(args)))()
+    for i, (kind, value) in enumerate(args):
+        raw_args[i].kind = kind
+        raw_args[i].of.i64 = value
+    results = (ffi.wasmtime_val_t * 1)()
+    trap = POINTER(ffi.wasm_trap_t)()
+    with pytest.raises(InvalidArgumentError) as raised:
+        world.library.call(
+            world.library.wasmtime_rr_func_call,
+            world.store._context(),
+            byref(world.func._func),
+            raw_args,
+            nargs,
+            results,
+            nresults,
+            byref(trap),
+        )
+    assert str(raised.value) == f"wasmtime_rr_func_call: {message}"
+    assert not trap
+    # The store is usable: a correct call goes on.
+    raw_args[0].kind, raw_args[0].of.i32 = ffi.WASMTIME_I32.value, 41
+    world.library.call(
+        world.library.wasmtime_rr_func_call,
+        world.store._context(),
+        byref(world.func._func),
+        raw_args,
+        1,
+        results,
+        1,
+        byref(trap),
+    )
+    assert not trap and results[0].kind == ffi.WASMTIME_I32.value and results[0].of.i32 == 41
+
+
+def test_misaligned_pointers(tmp_path: Path) -> None:
+    """The kind of a misaligned error pointer is invalid_argument; deleters
+    ignore misaligned pointers as they ignore NULL; a misaligned recorder or
+    replayer is refused."""
+    words = (ctypes.c_uint64 * 4)()
+    misaligned = ctypes.addressof(words) + 1
+    assert lib.wasmtime_rr_error_kind(ctypes.cast(misaligned, ErrorPointer)) == ErrorKind.INVALID_ARGUMENT
+    lib.wasmtime_rr_recorder_delete(ctypes.cast(misaligned, RecorderPointer))
+    lib.wasmtime_rr_replayer_delete(ctypes.cast(misaligned, ReplayerPointer))
+    lib.wasmtime_rr_module_delete(misaligned)
+    assert bytes(words) == bytes(32)
+    world = World(tmp_path)
+    for function, pointer_type, param in [
+        ("wasmtime_rr_store_record", RecorderPointer, "recorder"),
+        ("wasmtime_rr_store_replay", ReplayerPointer, "replayer"),
+    ]:
+        with pytest.raises(InvalidArgumentError) as raised:
+            world.library.call(
+                getattr(world.library, function), world.store._context(), ctypes.cast(misaligned, pointer_type)
+            )
+        assert str(raised.value) == f"{function}: argument `{param}` is not aligned to 8 bytes"
+    with pytest.raises(InvalidArgumentError) as raised:
+        world.library.call(world.library.wasmtime_rr_store_flush, misaligned)
+    assert str(raised.value) == "wasmtime_rr_store_flush: argument `context` is not aligned to 8 bytes"
+    with pytest.raises(InvalidArgumentError) as raised:
+        world.library.call(world.library.wasmtime_rr_store_flush, world.store._context())
+    assert str(raised.value) == "wasmtime_rr_store_flush: this store has no recorder or replayer attached"
 
 
 def test_the_kind_of_a_null_error_is_none() -> None:

@@ -17,6 +17,7 @@ from typing import Any, Callable, Counter, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import wasmtime
+from wasmtime import _ffi as ffi
 
 from wasmtime_rr import (
     DivergenceError,
@@ -31,6 +32,7 @@ from wasmtime_rr import (
     wasmtime_py as rr,
 )
 from wasmtime_rr._callbacks import callbacks
+from wasmtime_rr._native import Finalizer
 
 I32, I64 = wasmtime.ValType.i32(), wasmtime.ValType.i64()
 
@@ -202,8 +204,8 @@ def test_recording_to_a_file_and_through_a_write_callable(tmp_path: Path) -> Non
         chunks.append(data)
         return True
 
-    from_callable = Recording(rr.Recorder(write=write, event_window=2))
-    assert len(chunks) > 3  # the header, then one write per window of two events
+    from_callable = Recording(rr.Recorder(write=write, event_window=2, flush_bytes=0))
+    assert len(chunks) > 3  # the header, then one write per window of two events (flush_bytes=0)
     with pytest.raises(ValueError, match="^this recorder writes to a file or a write callable, not to memory$"):
         from_callable.trace
     host = from_callable.host
@@ -271,6 +273,48 @@ def test_wrong_results_of_a_host_function_are_a_trap(
     instance = rr.instantiate(store, module, imports)
     error = raises(WasmtimeError, message, lambda: rr.call(store, export(store, instance, "run"), 1))
     assert isinstance(error.__cause__, TypeError)
+
+
+@ffi.wasmtime_func_callback_t
+def _wrong_kind(env: Any, caller: Any, args: Any, nargs: int, results: Any, nresults: int) -> int:
+    """A host function in C's terms that writes a result of an unknown kind."""
+    results[0].kind = 255
+    return 0
+
+
+@pytest.mark.parametrize("mode", [Mode.NONE, Mode.RECORDING], ids=["plain", "recording"])
+def test_a_raw_host_function_returning_a_wrong_kind_is_a_trap_not_an_abort(mode: Mode) -> None:
+    """The library's trampoline checks the result kinds of every host function
+    defined through it, on every engine: the call fails with Wasmtime's error
+    carrying the trap's message."""
+    wat = '(module (import "env" "bad" (func $bad (result i64))) (func (export "go") (result i64) (call $bad)))'
+    engine = rr_engine(mode) if mode is Mode.RECORDING else wasmtime.Engine()
+    store = wasmtime.Store(engine)
+    if mode is Mode.RECORDING:
+        rr.record(store, rr.Recorder())
+    linker = wasmtime.Linker(engine)
+    library = rr.library()
+    ty = wasmtime.FuncType([], [I64])  # alive during the call
+    library.call(
+        library.wasmtime_rr_linker_define_func,
+        linker.ptr(),
+        b"env",
+        3,
+        b"bad",
+        3,
+        ty.ptr(),
+        _wrong_kind,
+        None,
+        Finalizer(),
+    )
+    go = export(store, rr.linker_instantiate(linker, store, rr.module_new(engine, wat)), "go")
+    raises(
+        WasmtimeError,
+        "host function `env.bad` returned a value of kind 255 as result #0, whose type is i64",
+        lambda: rr.call(store, go),
+    )
+    if mode is Mode.RECORDING:
+        rr.finish(store)
 
 
 def test_replaying_another_build_of_the_module_is_a_module_mismatch() -> None:
@@ -406,15 +450,49 @@ def test_a_cut_header_is_refused_when_the_replayer_is_attached() -> None:
     )
 
 
+def first_event_offset(trace: bytes) -> int:
+    """Where the first frame's events start: after the header (magic 8, format
+    version 1, the Wasmtime version string with its 1-byte length, flags 1,
+    event window 1, CRC 4) and the frame's 5-byte padded length."""
+    return 8 + 1 + 1 + trace[9] + 1 + 1 + 4 + 5
+
+
 def test_a_corrupted_trace_is_a_trace_format_error() -> None:
-    corrupted = bytearray(Recording().trace)
-    corrupted[-10] ^= 0x40
-    with pytest.raises(TraceFormatError, match="corrupted trace: checksum mismatch in frame #"):
+    trace = Recording().trace
+    corrupted = bytearray(trace)
+    corrupted[first_event_offset(trace) + 1] ^= 0x40
+    with pytest.raises(TraceFormatError, match=r"corrupted trace: checksum mismatch in frame #0\b"):
         replay_to_the_end(bytes(corrupted))
     raises(
         TraceFormatError,
         "wasmtime_rr_store_replay: not a wasmtime-rr trace (bad magic bytes)",
         lambda: replaying(rr.Replayer(data=b"not a trace" + bytes(corrupted[11:]))),
+    )
+
+
+def test_a_damaged_last_frame_is_reported_by_finish() -> None:
+    """The last frame holds the end marker: every call replays, and finish
+    finds the damage (here in the frame's CRC, the trace's last 4 bytes)."""
+    recording = Recording()
+    corrupted = bytearray(recording.trace)
+    corrupted[-3] ^= 0x40
+    store, module = replaying(rr.Replayer(data=bytes(corrupted)))
+    assert script(store, module, recording.host, "linker") == recording.seen
+    raises(
+        TraceFormatError,
+        "wasmtime_rr_store_finish: corrupted trace: checksum mismatch in frame #",
+        lambda: rr.finish(store),
+    )
+
+
+def test_a_trace_of_an_unsupported_format_version_is_refused() -> None:
+    trace = bytearray(Recording().trace)
+    assert trace[8] == 2  # the format version this library writes
+    trace[8] = 3
+    raises(
+        TraceFormatError,
+        "wasmtime_rr_store_replay: trace format version 3 is not supported (this library reads versions 1 to 2)",
+        lambda: replaying(rr.Replayer(data=bytes(trace))),
     )
 
 
@@ -451,7 +529,7 @@ def test_a_write_callable_that_fails_later_ends_the_recording() -> None:
 
     store = recording_store()
     module = rr.module_new(store.engine, GUEST)
-    rr.record(store, rr.Recorder(write=header_only, event_window=1))
+    rr.record(store, rr.Recorder(write=header_only, event_window=1, flush_bytes=0))
     raises(
         TraceIoError,
         "the trace write callback reported a failure",
@@ -461,7 +539,8 @@ def test_a_write_callable_that_fails_later_ends_the_recording() -> None:
 
 
 def test_what_a_failing_write_callable_acknowledged_replays_up_to_the_failure() -> None:
-    """The write callable refuses its 31st write (one event per write). The
+    """The write callable refuses its 31st write (one event per write, with
+    ``flush_bytes=0``: every frame is handed over as soon as it is sealed). The
     recording raises TraceIoError from the call whose events could not be
     written, and again from finish; the writes it accepted replay: every call
     that returned gives the same results, then the replay stops with
@@ -477,7 +556,7 @@ def test_what_a_failing_write_callable_acknowledged_replays_up_to_the_failure() 
     engine = rr_engine(Mode.RECORDING)
     store = wasmtime.Store(engine)
     with rr.module_new(engine, GUEST) as module:
-        rr.record(store, rr.Recorder(write=write, event_window=1))
+        rr.record(store, rr.Recorder(write=write, event_window=1, flush_bytes=0))
         run = export(store, instantiate(store, module, Host(), "linker"), "run")
         returned: List[Any] = []
         with pytest.raises(TraceIoError, match="the trace write callback reported a failure"):
@@ -521,6 +600,206 @@ def test_an_exception_in_a_trace_callable_is_the_cause_of_the_trace_io_error() -
     assert str(error.__cause__) == "the read callable returned 8193 bytes, more than the 8192 asked for"
 
 
+@pytest.mark.parametrize("value", [8192, "trace", None, [0x89, 0x57]], ids=["int", "str", "None", "list"])
+def test_a_read_callable_returning_no_bytes_is_a_type_error(value: Any) -> None:
+    with pytest.raises(TypeError) as raised:
+        replaying(rr.Replayer(read=lambda size: value))
+    assert str(raised.value) == (
+        f"the read callable must return bytes, bytearray or memoryview, not {type(value).__name__}"
+    )
+    assert isinstance(raised.value.__cause__, TraceIoError)
+    assert "the trace read callback reported a failure" in str(raised.value.__cause__)
+
+
+def test_a_read_callable_returning_no_bytes_later_is_a_type_error_of_that_call() -> None:
+    """Past the header: the call whose read failed raises the TypeError; the
+    replay is failed, and finish says so."""
+    recording = Recording()
+    source = io.BytesIO(recording.trace)
+    header = first_event_offset(recording.trace)
+
+    def read(size: int) -> Any:
+        return source.read(min(size, header - source.tell())) if source.tell() < header else 0
+
+    store, module = replaying(rr.Replayer(read=read))
+    with pytest.raises(TypeError, match="^the read callable must return bytes, bytearray or memoryview, not int$"):
+        instantiate(store, module, recording.host, "linker")
+    raises(TraceIoError, "the trace read callback reported a failure", lambda: rr.finish(store))
+
+
+def test_by_default_frames_are_batched_until_flush_or_finish() -> None:
+    """Default settings: a write callable sees only the header until 64 KiB
+    accumulate, a call traps or fails, the last hand-over is over 100 ms old
+    as a frame is sealed, or the host flushes or finishes. What a flush
+    handed over is a valid prefix: it replays every call made before it."""
+    for _ in range(5):
+        chunks: List[bytes] = []
+
+        def write(data: bytes) -> bool:
+            chunks.append(data)
+            return True
+
+        engine = rr_engine(Mode.RECORDING)
+        store = wasmtime.Store(engine)
+        module = rr.module_new(engine, GUEST)
+        linker = wasmtime.Linker(engine)
+        for name, ty, function, access_caller in Host().definitions():
+            rr.define_func(linker, "env", name, ty, function, access_caller)
+        started = time.monotonic()
+        rr.record(store, rr.Recorder(write=write, event_window=1))
+        run = export(store, rr.linker_instantiate(linker, store, module), "run")
+        returned = [rr.call(store, run, x) for x in range(5)]
+        if time.monotonic() - started < 0.1:
+            break
+        rr.finish(store)  # too slow: the 100 ms rule may have handed frames over; again
+    else:
+        pytest.fail("five recordings of five calls each took 100 ms or more")
+    assert len(chunks) == 1  # the header: every frame is still batched
+    rr.flush(store)
+    assert len(chunks) == 2  # every sealed frame in one write
+    prefix = b"".join(chunks)
+    rr.flush(store)  # nothing new: no write
+    assert len(chunks) == 2
+
+    replay_host = Host()
+    replay_store, replay_module = replaying(rr.Replayer(data=prefix))
+    replay_run = export(replay_store, instantiate(replay_store, replay_module, replay_host, "linker"), "run")
+    assert [rr.call(replay_store, replay_run, x) for x in range(5)] == returned
+    rr.flush(replay_store)  # a replaying store: nothing to do
+    raises(TraceFormatError, "wasmtime_rr_store_finish: truncated trace", lambda: rr.finish(replay_store))
+    assert not replay_host.calls
+
+    returned += [rr.call(store, run, x) for x in range(5, 8)]
+    rr.finish(store)  # the rest, with the end marker
+    assert len(chunks) == 3
+    replay_store, replay_module = replaying(rr.Replayer(data=b"".join(chunks)))
+    replay_run = export(replay_store, instantiate(replay_store, replay_module, replay_host, "linker"), "run")
+    assert [rr.call(replay_store, replay_run, x) for x in range(8)] == returned
+    rr.finish(replay_store)
+    nothing = "wasmtime_rr_store_flush: this store has no recorder or replayer attached"
+    raises(InvalidArgumentError, nothing, lambda: rr.flush(store))
+    raises(InvalidArgumentError, nothing, lambda: rr.flush(wasmtime.Store()))
+    with pytest.raises(TypeError, match="^expected a wasmtime.Store or wasmtime.Caller, not Engine$"):
+        rr.flush(engine)  # type: ignore[arg-type]
+
+
+def test_a_trap_hands_the_batch_over_and_flush_reports_a_failed_write() -> None:
+    chunks: List[bytes] = []
+
+    def write(data: bytes) -> bool:
+        chunks.append(data)
+        return len(chunks) < 3
+
+    store = recording_store()
+    rr.record(store, rr.Recorder(write=write))
+    instance = instantiate(store, rr.module_new(store.engine, GUEST), Host(), "linker")
+    rr.call(store, export(store, instance, "trap"), 0)
+    assert len(chunks) == 1
+    with pytest.raises(wasmtime.Trap):
+        rr.call(store, export(store, instance, "trap"), 1)
+    assert len(chunks) == 2  # a call that ends with a trap hands its frames over
+    rr.call(store, export(store, instance, "trap"), 0)
+    failed = "the trace write callback reported a failure"
+    raises(TraceIoError, f"wasmtime_rr_store_flush: {failed}", lambda: rr.flush(store))
+    raises(TraceIoError, f"wasmtime_rr_store_flush: {failed}", lambda: rr.flush(store))  # sticky
+    raises(TraceIoError, f"wasmtime_rr_store_finish: {failed}", lambda: rr.finish(store))
+
+
+REENTERED = "this store's recording or replay is in the middle of another operation"
+
+
+def test_a_trace_callable_calling_back_into_the_library_is_refused() -> None:
+    """A write or read callable that calls the library for its own store
+    gets InvalidArgumentError; so does finishing from inside a host
+    function. The session goes on: the recording replays."""
+    refused: List[str] = []
+    chunks: List[bytes] = []
+    store = recording_store()
+    attached = False
+
+    def reenter(session_store: wasmtime.Store) -> None:
+        for function in (rr.flush, rr.finish):
+            try:
+                function(session_store)
+            except InvalidArgumentError as error:
+                refused.append(str(error))
+
+    def write(data: bytes) -> bool:
+        chunks.append(data)
+        if attached:
+            reenter(store)
+        return True
+
+    finished_inside: List[str] = []
+
+    def now(caller: wasmtime.Caller) -> int:
+        try:
+            rr.finish(caller)
+        except InvalidArgumentError as error:
+            finished_inside.append(str(error))
+        return 42
+
+    rr.record(store, rr.Recorder(write=write, event_window=1, flush_bytes=0))
+    attached = True
+    host = Host()
+    linker = wasmtime.Linker(store.engine)
+    for name, ty, function, access_caller in host.definitions():
+        if name == "now":
+            function, access_caller = now, True
+        rr.define_func(linker, "env", name, ty, function, access_caller)
+    run = export(store, rr.linker_instantiate(linker, store, rr.module_new(store.engine, GUEST)), "run")
+    recorded = rr.call(store, run, 3)
+    assert finished_inside == [
+        "wasmtime_rr_store_finish: a recording or replay cannot be finished from inside one of its host functions"
+    ]
+    assert len(refused) > 2 and len(refused) == 2 * (len(chunks) - 1)
+    for message in refused:
+        assert message.startswith(("wasmtime_rr_store_flush: ", "wasmtime_rr_store_finish: ")), message
+        assert REENTERED in message, message
+    attached = False
+    rr.finish(store)
+
+    # Replayed from a read callable that tries the same, in small pieces.
+    source = io.BytesIO(b"".join(chunks))
+    refused.clear()
+    engine = rr_engine(Mode.REPLAYING)
+    replay_store = wasmtime.Store(engine)
+
+    def read(size: int) -> bytes:
+        if attached:
+            reenter(replay_store)
+        return source.read(min(size, 16))
+
+    rr.replay(replay_store, rr.Replayer(read=read))
+    attached = True
+    replay_host = Host()
+    instance = instantiate(replay_store, rr.module_new(engine, GUEST), replay_host, "linker")
+    assert rr.call(replay_store, export(replay_store, instance, "run"), 3) == recorded
+    assert refused and all(REENTERED in message for message in refused)
+    attached = False
+    rr.finish(replay_store)
+    assert not replay_host.calls
+
+
+def test_a_callers_mistake_leaves_the_recording_going() -> None:
+    recorder = rr.Recorder()
+    store = recording_store()
+    rr.record(store, recorder)
+    host = Host()
+    run = export(store, instantiate(store, rr.module_new(store.engine, GUEST), host, "linker"), "run")
+    with pytest.raises(TypeError, match=r"^the function takes 1 arguments \(0 given\)$"):
+        rr.call(store, run)
+    with pytest.raises(TypeError, match="^don't know how to convert 'x' to i32$"):
+        rr.call(store, run, "x")
+    recorded = rr.call(store, run, 4)
+    rr.finish(store)
+    replay_store, module = replaying(rr.Replayer(data=recorder.trace))
+    replay_run = export(replay_store, instantiate(replay_store, module, host, "linker"), "run")
+    assert rr.call(replay_store, replay_run, 4) == recorded
+    rr.finish(replay_store)
+    assert host.calls == {"now": 1, "random": 1}
+
+
 @pytest.fixture
 def deletes(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """Counts the calls of the library's delete functions made by this binding."""
@@ -561,7 +840,15 @@ def test_settings_are_checked_and_a_refused_recorder_is_freed(deletes: Counter[s
         rr.Recorder(validation=1)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="^memory_digest must be a bool, not str$"):
         rr.Recorder(memory_digest="yes")  # type: ignore[arg-type]
+    with pytest.raises(OverflowError, match="^flush_bytes -1 does not fit in a C size_t$"):
+        rr.Recorder(flush_bytes=-1)
+    with pytest.raises(OverflowError, match=f"^flush_bytes {2**64} does not fit in a C size_t$"):
+        rr.Recorder(flush_bytes=2**64)
+    with pytest.raises(TypeError):
+        rr.Recorder(flush_bytes=1.5)  # type: ignore[arg-type]
     assert deletes == {"wasmtime_rr_recorder_delete": 1}  # nothing else was made
+    for flush_bytes in (0, 1, 2**64 - 1):
+        rr.Recorder(flush_bytes=flush_bytes).close()
 
 
 def test_sources_and_destinations_are_one_each() -> None:

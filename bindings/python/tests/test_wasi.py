@@ -19,6 +19,7 @@ from typing import Any, Callable, Counter, Dict, List, NamedTuple, Optional
 import pytest
 import wasmtime
 from conftest import LIBRARY, REPO, run_python
+from test_record_replay import first_event_offset
 from test_wasmtime_py import fake_wasmtime_package
 
 from wasmtime_rr import (
@@ -237,7 +238,10 @@ def test_a_replay_of_another_build_is_a_module_mismatch(
     "wasi_strings, detail",
     [
         # Other sizes: told by args_sizes_get, before the strings are read.
-        ((["guest", "alpha", "gamma"], ENV), 'arguments than the recording had, now "guest alpha gamma"'),
+        (
+            (["guest", "alpha", "gamma"], ENV),
+            'arguments than the recording had: recorded 3 strings of 17 bytes, now "guest alpha gamma"',
+        ),
         # The same sizes: told by environ_get, with the recorded strings.
         (
             (ARGV, [("GUEST_NAME", "qq")]),
@@ -258,12 +262,24 @@ def test_a_replay_with_other_arguments_or_environment_diverges(
 
 
 @pytest.mark.parametrize("guest", GUESTS)
-def test_a_tampered_trace_is_a_trace_format_error(guest: str, recordings: Callable[[str], Recording]) -> None:
+@pytest.mark.parametrize(
+    "where, message",
+    [
+        # An event of the first frame: the instantiation reads that frame.
+        ("first-frame", "wasmtime_rr_linker_instantiate: corrupted trace: checksum mismatch in frame #0 "),
+        # The last frame's CRC: that frame holds the end marker, which finish reads.
+        ("last-frame", "wasmtime_rr_store_finish: corrupted trace: checksum mismatch in frame #"),
+    ],
+)
+def test_a_tampered_trace_is_a_trace_format_error(
+    guest: str, where: str, message: str, recordings: Callable[[str], Recording]
+) -> None:
     recording = recordings(guest)
     trace = bytearray(recording.trace.read_bytes())
-    trace[len(trace) // 2] ^= 0x01
-    with pytest.raises(TraceFormatError, match="corrupted trace: checksum mismatch in frame #"):
+    trace[first_event_offset(trace) + 1 if where == "first-frame" else len(trace) - 3] ^= 0x01
+    with pytest.raises(TraceFormatError) as raised:
         replay_guest(recording.wasm, data=bytes(trace), echo=False)
+    assert str(raised.value).startswith(message), str(raised.value)
 
 
 def test_a_wasi_exit_through_call_is_wasmtime_pys_exit_trap() -> None:

@@ -9,7 +9,10 @@ entry when the library says it is done with it.
 
 An exception raised by a callable cannot cross C: the trampoline reports a
 failure to the library instead and keeps the exception; :func:`invoke` makes
-it the ``__cause__`` of the error the library call then raises.
+it the ``__cause__`` of the error the library call then raises. A read
+callable that returns something other than bytes is the caller's mistake,
+not an I/O failure: :func:`invoke` raises that ``TypeError`` itself, with the
+library's error as its ``__cause__``.
 """
 
 from __future__ import annotations
@@ -77,6 +80,12 @@ def finalizer(key: Optional[int]) -> None:
 _pending = threading.local()
 
 
+class _Misuse(TypeError):
+    """A callable broke its contract (a read callable returned no bytes):
+    :func:`invoke` raises it, as a ``TypeError``, instead of the library's
+    error."""
+
+
 def keep(error: BaseException) -> None:
     """Keeps the first exception a callable raised during the current library
     call on this thread, for :func:`invoke` to chain."""
@@ -109,6 +118,9 @@ def invoke(
         exception = special(error) if special is not None else None
         if exception is None:
             exception = library.take_error(error)
+        if isinstance(cause, _Misuse):
+            misuse = TypeError(str(cause))
+            raise misuse from exception
         if cause is not None:
             exception.__cause__ = cause
         raise exception
@@ -130,7 +142,12 @@ def read_trampoline(key: int, buffer: Any, capacity: int) -> int:
     """The ``wasmtime_rr_read_callback_t`` of every Python trace source."""
     try:
         read: Read = callbacks.get(key)
-        chunk = bytes(read(capacity))
+        returned = read(capacity)
+        if not isinstance(returned, (bytes, bytearray, memoryview)):
+            raise _Misuse(
+                f"the read callable must return bytes, bytearray or memoryview, not {type(returned).__name__}"
+            )
+        chunk = bytes(returned)
         if len(chunk) > capacity:
             raise ValueError(f"the read callable returned {len(chunk)} bytes, more than the {capacity} asked for")
         ctypes.memmove(buffer, chunk, len(chunk))

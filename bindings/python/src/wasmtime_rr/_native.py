@@ -7,8 +7,9 @@ callable directly (with ``None`` for NULL) for tests and advanced use.
 Types of this library (config, engine, error, recorder, replayer, trace
 callbacks) are declared exactly. Wasmtime's own store-side types (contexts,
 modules, linkers, function types, ``wasmtime_func_t``, ``wasmtime_val_t``,
-``wasmtime_extern_t``, ``wasmtime_instance_t``, ``wasmtime_memory_t``, traps,
-host-function callbacks, ``wasi_config_t``) are declared as ``c_void_p``: their
+``wasmtime_val_raw_t``, ``wasmtime_extern_t``, ``wasmtime_instance_t``,
+``wasmtime_memory_t``, traps, host-function callbacks of both conventions,
+``wasi_config_t``) are declared as ``c_void_p``: their
 layouts belong to the Wasmtime binding whose objects are passed (wasmtime-py),
 which hands over its own pointers, ``byref`` structs and callbacks unchanged.
 """
@@ -28,6 +29,7 @@ from ctypes import (
     c_char,
     c_char_p,
     c_int,
+    c_int32,
     c_size_t,
     c_uint8,
     c_uint32,
@@ -158,6 +160,12 @@ class Library:
         self.wasmtime_rr_recorder_memory_digest_set = declare(
             "wasmtime_rr_recorder_memory_digest_set", ErrorPointer, RecorderPointer, c_bool
         )
+        self.wasmtime_rr_recorder_flush_bytes_set = declare(
+            "wasmtime_rr_recorder_flush_bytes_set", ErrorPointer, RecorderPointer, c_size_t
+        )
+        self.wasmtime_rr_recorder_compression_set = declare(
+            "wasmtime_rr_recorder_compression_set", ErrorPointer, RecorderPointer, c_int32
+        )
         self.wasmtime_rr_recorder_delete = declare("wasmtime_rr_recorder_delete", None, RecorderPointer)
         self.wasmtime_rr_replayer_new_file = declare(
             "wasmtime_rr_replayer_new_file", ErrorPointer, c_char_p, POINTER(ReplayerPointer)
@@ -179,6 +187,7 @@ class Library:
         self.wasmtime_rr_replayer_delete = declare("wasmtime_rr_replayer_delete", None, ReplayerPointer)
         self.wasmtime_rr_store_record = declare("wasmtime_rr_store_record", ErrorPointer, c_void_p, RecorderPointer)
         self.wasmtime_rr_store_replay = declare("wasmtime_rr_store_replay", ErrorPointer, c_void_p, ReplayerPointer)
+        self.wasmtime_rr_store_flush = declare("wasmtime_rr_store_flush", ErrorPointer, c_void_p)
         self.wasmtime_rr_store_finish = declare("wasmtime_rr_store_finish", ErrorPointer, c_void_p)
         # include/wasmtime_rr.h: the RR-aware variants of Wasmtime C API functions
         self.wasmtime_rr_module_new = declare(
@@ -217,6 +226,25 @@ class Library:
             c_void_p,
             c_size_t,
             c_void_p,
+        )
+        self.wasmtime_rr_func_new_unchecked = declare(
+            "wasmtime_rr_func_new_unchecked", ErrorPointer, c_void_p, c_void_p, c_void_p, c_void_p, Finalizer, c_void_p
+        )
+        self.wasmtime_rr_linker_define_func_unchecked = declare(
+            "wasmtime_rr_linker_define_func_unchecked",
+            ErrorPointer,
+            c_void_p,
+            c_char_p,
+            c_size_t,
+            c_char_p,
+            c_size_t,
+            c_void_p,
+            c_void_p,
+            c_void_p,
+            Finalizer,
+        )
+        self.wasmtime_rr_func_call_unchecked = declare(
+            "wasmtime_rr_func_call_unchecked", ErrorPointer, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p
         )
         self.wasmtime_rr_memory_write = declare(
             "wasmtime_rr_memory_write", ErrorPointer, c_void_p, c_void_p, c_uint64, c_char_p, c_size_t
@@ -309,10 +337,10 @@ def as_bool(value: object, name: str) -> bool:
     return value
 
 
-def _as_unsigned(value: int, name: str, bits: int) -> int:
+def _as_unsigned(value: int, name: str, bits: int, c_type: Optional[str] = None) -> int:
     number = operator.index(value)
     if not 0 <= number < 1 << bits:
-        raise OverflowError(f"{name} {number} does not fit in a C uint{bits}_t")
+        raise OverflowError(f"{name} {number} does not fit in a C {c_type or f'uint{bits}_t'}")
     return number
 
 
@@ -325,6 +353,11 @@ def as_uint32(value: int, name: str) -> int:
 def as_uint64(value: int, name: str) -> int:
     """``value`` as a C ``uint64_t``, like :func:`as_uint32`."""
     return _as_unsigned(value, name, 64)
+
+
+def as_size_t(value: int, name: str) -> int:
+    """``value`` as a C ``size_t``, like :func:`as_uint32`."""
+    return _as_unsigned(value, name, 8 * ctypes.sizeof(c_size_t), "size_t")
 
 
 def as_c_string(value: Union[str, bytes], name: str) -> bytes:

@@ -7,9 +7,9 @@ Configuration: the record/replay settings of a ``wasmtime.Config``
 
 Sessions: a :class:`Recorder` or :class:`Replayer` attached to a
 ``wasmtime.Store`` (``record(store, recorder)``, ``replay(store, replayer)``,
-:func:`finish`), and the RR-aware counterparts of wasmtime-py's calls, which
-record or replay what happens on that store: :func:`module_new`
-(``wasmtime.Module(...)``),
+:func:`flush`, :func:`finish`), and the RR-aware counterparts of
+wasmtime-py's calls, which record or replay what happens on that store:
+:func:`module_new` (``wasmtime.Module(...)``),
 :func:`func_new` (``wasmtime.Func(...)``), :func:`define_func`
 (``Linker.define_func``), :func:`instantiate` (``wasmtime.Instance(...)``),
 :func:`linker_instantiate` (``Linker.instantiate``), :func:`call`
@@ -55,6 +55,7 @@ from ._native import (
     ReplayerPointer,
     as_bool,
     as_c_string,
+    as_size_t,
     as_uint32,
     as_uint64,
     library_for,
@@ -197,17 +198,24 @@ class Recorder(_Native):
     The trace goes to the file at ``path``, created or truncated now
     (``wasmtime_rr_recorder_new_file``); or to ``write``
     (``wasmtime_rr_recorder_new_callback``), called with the bytes of the
-    header, then of each window of events, and returning true when it stored
-    them all (false, or an exception, ends the recording with a
-    :class:`TraceIoError`); or, when neither is given, to memory, read back
-    with :attr:`trace`.
+    header, then of batches of frames (see ``flush_bytes``), and returning
+    true when it stored them all (false, or an exception, ends the recording
+    with a :class:`TraceIoError`); or, when neither is given, to memory, read
+    back with :attr:`trace`.
 
     Settings: ``validation`` records host-function arguments too, so that a
     replay checks them (``wasmtime_rr_recorder_validation_set``);
-    ``event_window`` is how many events are buffered per write, at least 1
-    (``wasmtime_rr_recorder_event_window_set``); ``memory_digest`` records a
-    digest of guest memory after each host call
-    (``wasmtime_rr_recorder_memory_digest_set``).
+    ``event_window`` is how many events are sealed into one CRC-checked
+    frame, at least 1 (``wasmtime_rr_recorder_event_window_set``);
+    ``memory_digest`` records a digest of guest memory after each host call
+    (``wasmtime_rr_recorder_memory_digest_set``); ``flush_bytes`` is how many
+    bytes of sealed frames are batched before they are handed to the file or
+    ``write`` (``wasmtime_rr_recorder_flush_bytes_set``): frames are handed
+    over when that many have accumulated, when the last hand-over is over
+    100 ms old as a frame is sealed, when a call into the guest ends with a
+    trap or error, on :func:`flush`, at :func:`finish` and when the store is
+    freed; 0 hands every frame over as soon as it is sealed. What was handed
+    over is always a valid, replayable prefix of the trace.
 
     The native recorder is freed exactly once: by the store once
     :func:`record` took it over (also when attaching fails), else by
@@ -227,6 +235,7 @@ class Recorder(_Native):
         validation: bool = False,
         event_window: int = 16,
         memory_digest: bool = False,
+        flush_bytes: int = 65536,
     ) -> None:
         if path is not None and write is not None:
             raise TypeError("Recorder takes a path or a write callable, not both")
@@ -235,6 +244,7 @@ class Recorder(_Native):
             (target.wasmtime_rr_recorder_validation_set, as_bool(validation, "validation")),
             (target.wasmtime_rr_recorder_event_window_set, as_uint32(event_window, "event_window")),
             (target.wasmtime_rr_recorder_memory_digest_set, as_bool(memory_digest, "memory_digest")),
+            (target.wasmtime_rr_recorder_flush_bytes_set, as_size_t(flush_bytes, "flush_bytes")),
         ]
         self._memory: Optional[bytearray] = None
         if path is not None:
@@ -257,9 +267,9 @@ class Recorder(_Native):
 
     @property
     def trace(self) -> bytes:
-        """What a recorder without ``path`` or ``write`` has written so far:
-        the whole trace once the store is finished. ``ValueError`` for
-        another recorder."""
+        """What a recorder without ``path`` or ``write`` has been handed so
+        far (see ``flush_bytes``): the whole trace once the store is
+        finished. ``ValueError`` for another recorder."""
         if self._memory is None:
             raise ValueError("this recorder writes to a file or a write callable, not to memory")
         return bytes(self._memory)
@@ -273,9 +283,11 @@ class Replayer(_Native):
     (``wasmtime_rr_replayer_new_file``); ``data``, the trace's bytes, copied
     (``wasmtime_rr_replayer_new_bytes``); ``read``
     (``wasmtime_rr_replayer_new_callback``), called with a byte count and
-    returning at most that many bytes, empty at the end of the trace (an
-    exception is a :class:`TraceIoError`; ``file.read`` fits). The trace
-    itself is checked when attached.
+    returning at most that many bytes (``bytes``, ``bytearray`` or
+    ``memoryview``: anything else makes the call that read it raise
+    ``TypeError``), empty at the end of the trace (an exception is a
+    :class:`TraceIoError`; ``file.read`` fits). It must not call this module
+    for its own store. The trace itself is checked when attached.
 
     ``echo``: a replay performs no WASI call, so a guest's output is not
     printed; with ``echo=True`` the recorded bytes the guest writes to its
@@ -395,6 +407,21 @@ def replay(target: Any, setting: Any, /) -> None:
     _config_or_store(target, setting, Config.replay, Replayer, "wasmtime_rr_store_replay")
 
 
+def flush(store: wasmtime.Store) -> None:
+    """Hands everything ``store`` has recorded so far to the trace destination
+    (``wasmtime_rr_store_flush``): seals the open frame and writes every
+    pending one to the file or write callable, so that the destination holds
+    a valid prefix of the trace with every event recorded before the call
+    (one a process killed afterwards still leaves behind). Writes nothing
+    for a replaying store. Raises :class:`InvalidArgumentError` when nothing
+    is attached (or when called from inside one of the session's own trace
+    callables), :class:`TraceIoError` when the write fails (the failure is
+    sticky, as for any call).
+    """
+    target = library()
+    invoke(target, target.wasmtime_rr_store_flush, _context(store))
+
+
 def finish(store: wasmtime.Store) -> None:
     """Ends the recording or replay of ``store`` (``wasmtime_rr_store_finish``).
 
@@ -402,7 +429,8 @@ def finish(store: wasmtime.Store) -> None:
     Replaying: checks that the trace has nothing left (else
     :class:`DivergenceError`). The session is released in every case; the
     store may have another one attached. Raises :class:`InvalidArgumentError`
-    when nothing is attached.
+    when nothing is attached, and when called from inside one of the
+    session's host functions or trace callables (the session then goes on).
     """
     target = library()
     invoke(target, target.wasmtime_rr_store_finish, _context(store))
