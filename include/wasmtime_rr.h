@@ -846,8 +846,7 @@ wasmtime_error_t *wasmtime_rr_func_new_unchecked(wasmtime_context_t *context,
                                                  wasmtime_func_t *ret);
 
 /**
- * Defines a host function of the raw calling convention in a linker,
- * recorded or replayed.
+ * Defines a raw-convention host function in a linker, recorded or replayed.
  *
  * The RR-aware `wasmtime_linker_define_func_unchecked`: same parameters and
  * result; otherwise as `wasmtime_rr_linker_define_func` (the function is

@@ -360,7 +360,7 @@ func TestHostFunctionMisbehaving(t *testing.T) {
 	wantError(t, err, wasmtimerr.ErrorKindInvalidArgument, `wasmtimerr: Call: the export "memory" is not a function`)
 	// The library checks arguments before any call, also with nothing attached.
 	_, err = instance.Call(store, "peek", wasmtimerr.ValI64(1))
-	wantError(t, err, wasmtimerr.ErrorKindInvalidArgument, "wasmtime_rr_func_call: argument #0 is of kind 1, the function takes 0")
+	wantError(t, err, wasmtimerr.ErrorKindInvalidArgument, "wasmtime_rr_func_call: argument #0 is an i64 (kind 1), the function takes an i32 (kind 0)")
 	_, err = instance.Call(store, "peek")
 	wantError(t, err, wasmtimerr.ErrorKindInvalidArgument, "wasmtime_rr_func_call: the function takes 1 arguments, 0 were given")
 	_, err = instance.Call(store, "count", wasmtimerr.ValI32(1))

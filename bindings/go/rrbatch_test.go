@@ -191,7 +191,7 @@ func TestCallerMistakeLeavesRecordingUsable(t *testing.T) {
 	_, err = instance.Call(store, "run", wasmtimerr.ValI32(1), wasmtimerr.ValI32(2))
 	wantError(t, err, wasmtimerr.ErrorKindInvalidArgument, "wasmtime_rr_func_call: the function takes 1 arguments, 2 were given")
 	_, err = instance.Call(store, "run", wasmtimerr.ValF64(1))
-	wantError(t, err, wasmtimerr.ErrorKindInvalidArgument, "wasmtime_rr_func_call: argument #0 is of kind 3, the function takes 0")
+	wantError(t, err, wasmtimerr.ErrorKindInvalidArgument, "wasmtime_rr_func_call: argument #0 is an f64 (kind 3), the function takes an i32 (kind 0)")
 	returned := runCalls(t, store, instance, 3)
 	mustNil(t, "Finish", store.Finish())
 	replayed, err := replayRuns(t, trace.Bytes(), 3)

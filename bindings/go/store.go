@@ -426,9 +426,9 @@ func instanceFrom(store *Store, inst C.wasmtime_instance_t, trap *C.wasm_trap_t,
 // (ErrWasmtime) with the host's message. store must be the instance's store.
 // args must match the export's parameters in number and kinds: the library
 // checks them before any call, in every mode, and returns ErrInvalidArgument
-// ("the function takes 1 arguments, 0 were given", "argument #0 is of kind
-// 1, the function takes 0"); such a mistake records nothing and leaves a
-// recording going.
+// ("the function takes 1 arguments, 0 were given", "argument #0 is an i64
+// (kind 1), the function takes an i32 (kind 0)"); such a mistake records
+// nothing and leaves a recording going.
 //
 // Wasmtime's C API cannot tell a function's result types without aborting
 // on v128 and reference types, so a result the binding cannot carry is found

@@ -109,9 +109,12 @@ pub(crate) fn call_values(func: &Func, ty: &FuncType, args: &[wasmtime_val_t], n
             return Err(RrError::invalid_argument(format!("argument #{i} has the unknown value kind {}", arg.kind)));
         }
         if arg.kind != expected {
+            let name = |kind: u8| crate::trace::event::Kind::from_byte(kind).map_or("?", |k| k.name());
             return Err(RrError::invalid_argument(format!(
-                "argument #{i} is of kind {}, the function takes {}",
-                arg.kind, expected
+                "argument #{i} is an {} (kind {}), the function takes an {} (kind {expected})",
+                name(arg.kind),
+                arg.kind,
+                name(expected)
             )));
         }
         let is_ref = arg.kind >= crate::trace::event::Kind::FuncRef as u8;

@@ -564,6 +564,7 @@ unsafe fn take<T>(ptr: *mut T, name: &str) -> Result<Option<Box<T>>> {
 /// Checks that a store's engine is in `mode` and nothing is attached yet.
 fn check_attachable(context: &wasmtime_c_api::WasmtimeStoreContextMut<'_>, recording: bool) -> Result<()> {
     use wasmtime::AsContext;
+    session::refuse_while_attaching(session::key_of(context))?;
     let engine = context.as_context().engine().clone();
     let (ok, what, setter) = match recording {
         true => (engine.is_recording(), "recording", "wasm_config_record_set"),
@@ -617,7 +618,8 @@ pub unsafe extern "C" fn wasmtime_rr_store_record(
         let context = unsafe { handles::context(context, "context") }?;
         let recorder = recorder.ok_or_else(|| RrError::null_argument("recorder"))?;
         check_attachable(&context, true)?;
-        let writer = TraceWriter::new(recorder.sink, recorder.settings, recorder.flush_bytes)?;
+        let key = session::key_of(&context);
+        let writer = session::attaching(key, || TraceWriter::new(recorder.sink, recorder.settings, recorder.flush_bytes))?;
         session::attach(context, Role::Record(Recorder { writer, imports: HashMap::new() }))
     })
 }
@@ -661,8 +663,9 @@ pub unsafe extern "C" fn wasmtime_rr_store_replay(
         let context = unsafe { handles::context(context, "context") }?;
         let replayer = replayer.ok_or_else(|| RrError::null_argument("replayer"))?;
         check_attachable(&context, false)?;
-        let reader = TraceReader::new(replayer.source)?;
-        session::attach(context, Role::Replay(Replayer { reader, peeked: None, echo: replayer.echo }))
+        let echo = replayer.echo;
+        let reader = session::attaching(session::key_of(&context), || TraceReader::new(replayer.source))?;
+        session::attach(context, Role::Replay(Replayer { reader, peeked: None, echo }))
     })
 }
 

@@ -122,12 +122,7 @@ impl Session {
     /// one of its own operations on this store (a trace callback calling
     /// back, say): refused with an error rather than a deadlock.
     pub fn lock(&self) -> Result<StoreRef<'_, State>> {
-        self.state.borrow().ok_or_else(|| {
-            RrError::invalid_argument(
-                "this store's recording or replay is in the middle of another operation: a call from inside \
-                 one of its trace callbacks is refused",
-            )
-        })
+        self.state.borrow().ok_or_else(busy)
     }
 
     pub fn is_recording(&self) -> bool {
@@ -178,11 +173,37 @@ thread_local! {
     static LAST: RefCell<Option<Arc<Session>>> = const { RefCell::new(None) };
 }
 
-/// The key of a store: its context address.
-pub fn key_of(context: &WasmtimeStoreContextMut<'_>) -> usize {
-    // SAFETY: a store context is one pointer to the store (the C API passes it
-    // to C as `wasmtime_context_t*`).
-    unsafe { std::mem::transmute_copy::<WasmtimeStoreContextMut<'_>, usize>(context) }
+pub use crate::rr::stores::key_of;
+
+fn busy() -> RrError {
+    RrError::invalid_argument(
+        "this store's recording or replay is in the middle of another operation: a call from inside \
+         one of its trace callbacks is refused",
+    )
+}
+
+thread_local! {
+    /// The store whose trace is being started on this thread (0: none):
+    /// its header goes through the host's callback before the session is
+    /// attached, and a callback calling back for that store is refused.
+    static ATTACHING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Starts a store's trace (`body` writes or reads its header), marking the
+/// store as busy meanwhile.
+pub fn attaching<R>(key: usize, body: impl FnOnce() -> Result<R>) -> Result<R> {
+    let outer = ATTACHING.replace(key);
+    let result = body();
+    ATTACHING.set(outer);
+    result
+}
+
+/// Refuses a call for a store whose trace is being started on this thread.
+pub fn refuse_while_attaching(key: usize) -> Result<()> {
+    match ATTACHING.get() == key {
+        true => Err(busy()),
+        false => Ok(()),
+    }
 }
 
 /// Runs a host function of `session`, marking the session as inside it.
@@ -287,6 +308,7 @@ pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role) -> Result<()
 /// Finishes the session of a store: a recording gets its end marker and is
 /// flushed; a replay must have consumed every event.
 pub fn finish(context: &WasmtimeStoreContextMut<'_>) -> Result<()> {
+    refuse_while_attaching(key_of(context))?;
     let session = lookup(key_of(context)).ok_or_else(|| {
         RrError::invalid_argument("this store has no recorder or replayer attached")
     })?;
@@ -310,10 +332,14 @@ pub fn finish(context: &WasmtimeStoreContextMut<'_>) -> Result<()> {
 
 /// Hands what a recording has so far to its destination.
 pub fn flush(context: &WasmtimeStoreContextMut<'_>) -> Result<()> {
+    refuse_while_attaching(key_of(context))?;
     let session = lookup(key_of(context)).ok_or_else(|| {
         RrError::invalid_argument("this store has no recorder or replayer attached")
     })?;
     let mut state = session.lock()?;
+    if !matches!(state.role, Role::Record(_)) {
+        return Ok(()); // a replay has nothing to hand over
+    }
     state.check_failure()?;
     match &mut state.role {
         Role::Record(recorder) => recorder.writer.flush().map_err(|e| state.fail(e)),

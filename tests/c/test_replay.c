@@ -952,7 +952,7 @@ static void test_misuse_regressions(void) {
                   "the function takes 1 arguments, 0 were given");
     wasmtime_val_t wrong = {.kind = WASMTIME_I64, .of.i64 = 1};
     CHECK_ERR_HAS(wasmtime_rr_func_call(a.context, &run_a, &wrong, 1, results, 5, &trap), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
-                  "argument #0 is of kind 1, the function takes 0");
+                  "argument #0 is an i64 (kind 1), the function takes an i32 (kind 0)");
     CHECK_ERR_HAS(wasmtime_rr_func_call(a.context, &run_a, &arg, 1, results, 2, &trap), WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT,
                   "the function returns 5 results, room for 2 was given");
     CHECK_OK(wasmtime_rr_func_call(a.context, &run_a, &arg, 1, results, 5, &trap));
@@ -1197,6 +1197,41 @@ static void test_compressed_trace(void) {
     free(packed.data);
 }
 
+/* Re-entry while a trace starts: the header goes through the write
+ * callback before the session is attached; the callback's calls back for
+ * the same store are refused, and the outer attach succeeds. */
+static wasmtime_context_t *attaching_context;
+static wasmtime_error_t *attach_results[3];
+
+static bool attaching_append(void *opaque, const uint8_t *bytes, size_t len) {
+    if (attaching_context != NULL) {
+        wasmtime_context_t *context = attaching_context;
+        attaching_context = NULL;
+        wasmtime_rr_recorder_t *inner = NULL;
+        CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, opaque, NULL, &inner));
+        attach_results[0] = wasmtime_rr_store_record(context, inner);
+        attach_results[1] = wasmtime_rr_store_flush(context);
+        attach_results[2] = wasmtime_rr_store_finish(context);
+    }
+    return buffer_append(opaque, bytes, len);
+}
+
+static void test_reentry_while_attaching(void) {
+    buffer_t sink = {.fail_after = -1};
+    session_t r;
+    session_open(&r, WASMTIME_RR_MODE_RECORDING, GUEST);
+    wasmtime_rr_recorder_t *recorder = NULL;
+    CHECK_OK(wasmtime_rr_recorder_new_callback(attaching_append, &sink, NULL, &recorder));
+    attaching_context = r.context;
+    CHECK_OK(wasmtime_rr_store_record(r.context, recorder));
+    for (int i = 0; i < 3; i++) {
+        CHECK_ERR_HAS(attach_results[i], WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "in the middle of another operation");
+    }
+    CHECK_OK(wasmtime_rr_store_finish(r.context));
+    session_close(&r);
+    free(sink.data);
+}
+
 /* A recording process killed with SIGKILL: what survives is every batch the
  * recorder handed to its file (batches go at 64 KiB, or 100 ms after the last
  * one), a valid prefix that replays up to its end. The child is this program
@@ -1322,6 +1357,7 @@ int main(int argc, char **argv) {
     test_unchecked_convention();
     test_compressed_trace();
     test_plain_forwarding();
+    test_reentry_while_attaching();
     test_killed_recording(argv[0]);
     free(GUEST);
     return finish();

@@ -293,7 +293,7 @@ def test_null_cases_cover_every_pointer_and_callback_parameter() -> None:
         ([], 0, 1, "the function takes 1 arguments, 0 were given"),
         ([(ffi.WASMTIME_I32.value, 1)] * 2, 2, 1, "the function takes 1 arguments, 2 were given"),
         ([(ffi.WASMTIME_I32.value, 1)], 1, 0, "the function returns 1 results, room for 0 was given"),
-        ([(ffi.WASMTIME_I64.value, 1)], 1, 1, "argument #0 is of kind 1, the function takes 0"),
+        ([(ffi.WASMTIME_I64.value, 1)], 1, 1, "argument #0 is an i64 (kind 1), the function takes an i32 (kind 0)"),
         ([(9, 0)], 1, 1, "argument #0 has the unknown value kind 9"),
     ],
     ids=["too-few", "too-many", "results-room", "kind", "unknown-kind"],
