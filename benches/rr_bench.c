@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <wasmtime_rr.h>
 
 enum { CALLS = 1000000, ROUNDS = 7 };
@@ -121,6 +124,8 @@ static void free_setup(setup_t *s) {
 }
 
 /* One run: a fresh store, instantiate, call loop(calls, work); milliseconds. */
+static int compression; /* the zstd level of recordings (0: off) */
+
 static double run(setup_t *s, variant_t variant, int calls, int work, const char *trace, uint32_t window) {
     wasmtime_store_t *store = wasmtime_store_new(s->engine, NULL, NULL);
     wasmtime_context_t *context = wasmtime_store_context(store);
@@ -128,6 +133,7 @@ static double run(setup_t *s, variant_t variant, int calls, int work, const char
         wasmtime_rr_recorder_t *recorder = NULL;
         die("recorder", wasmtime_rr_recorder_new_file(trace, &recorder));
         die("window", wasmtime_rr_recorder_event_window_set(recorder, window));
+        die("compression", wasmtime_rr_recorder_compression_set(recorder, compression));
         die("record", wasmtime_rr_store_record(context, recorder));
     } else if (variant == REPLAY) {
         wasmtime_rr_replayer_t *replayer = NULL;
@@ -195,6 +201,39 @@ int main(int argc, char **argv) {
     char trace[512], trace_big[512];
     snprintf(trace, sizeof trace, "%s/bench.wrr", dir);
     snprintf(trace_big, sizeof trace_big, "%s/bench-window.wrr", dir);
+    if (argc == 5 && strcmp(argv[2], "once") == 0) {
+        /* rr_bench DIR once record|replay CALLS: one run in this process (for peak RSS). */
+        bool record = strcmp(argv[3], "record") == 0;
+        setup_t s = make_setup(record ? WASMTIME_RR_MODE_RECORDING : WASMTIME_RR_MODE_REPLAYING, RR_DEFINE);
+        run(&s, record ? RECORD : REPLAY, atoi(argv[4]), 0, trace, 16);
+        free_setup(&s);
+        return 0;
+    }
+    if (argc == 3 && strcmp(argv[2], "memory") == 0) {
+        /* Peak RSS of recording and replaying 1,000,000 and 100,000,000 calls. */
+        const char *counts[] = {"1000000", "100000000"};
+        printf("peak RSS of a process that records or replays N host calls (trace to a file)\n");
+        for (int c = 0; c < 2; c++) {
+            for (int v = 0; v < 2; v++) {
+                const char *variant = v == 0 ? "record" : "replay";
+                double start = now_ms();
+                pid_t pid = fork();
+                if (pid == 0) {
+                    execl(argv[0], argv[0], dir, "once", variant, counts[c], (char *)NULL);
+                    _exit(127);
+                }
+                int status;
+                struct rusage usage;
+                if (wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                    fprintf(stderr, "the child failed\n");
+                    return 1;
+                }
+                printf("  %-6s %11s calls: %7ld KiB peak RSS, %8.1f s, trace %zu bytes\n", variant, counts[c],
+                       usage.ru_maxrss, (now_ms() - start) / 1000, file_size(trace));
+            }
+        }
+        return 0;
+    }
     if (argc > 2) {
         /* rr_bench DIR record|replay: that variant alone, ten times (for profiles) */
         bool record = strcmp(argv[2], "record") == 0;
@@ -233,6 +272,24 @@ int main(int argc, char **argv) {
     printf("  recording to a file (window 16)         %8.1f ms   %.3fx plain\n", rec, rec / p);
     printf("  recording to a file (window 4096)       %8.1f ms   %.3fx plain\n", recb, recb / p);
     printf("  replaying that file                     %8.1f ms   %.3fx plain, %.3fx recording\n", rep, rep / p, rep / rec);
+
+    /* 1a. Compressed traces: recording and replay time, bytes per event. */
+    char trace_z[512];
+    snprintf(trace_z, sizeof trace_z, "%s/bench-zstd.wrr", dir);
+    for (int level = 1; level <= 3; level += 2) {
+        double z_rec[ROUNDS], z_rep[ROUNDS];
+        for (int r = 0; r < ROUNDS; r++) {
+            compression = level;
+            z_rec[r] = run(&recording, RECORD, CALLS, 0, trace_z, 16);
+            compression = 0;
+            z_rep[r] = run(&replaying, REPLAY, CALLS, 0, trace_z, 0);
+        }
+        double zr = median(z_rec), zq = median(z_rep);
+        size_t bytes = file_size(trace_z);
+        printf("  recording compressed (zstd %d)          %8.1f ms   %.3fx plain, %.3f bytes/event\n", level, zr, zr / p,
+               (double)bytes / CALLS);
+        printf("  replaying it                            %8.1f ms   %.3fx plain\n", zq, zq / p);
+    }
 
     /* 1b. The same through the unchecked (raw) definitions. */
     double u_plain[ROUNDS], u_rec[ROUNDS], u_rep[ROUNDS];

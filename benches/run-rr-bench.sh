@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet
 lib=target/release
 mkdir -p target/bench
-cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror benches/rr_bench.c -I"$lib/include" \
+cc -std=c11 -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror benches/rr_bench.c -I"$lib/include" \
   -L"$lib" -lwasmtime_rr -Wl,-rpath,"$PWD/$lib" -o target/bench/rr_bench
 target/bench/rr_bench target/bench

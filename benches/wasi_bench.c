@@ -43,8 +43,8 @@ static void die(const char *what, wasmtime_error_t *error) {
     exit(1);
 }
 
-typedef enum { PLAIN, RR_IDLE, RECORD, REPLAY, VARIANTS } variant_t;
-static const char *const NAMES[VARIANTS] = {"plain", "rr-idle", "record", "replay"};
+typedef enum { PLAIN, RR_IDLE, RECORD, REPLAY, RECORD_ZSTD, VARIANTS } variant_t;
+static const char *const NAMES[VARIANTS] = {"plain", "rr-idle", "record", "replay", "record-zstd3"};
 
 typedef struct {
     wasm_engine_t *engine;
@@ -105,9 +105,12 @@ static double run(const setup_t *s, variant_t variant, const char *data_dir, con
         exit(1);
     }
     die("set wasi", variant == PLAIN ? wasmtime_context_set_wasi(context, wasi) : wasmtime_rr_context_set_wasi(context, wasi));
-    if (variant == RECORD) {
+    if (variant == RECORD || variant == RECORD_ZSTD) {
+        char compressed[4096];
+        snprintf(compressed, sizeof compressed, "%s.zst", trace);
         wasmtime_rr_recorder_t *recorder;
-        die("recorder", wasmtime_rr_recorder_new_file(trace, &recorder));
+        die("recorder", wasmtime_rr_recorder_new_file(variant == RECORD ? trace : compressed, &recorder));
+        die("compression", wasmtime_rr_recorder_compression_set(recorder, variant == RECORD ? 0 : 3));
         die("record", wasmtime_rr_store_record(context, recorder));
     } else if (variant == REPLAY) {
         wasmtime_rr_replayer_t *replayer;
@@ -136,7 +139,7 @@ static double run(const setup_t *s, variant_t variant, const char *data_dir, con
         exit(1);
     }
     double elapsed = now_ms() - start;
-    if (variant == RECORD || variant == REPLAY) die("finish", wasmtime_rr_store_finish(context));
+    if (variant != PLAIN && variant != RR_IDLE) die("finish", wasmtime_rr_store_finish(context));
     wasmtime_store_delete(store);
     return elapsed;
 }
@@ -166,7 +169,7 @@ static void measure(const char *title, const wasm_byte_vec_t *wasm, const char *
     }
     printf("%s, median of %d rounds\n", title, ROUNDS);
     for (int v = 0; v < VARIANTS; v++)
-        printf("  %-8s %9.1f ms   %.3fx plain\n", NAMES[v], out[v], out[v] / out[PLAIN]);
+        printf("  %-13s %9.1f ms   %.3fx plain\n", NAMES[v], out[v], out[v] / out[PLAIN]);
 }
 
 static const char *self_path;
@@ -238,14 +241,17 @@ int main(int argc, char **argv) {
     double clock[VARIANTS];
     measure("1,000,000 clock_time_get calls (clock_bench.wasm)", &clock_wasm, dirs[1], trace, arg, clock);
     long clock_bytes = file_size(trace);
-    printf("  trace: %ld bytes = %.2f bytes per clock reading (everything included)\n", clock_bytes,
-           (double)clock_bytes / 1e6);
+    char zst[4200];
+    snprintf(zst, sizeof zst, "%s.zst", trace);
+    printf("  trace: %ld bytes = %.2f bytes per clock reading (everything included); zstd 3: %ld bytes = %.2f\n",
+           clock_bytes, (double)clock_bytes / 1e6, file_size(zst), (double)file_size(zst) / 1e6);
 
     guest_files("read", dirs, wasm_path, trace, sizeof trace, &arg);
     wasm_byte_vec_t read_wasm = read_file(wasm_path);
     double reads[VARIANTS];
     measure("reading a 64 MiB file in 64 KiB chunks (read_bench.wasm)", &read_wasm, dirs[1], trace, arg, reads);
-    printf("  trace: %ld bytes\n", file_size(trace));
+    snprintf(zst, sizeof zst, "%s.zst", trace);
+    printf("  trace: %ld bytes; zstd 3: %ld bytes (the file is random bytes)\n", file_size(trace), file_size(zst));
     long plain_rss = child_peak_rss("read", PLAIN, dirs);
     long record_rss = child_peak_rss("read", RECORD, dirs);
     long replay_rss = child_peak_rss("read", REPLAY, dirs);
