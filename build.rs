@@ -40,6 +40,12 @@ fn main() {
         _ => concat!("libwasmtime_rr.so.", env!("CARGO_PKG_VERSION_MAJOR")),
     };
     println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{soname}");
+    // Calls from inside the library to its own exported functions bind to
+    // them, never to a same-named function of an interposer (the preload
+    // library defines stock names and forwards to the RR-aware variants,
+    // which call the stock functions in turn).
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-Bsymbolic-functions");
+    build_preload(&out_dir, profile_dir, &include_dir, soname);
     // Programs linked against the build output record the SONAME as a
     // dependency; this link makes it resolvable there too (-L/rpath into it).
     let link = profile_dir.join(soname);
@@ -47,6 +53,48 @@ fn main() {
         let _ = fs::remove_file(&link);
         std::os::unix::fs::symlink("libwasmtime_rr.so", &link).expect("symlink the SONAME in the build output");
     }
+}
+
+/// Builds `libwasmtime_rr_preload.so` (preload/interpose.c) into the build
+/// output. It needs libwasmtime_rr at run time, which is linked after this
+/// script: it is linked against an empty stand-in with the same SONAME, so
+/// its dependency names the real library, found next to it ($ORIGIN).
+fn build_preload(out_dir: &Path, profile_dir: &Path, include_dir: &Path, soname: &str) {
+    println!("cargo:rerun-if-changed=preload");
+    println!("cargo:rerun-if-env-changed=CC");
+    let cc = env::var("CC").unwrap_or_else(|_| "cc".to_string());
+    let run = |args: &[&str]| {
+        let status = std::process::Command::new(&cc)
+            .args(args)
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run the C compiler `{cc}` (needed for the preload library): {e}"));
+        assert!(status.success(), "building the preload library failed: {cc} {}", args.join(" "));
+    };
+    let stub_dir = out_dir.join("stand-in");
+    fs::create_dir_all(&stub_dir).unwrap();
+    let stub = stub_dir.join(soname);
+    run(&["-shared", "-o", stub.to_str().unwrap(), &format!("-Wl,-soname,{soname}"), "-x", "c", "/dev/null"]);
+    let source = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap()).join("preload/interpose.c");
+    let output = profile_dir.join("libwasmtime_rr_preload.so");
+    run(&[
+        "-shared",
+        "-fPIC",
+        "-O2",
+        "-std=gnu11",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        &format!("-DWASMTIME_RR_SONAME=\"{soname}\""),
+        &format!("-I{}", include_dir.display()),
+        source.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+        &format!("-L{}", stub_dir.display()),
+        "-Wl,--no-as-needed",
+        &format!("-l:{soname}"),
+        "-Wl,-rpath,$ORIGIN",
+        "-ldl",
+    ]);
 }
 
 fn generate_header(manifest_dir: &Path) -> String {

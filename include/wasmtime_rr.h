@@ -462,6 +462,89 @@ wasmtime_error_t *wasm_engine_relaxed_simd_deterministic(const wasm_engine_t *en
                                                          bool *out);
 
 /**
+ * Returns the mode the environment asks for.
+ *
+ * `WASMTIME_RR_MODE_RECORDING` when `WASMTIME_RR_RECORD` names a trace
+ * file, `WASMTIME_RR_MODE_REPLAYING` when `WASMTIME_RR_REPLAY` does,
+ * `WASMTIME_RR_MODE_NONE` when neither is set (or both are: then a warning
+ * goes to stderr once). The environment is read once per process.
+ *
+ * \return the mode.
+ *
+ * Cannot fail. Cannot abort.
+ *
+ * Example:
+ * \code
+ * if (wasmtime_rr_env_mode() == WASMTIME_RR_MODE_RECORDING) puts("recording");
+ * \endcode
+ */
+wasmtime_rr_mode_t wasmtime_rr_env_mode(void);
+
+/**
+ * Makes a config record or replay as the environment asks.
+ *
+ * When the environment switch is on, sets the config's record/replay mode
+ * and enforces determinism on it (`wasm_config_enforce_determinism`);
+ * otherwise leaves it unchanged. Build the engine with
+ * `wasm_engine_new_checked`: a config that opts out of determinism then
+ * gives an error instead of an abort.
+ *
+ * \param config the config; borrowed.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` or
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a NULL or misaligned
+ * `config`, and `WASMTIME_RR_ERROR_KIND_UNSUPPORTED` without record/replay
+ * compiled in.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasm_config_t *config = wasm_config_new();
+ * wasmtime_error_t *err = wasmtime_rr_env_config(config);
+ * if (!err) err = wasm_engine_new_checked(config, &engine);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_env_config(wasm_config_t *config);
+
+/**
+ * Attaches the environment's recorder or replayer to a new store.
+ *
+ * When the environment switch is on and the store's engine records
+ * (replays), the store records into (replays from) its trace file: the
+ * first store so attached uses the path in the variable, the next ones the
+ * path followed by `.1`, `.2`, ... in creation order. Such a recording
+ * captures the host's raw memory writes (`WASMTIME_RR_SHADOW=0` turns that
+ * off), hands everything to its file when each call into the guest returns,
+ * and ends normally when the store is freed or the process exits; such a
+ * replay writes the guest's recorded WASI output to this process's stdout
+ * and stderr (`WASMTIME_RR_ECHO=0` turns that off) and, if it still has
+ * events at the end, says so on stderr. Otherwise does nothing.
+ *
+ * \param context the new store.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` or
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a NULL or misaligned
+ * `context` or a store that has a recorder or replayer already,
+ * `WASMTIME_RR_ERROR_KIND_TRACE_IO` when the trace file cannot be created or
+ * opened, and `WASMTIME_RR_ERROR_KIND_TRACE_FORMAT` for a file that is no
+ * valid trace.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
+ * wasmtime_error_t *err = wasmtime_rr_env_attach(wasmtime_store_context(store));
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_env_attach(wasmtime_context_t *context);
+
+/**
  * Returns the stable kind of an error object.
  *
  * Works on every `wasmtime_error_t`: errors created by this library report
@@ -1154,6 +1237,40 @@ wasmtime_error_t *wasmtime_rr_recorder_flush_bytes_set(wasmtime_rr_recorder_t *r
  */
 wasmtime_error_t *wasmtime_rr_recorder_compression_set(wasmtime_rr_recorder_t *recorder,
                                                        int32_t level);
+
+/**
+ * Chooses whether a recording captures the host's raw memory writes.
+ *
+ * A host that writes into guest memory through `wasmtime_memory_data` (or
+ * wasmtime-py's `Memory.write`, wasmtime-go's `Memory.UnsafeData`) instead
+ * of `wasmtime_rr_memory_write` changes what the guest sees without the
+ * trace knowing. With this setting the recording copies every known memory
+ * (those exported by instances made through the RR-aware functions) when
+ * control passes to the host (a host function starts, a call into the guest
+ * returns) and compares it when control comes back: what changed is
+ * recorded as memory writes, which a replay applies. It costs a copy and a
+ * comparison of all that memory at each of those points (see the README
+ * for measurements). Not caught: writes to memories of other instances,
+ * host changes to globals or tables, and a write the host undoes before
+ * the guest runs again. Default off; the environment switch
+ * (`WASMTIME_RR_RECORD`) turns it on.
+ *
+ * \param recorder a recorder not yet attached; borrowed.
+ * \param enable `true` to capture.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `recorder` is NULL.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_recorder_shadow_memory_set(recorder, true);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_recorder_shadow_memory_set(wasmtime_rr_recorder_t *recorder,
+                                                         bool enable);
 
 /**
  * Frees a recorder that was never attached.

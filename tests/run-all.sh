@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 # What the suites need besides the Rust toolchain (apt packages, pytest,
-# cargo-fuzz); quick when everything is already there.
+# cargo-fuzz, nightly Rust with rust-src); quick when everything is already there.
 bash scripts/setup-test-deps.sh || {
   echo "tests/run-all.sh: installing the test dependencies failed (scripts/setup-test-deps.sh, see above); no suite was run" >&2
   exit 1
@@ -124,9 +124,12 @@ suite "C++ demo" check_demo examples/cpp/run.sh
 suite "record/replay showcase (C host and the wasmtime-rr CLI)" check_rr_demo
 suite "wasmtime-rr CLI exits" cli_exits
 suite "wasmtime-rr run and replay of a WASI program" cli_wasi
+suite "wasmtime-rr trace tooling: inspect --json/--summary, replay --verbose, --help, usage errors, progress" tests/run-cli-tests.sh
 suite "C++ WASI example (record, replay with echo, divergence)" examples/cpp/run-wasi.sh
-suite "fuzz targets, ${FUZZ_SECONDS:-60}s each (cargo-fuzz, stable), and the CLI over their inputs" tests/run-fuzz.sh
+suite "fuzz targets, ${FUZZ_SECONDS:-60}s each (cargo-fuzz, nightly, ASan), and the CLI over their inputs" tests/run-fuzz.sh
+suite "ThreadSanitizer in the library too (nightly, -Zbuild-std): C thread test" tests/run-tsan.sh
 suite "Python binding (ctypes, with wasmtime-py)" bindings/python/run-tests.sh target/release
+suite "Python wheel: built, tagged, installed into a fresh venv" bindings/python/test-wheel.sh target/release
 suite "Go binding (cgo, go vet, -race)" bindings/go/run-tests.sh
 suite "install into a prefix: pkg-config, CMake, SONAME, bindings" tests/run-install-tests.sh
 suite "wasmtime-py 48.0.0 test suite against libwasmtime_rr" tests/run-wasmtime-py.sh target/release

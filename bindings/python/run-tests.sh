@@ -4,9 +4,10 @@
 #   bindings/python/run-tests.sh PROFILE_DIR
 # PROFILE_DIR (relative to the repository root, or absolute) holds a
 # libwasmtime_rr.so built with record/replay, such as target/release.
-# Needs only python3 with pip; installs wasmtime-py 48.0.0, pytest and this
-# package (editable) into the venv target/py-venv (created or reused), and
-# installs the library into that venv's wasmtime-py. Exits non-zero on failure.
+# Needs only python3 with pip; installs this package (editable) with its test
+# extra (pytest, wasmtime-py 48.0.0) into the venv target/py-venv (created or
+# reused), and installs the library into that venv's wasmtime-py. Exits
+# non-zero on failure. The wheel has its own test: test-wheel.sh.
 set -euo pipefail
 if [ $# -ne 1 ]; then
   echo "usage: $0 PROFILE_DIR   (e.g. target/release)" >&2
@@ -21,20 +22,10 @@ fi
 
 venv=target/py-venv
 python="$venv/bin/python"
-if ! "$python" -m pip --version >/dev/null 2>&1; then
-  rm -rf "$venv"
-  if ! python3 -m venv "$venv"; then
-    # Python without ensurepip (Debian's python3 without python3-venv): make
-    # the venv bare and install pip into it from pip's own wheel.
-    rm -rf "$venv"
-    python3 -m venv --without-pip "$venv"
-    python3 -m pip download --quiet --no-deps --dest "$venv/pip-wheel" pip
-    "$python" "$(echo "$venv"/pip-wheel/pip-*.whl)/pip" install --quiet "$(echo "$venv"/pip-wheel/pip-*.whl)"
-  fi
-fi
+source bindings/python/venv.sh
+"$python" -m pip --version >/dev/null 2>&1 || make_venv "$venv"
 pip=("$python" -m pip install --quiet --disable-pip-version-check)
-"${pip[@]}" wasmtime==48.0.0 pytest
-"${pip[@]}" -e bindings/python
+"${pip[@]}" -e 'bindings/python[test]'   # pytest, wasmtime-py 48.0.0
 
 export WASMTIME_RR_LIBRARY="$library"
 "$python" -m wasmtime_rr.install_into_wasmtime_py

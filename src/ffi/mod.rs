@@ -7,6 +7,7 @@ pub mod boundary;
 pub(crate) mod checks;
 pub mod config;
 pub mod engine;
+pub mod env;
 pub mod errors;
 pub mod handles;
 pub mod host_api;

@@ -79,6 +79,7 @@ pub struct wasmtime_rr_recorder_t {
     sink: Box<dyn Sink + Send>,
     settings: Settings,
     flush_bytes: usize,
+    flush_each_call: bool,
 }
 
 /// A replayer: a trace source, not yet attached.
@@ -106,6 +107,7 @@ fn new_recorder(sink: Box<dyn Sink + Send>, out: boundary::Out<*mut wasmtime_rr_
         sink,
         settings: Settings::default(),
         flush_bytes: crate::trace::DEFAULT_FLUSH_BYTES,
+        flush_each_call: false,
     })));
 }
 
@@ -370,6 +372,46 @@ pub unsafe extern "C" fn wasmtime_rr_recorder_compression_set(
     })
 }
 
+/// Chooses whether a recording captures the host's raw memory writes.
+///
+/// A host that writes into guest memory through `wasmtime_memory_data` (or
+/// wasmtime-py's `Memory.write`, wasmtime-go's `Memory.UnsafeData`) instead
+/// of `wasmtime_rr_memory_write` changes what the guest sees without the
+/// trace knowing. With this setting the recording copies every known memory
+/// (those exported by instances made through the RR-aware functions) when
+/// control passes to the host (a host function starts, a call into the guest
+/// returns) and compares it when control comes back: what changed is
+/// recorded as memory writes, which a replay applies. It costs a copy and a
+/// comparison of all that memory at each of those points (see the README
+/// for measurements). Not caught: writes to memories of other instances,
+/// host changes to globals or tables, and a write the host undoes before
+/// the guest runs again. Default off; the environment switch
+/// (`WASMTIME_RR_RECORD`) turns it on.
+///
+/// \param recorder a recorder not yet attached; borrowed.
+/// \param enable `true` to capture.
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` when `recorder` is NULL.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_rr_recorder_shadow_memory_set(recorder, true);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_recorder_shadow_memory_set(
+    recorder: *mut wasmtime_rr_recorder_t,
+    enable: bool,
+) -> *mut wasmtime_error_t {
+    set("wasmtime_rr_recorder_shadow_memory_set", recorder, |s| {
+        s.shadow = enable;
+        Ok(())
+    })
+}
+
 /// Frees a recorder that was never attached.
 ///
 /// Closes its file or runs its callback's finalizer. A NULL `recorder` is
@@ -617,11 +659,54 @@ pub unsafe extern "C" fn wasmtime_rr_store_record(
         let recorder = unsafe { take(recorder, "recorder") }?;
         let context = unsafe { handles::context(context, "context") }?;
         let recorder = recorder.ok_or_else(|| RrError::null_argument("recorder"))?;
-        check_attachable(&context, true)?;
-        let key = session::key_of(&context);
-        let writer = session::attaching(key, || TraceWriter::new(recorder.sink, recorder.settings, recorder.flush_bytes))?;
-        session::attach(context, Role::Record(Recorder { writer, imports: HashMap::new() }))
+        record_into(context, *recorder, None)
     })
+}
+
+/// Attaches a recorder to a store; `auto` names a session the environment
+/// switch attaches.
+pub(crate) fn record_into(
+    context: wasmtime_c_api::WasmtimeStoreContextMut<'_>,
+    recorder: wasmtime_rr_recorder_t,
+    auto: Option<String>,
+) -> Result<()> {
+    check_attachable(&context, true)?;
+    let key = session::key_of(&context);
+    let flush_each_call = recorder.flush_each_call || auto.is_some();
+    let writer = session::attaching(key, || TraceWriter::new(recorder.sink, recorder.settings, recorder.flush_bytes))?;
+    session::attach(context, Role::Record(Recorder { writer, imports: HashMap::new(), flush_each_call }), auto)
+}
+
+/// Attaches a replayer to a store (`auto` as for `record_into`).
+pub(crate) fn replay_from(
+    context: wasmtime_c_api::WasmtimeStoreContextMut<'_>,
+    replayer: wasmtime_rr_replayer_t,
+    auto: Option<String>,
+) -> Result<()> {
+    check_attachable(&context, false)?;
+    let echo = replayer.echo;
+    let reader = session::attaching(session::key_of(&context), || TraceReader::new(replayer.source))?;
+    session::attach(context, Role::Replay(Replayer { reader, peeked: None, echo }), auto)
+}
+
+/// A recorder writing to a file, with settings (for the environment switch).
+pub(crate) fn file_recorder(path: &std::path::Path, settings: Settings) -> Result<wasmtime_rr_recorder_t> {
+    let file = std::fs::File::create(path)
+        .map_err(|e| io_error(format!("cannot create trace file {}", path.display()), e))?;
+    Ok(wasmtime_rr_recorder_t {
+        sink: Box::new(file),
+        settings,
+        flush_bytes: crate::trace::DEFAULT_FLUSH_BYTES,
+        flush_each_call: true,
+    })
+}
+
+/// A replayer reading a file (for the environment switch).
+pub(crate) fn file_replayer(path: &std::path::Path) -> Result<wasmtime_rr_replayer_t> {
+    let file = std::fs::File::open(path).map_err(|e| io_error(format!("cannot open trace file {}", path.display()), e))?;
+    // An unmodified program's guest output looks the same replayed.
+    let echo = std::env::var_os("WASMTIME_RR_ECHO").is_none_or(|v| v != "0");
+    Ok(wasmtime_rr_replayer_t { source: Box::new(file), echo })
 }
 
 /// Starts replaying a store from a replayer's trace.
@@ -662,10 +747,7 @@ pub unsafe extern "C" fn wasmtime_rr_store_replay(
         let replayer = unsafe { take(replayer, "replayer") }?;
         let context = unsafe { handles::context(context, "context") }?;
         let replayer = replayer.ok_or_else(|| RrError::null_argument("replayer"))?;
-        check_attachable(&context, false)?;
-        let echo = replayer.echo;
-        let reader = session::attaching(session::key_of(&context), || TraceReader::new(replayer.source))?;
-        session::attach(context, Role::Replay(Replayer { reader, peeked: None, echo }))
+        replay_from(context, *replayer, None)
     })
 }
 

@@ -10,9 +10,11 @@
 
 use crate::error::{ErrorKind, Result, RrError};
 use crate::rr::modules;
-use crate::rr::session::{self, ExportSlot, Replayer, Role, Session, State, divergence};
+use crate::rr::session::{
+    self, ExportSlot, Role, Session, State, describe, divergence, next_action, peek_action, role_mismatch,
+};
 use crate::trace::event::{
-    EndStatus, Event, FuncRef, Kind, MemoryWrite, Outcome, Value, Values,
+    Event, FuncRef, Kind, MemoryWrite, Outcome, Value, Values,
 };
 use crate::rr::values::{self, FuncKey, func_key};
 use std::mem::MaybeUninit;
@@ -22,69 +24,6 @@ use wasmtime_c_api::{
     WasmtimeStoreContextMut, wasm_trap_t, wasmtime_error_t,
     wasmtime_module_t, wasmtime_val_t,
 };
-
-/// Reads the next crossing from a replay (definitions are absorbed by the reader).
-pub(crate) fn next_action(replayer: &mut Replayer) -> Result<(u64, Event)> {
-    if let Some(peeked) = replayer.peeked.take() {
-        return Ok(peeked);
-    }
-    loop {
-        let index = replayer.reader.event_index();
-        match replayer.reader.next()? {
-            Some(Event::DefineImport { .. } | Event::DefineExport { .. }) => continue,
-            Some(event) => return Ok((index, event)),
-            None => return Err(divergence(index, "the trace has ended, but the program goes on")),
-        }
-    }
-}
-
-/// Peeks at the next crossing without consuming it.
-pub fn peek_action(replayer: &mut Replayer) -> Result<&Event> {
-    if replayer.peeked.is_none() {
-        replayer.peeked = Some(next_action(replayer)?);
-    }
-    Ok(&replayer.peeked.as_ref().expect("just filled").1)
-}
-
-/// A replay that is over must have nothing left but the end marker.
-pub fn expect_end(replayer: &mut Replayer, failure: Option<RrError>) -> Result<()> {
-    if let Some(failure) = failure {
-        return Err(failure);
-    }
-    match next_action(replayer)? {
-        (_, Event::End { .. }) => Ok(()),
-        (index, event) => Err(divergence(index, format!("the replay finished, but the trace has more: {}", describe(replayer, &event)))),
-    }
-}
-
-/// A readable one-line description of an event, with names resolved.
-pub fn describe(replayer: &Replayer, event: &Event) -> String {
-    let codec = replayer.reader.codec();
-    match event {
-        Event::Instantiate { checksum } => format!("instantiation of a module with sha256 {}", modules::hex(checksum)),
-        Event::ExportCall { export, args } => match codec.exports.get(*export as usize) {
-            Some((instance, name, _)) => format!("call of export `{name}` of instance #{instance} with {}", Values(args)),
-            None => format!("call of export #{export}"),
-        },
-        Event::HostCall(call) => match codec.imports.get(call.import as usize) {
-            Some((module, name, _)) => format!("call of host function `{module}.{name}`"),
-            None => format!("call of import #{}", call.import),
-        },
-        Event::MemoryWrite(w) => format!("host write of {} bytes at {} into memory #{}", w.bytes.len(), w.offset, w.memory),
-        Event::Return(outcome) => format!("return that {outcome}"),
-        Event::Wasi(call) => format!("the WASI call {call}"),
-        Event::End { status: EndStatus::Finished, .. } => "the end of the trace".to_string(),
-        Event::End { status: EndStatus::StoreDropped, .. } => {
-            "the end of the trace, which is INCOMPLETE: the recording's store was freed before the recording was finished"
-                .to_string()
-        }
-        Event::DefineImport { .. } | Event::DefineExport { .. } => "a definition".to_string(),
-    }
-}
-
-pub(crate) fn role_mismatch(index: u64, replayer: &Replayer, event: &Event, happened: &str) -> RrError {
-    divergence(index, format!("expected {}, but {happened}", describe(replayer, event)))
-}
 
 /// Names a function reference as the trace does: an export of a known
 /// instance by its trace id (defined on first use while recording, looked up
@@ -192,6 +131,39 @@ fn outcome_of(error: &Option<Box<wasmtime_error_t>>, trap: *mut wasm_trap_t, ret
     })
 }
 
+/// Control passes from the guest to the host (a call into the guest
+/// returned): with shadow memory, memory is copied.
+fn host_turn_starts(session: &Session, store: &WasmtimeStoreContextMut<'_>) -> Result<()> {
+    if session.shadow() && session.is_recording() {
+        let mut state = session.lock()?;
+        let State { shadow: Some(shadow), memories, .. } = &mut *state else { return Ok(()) };
+        shadow.take(memories, store);
+    }
+    Ok(())
+}
+
+/// Control passes from the host to the guest (a call into the guest
+/// starts): with shadow memory, what the host wrote meanwhile is recorded as
+/// memory writes, or, replaying, the recorded ones are applied.
+fn host_turn_ends(state: &mut State, store: &mut WasmtimeStoreContextMut<'_>) -> Result<()> {
+    match state {
+        State { shadow: Some(shadow), memories, role: Role::Record(recorder), .. } => {
+            for write in shadow.changes(memories, &*store) {
+                recorder.writer.record(&Event::MemoryWrite(write))?;
+            }
+            Ok(())
+        }
+        State { shadow: Some(_), role: Role::Replay(replayer), memories, .. } => {
+            while let Event::MemoryWrite(_) = peek_action(replayer)? {
+                let Some((index, Event::MemoryWrite(write))) = replayer.peeked.take() else { unreachable!("just peeked") };
+                write_into(memories, store, &write).map_err(|e| divergence(index, e.message()))?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Records (or checks, replaying) how a call into the guest ended. The
 /// outcome is computed after a replay has read past the definitions that
 /// precede the recorded return, since naming its values may need them.
@@ -206,7 +178,7 @@ fn close_call(session: &Session, outcome: impl FnOnce(&mut State) -> Result<Outc
             // what led there goes to the destination now.
             let crashed = !matches!(outcome, Outcome::Returned(_));
             recorder.writer.record(&Event::Return(outcome))?;
-            match crashed {
+            match crashed || recorder.flush_each_call {
                 true => recorder.writer.flush(),
                 false => Ok(()),
             }
@@ -271,6 +243,7 @@ pub fn instantiate(
     {
         let mut state = session.lock()?;
         state.check_failure()?;
+        host_turn_ends(&mut state, &mut context).map_err(|e| state.fail(e))?;
         let opened = match &mut state.role {
             Role::Record(recorder) => recorder.writer.record(&Event::Instantiate { checksum }),
             Role::Replay(replayer) => match next_action(replayer)? {
@@ -302,7 +275,8 @@ pub fn instantiate(
             register_instance(&session, &mut context, &instance)?;
             *instance_out = instance;
         }
-        close_call(&session, |_| Ok(outcome))
+        close_call(&session, |_| Ok(outcome))?;
+        host_turn_starts(&session, &context)
     })();
     if let Err(e) = finished {
         // The caller gets our error instead: no trap goes with it.
@@ -403,6 +377,7 @@ pub unsafe fn call(
         let key = func_key(func);
         let slot = state.exports.get(&key).ok_or_else(not_an_rr_export)?;
         let (instance, name, signature) = (slot.instance, slot.name.clone(), slot.signature.clone());
+        host_turn_ends(&mut state, &mut context).map_err(|e| state.fail(e))?;
         let arguments = match &values {
             CallValues::C { args, nargs, .. } => unsafe { read_values(&mut state, *args, *nargs) },
             CallValues::Raw(raw) => {
@@ -448,7 +423,8 @@ pub unsafe fn call(
                 unsafe { raw_values(state, context.as_context_mut(), results, &signature.results) }
             }
         })
-    });
+    })
+    .and_then(|()| host_turn_starts(&session, &context));
     if let Err(e) = finished {
         // The caller gets our error instead: release what the call produced.
         // Results were written only if the stock call returned neither an
@@ -476,9 +452,9 @@ fn release_outputs(trap_out: &mut *mut wasm_trap_t, results: Option<(*mut MaybeU
     }
 }
 
-pub(crate) fn apply_write(state: &State, context: &mut WasmtimeStoreContextMut<'_>, write: &MemoryWrite) -> Result<()> {
-    let memory = state
-        .memories
+/// Applies a recorded host write to the memory it names.
+pub(crate) fn write_into(memories: &[Memory], context: &mut WasmtimeStoreContextMut<'_>, write: &MemoryWrite) -> Result<()> {
+    let memory = memories
         .get(write.memory as usize)
         .ok_or_else(|| RrError::new(ErrorKind::Divergence, format!("recorded write into memory #{} that does not exist here", write.memory)))?;
     copy_into(memory, context, write.offset, &write.bytes)

@@ -11,9 +11,9 @@
 
 use crate::error::{ErrorKind, Result, RrError};
 use crate::rr::calls::{
-    apply_write, export_func, memory_digest, new_trap, next_action, raw_values, role_mismatch, trap_outcome,
+    export_func, memory_digest, new_trap, raw_values, trap_outcome, write_into,
 };
-use crate::rr::session::{self, HostName, Role, Session, State, divergence};
+use crate::rr::session::{self, HostName, Role, Session, State, divergence, next_action, role_mismatch};
 use crate::rr::stores::key_of;
 use crate::rr::values;
 use crate::trace::event::{
@@ -238,8 +238,28 @@ unsafe fn record(session: &Session, host: &HostFn, caller: *mut wasmtime_caller_
             }
         }
     };
+    if session.shadow() {
+        // The host's raw writes during the call are captured (see shadow.rs).
+        let store = unsafe { wasmtime_c_api::wasmtime_caller_context(&mut *caller) };
+        if let Err(error) = session.lock().map(|mut state| {
+            let State { shadow, memories, .. } = &mut *state;
+            shadow.get_or_insert_default().take(memories, store);
+        }) {
+            return Some(failure_trap(session, error));
+        }
+    }
     let trap = session::in_host_call(session, || unsafe { host.invoke(caller, raw) });
     let store = unsafe { wasmtime_c_api::wasmtime_caller_context(&mut *caller) };
+    if session.shadow() {
+        let captured = session.lock().map(|mut state| {
+            let State { shadow, memories, pending_writes, .. } = &mut *state;
+            let changes = shadow.get_or_insert_default().changes(memories, &store);
+            pending_writes.extend(changes);
+        });
+        if let Err(error) = captured {
+            return Some(failure_trap(session, error));
+        }
+    }
     let results = &raw[..host.signature.results.len()];
     match unsafe { record_host_call(session, host, store, args, results, trap.as_deref()) } {
         Ok(()) => trap,
@@ -354,7 +374,7 @@ unsafe fn replay_host_call(
         }
     }
     for write in &call.writes {
-        apply_write(&state, &mut store, write).map_err(|e| divergence(index, e.message()))?;
+        write_into(&state.memories, &mut store, write).map_err(|e| divergence(index, e.message()))?;
     }
     if let Some(recorded) = call.digest {
         let now = memory_digest(&state, &store);

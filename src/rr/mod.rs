@@ -5,9 +5,11 @@
 //! C boundary.
 
 pub mod calls;
+pub mod env;
 pub mod host;
 pub mod modules;
 pub mod session;
+pub mod shadow;
 pub mod stores;
 pub mod values;
 pub mod wasi;

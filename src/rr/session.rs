@@ -9,7 +9,8 @@
 //! same address to pick up.
 
 use crate::error::{ErrorKind, Result, RrError};
-use crate::trace::event::{EndStatus, Event, Signature};
+use crate::rr::modules;
+use crate::trace::event::{EndStatus, Event, Signature, Values};
 use crate::trace::{TraceReader, TraceWriter};
 use crate::rr::values::FuncKey;
 use std::cell::RefCell;
@@ -34,6 +35,10 @@ pub struct Recorder {
     /// Trace id of each host function defined so far, keyed by the address
     /// of its name cell (one per definition): no string work per call.
     pub imports: HashMap<usize, u32>,
+    /// Hand everything to the destination when each call into the guest
+    /// returns (recordings switched on from the environment, whose hosts
+    /// may exit without finishing).
+    pub flush_each_call: bool,
 }
 
 pub struct Replayer {
@@ -78,6 +83,9 @@ pub struct State {
     /// The first divergence or trace failure; sticky, reported by every later
     /// RR-aware call on this store.
     pub failure: Option<RrError>,
+    /// Copies of memory for capturing the host's raw writes, when the
+    /// recording's shadow-memory setting is on.
+    pub shadow: Option<crate::rr::shadow::Shadow>,
 }
 
 impl State {
@@ -109,6 +117,11 @@ pub struct Session {
     recording: bool,
     /// Fixed at attach: a recording that keeps host-call arguments.
     validation: bool,
+    /// Fixed at attach: the trace captures the host's raw memory writes.
+    shadow: bool,
+    /// For a session the environment switch attached: its trace's path. Such
+    /// a session ends normally when its store is freed or the process exits.
+    auto: Option<String>,
     detached: AtomicBool,
     /// How many of its host functions are running (nested: a host function
     /// called by a guest that a host function called, which is refused).
@@ -134,6 +147,11 @@ impl Session {
         self.validation
     }
 
+    /// Whether the trace captures the host's raw memory writes.
+    pub fn shadow(&self) -> bool {
+        self.shadow
+    }
+
     /// Ends the session: writes the end marker (recording) with `status`.
     fn close(&self, status: EndStatus) -> Result<()> {
         let mut state = self.lock()?;
@@ -150,8 +168,9 @@ impl Session {
         state.role = Role::Closed;
         drop(state);
         // This thread's cache lets go of the session too; other threads'
-        // caches do at their next lookup.
-        LAST.with(|last| {
+        // caches do at their next lookup. (At process exit the cache may be
+        // gone already.)
+        let _ = LAST.try_with(|last| {
             if let Ok(mut slot) = last.try_borrow_mut()
                 && slot.as_ref().is_some_and(|cached| std::ptr::eq(Arc::as_ptr(cached), self))
             {
@@ -263,14 +282,57 @@ struct StoreGuard(Arc<Session>);
 
 impl Drop for StoreGuard {
     fn drop(&mut self) {
+        if self.0.auto.is_some() {
+            self.0.end_auto();
+            return;
+        }
         // Nothing to report to: the store is going away. The end marker says
         // the recording was cut off, so a reader can tell.
         let _ = self.0.close(EndStatus::StoreDropped);
     }
 }
 
+impl Session {
+    /// Ends a session the environment switch attached, as finishing it
+    /// would; what goes wrong is said on stderr (nobody else can hear it).
+    fn end_auto(&self) {
+        let leftover = self.lock().and_then(|mut state| {
+            let failure = state.failure.clone();
+            match &mut state.role {
+                Role::Replay(replayer) => expect_end(replayer, failure),
+                _ => failure.map_or(Ok(()), Err),
+            }
+        });
+        let closed = self.close(EndStatus::Finished);
+        if let Err(error) = leftover.and(closed) {
+            let label = self.auto.as_deref().unwrap_or("a trace");
+            eprintln!("wasmtime-rr: {label}: {}", error.message());
+        }
+    }
+}
+
+/// At process exit: ends every session the environment switch attached
+/// whose store is still alive.
+pub fn finish_all_at_exit() {
+    let sessions: Vec<Arc<Session>> = registry()
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .values()
+        .filter(|s| s.auto.is_some())
+        .cloned()
+        .collect();
+    for session in sessions {
+        session.end_auto();
+    }
+}
+
 /// Attaches a new session to a store.
-pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role) -> Result<()> {
+pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role, auto: Option<String>) -> Result<()> {
+    let shadow = match &role {
+        Role::Record(recorder) => recorder.writer.settings().shadow,
+        Role::Replay(replayer) => replayer.reader.header().settings.shadow,
+        Role::Closed => false,
+    };
     let key = key_of(&context);
     if lookup(key).is_some() {
         return Err(RrError::invalid_argument(
@@ -283,6 +345,8 @@ pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role) -> Result<()
         serial: SERIALS.fetch_add(1, Ordering::Relaxed),
         recording: matches!(role, Role::Record(_)),
         validation: matches!(&role, Role::Record(recorder) if recorder.writer.settings().validation),
+        shadow,
+        auto,
         detached: AtomicBool::new(false),
         host_depth: Default::default(),
         state: StoreCell::new(State {
@@ -294,6 +358,7 @@ pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role) -> Result<()
             pending_writes: Vec::new(),
             scratch: Vec::new(),
             failure: None,
+            shadow: shadow.then(Default::default),
         }),
     });
     let guard = StoreGuard(session.clone());
@@ -322,7 +387,7 @@ pub fn finish(context: &WasmtimeStoreContextMut<'_>) -> Result<()> {
         let failure = state.failure.clone();
         match &mut state.role {
             Role::Record(_) => failure.map_or(Ok(()), Err),
-            Role::Replay(replayer) => crate::rr::calls::expect_end(replayer, failure),
+            Role::Replay(replayer) => expect_end(replayer, failure),
             Role::Closed => Ok(()),
         }
     };
@@ -345,6 +410,69 @@ pub fn flush(context: &WasmtimeStoreContextMut<'_>) -> Result<()> {
         Role::Record(recorder) => recorder.writer.flush().map_err(|e| state.fail(e)),
         _ => Ok(()),
     }
+}
+
+/// Reads the next crossing from a replay (definitions are absorbed by the reader).
+pub fn next_action(replayer: &mut Replayer) -> Result<(u64, Event)> {
+    if let Some(peeked) = replayer.peeked.take() {
+        return Ok(peeked);
+    }
+    loop {
+        let index = replayer.reader.event_index();
+        match replayer.reader.next()? {
+            Some(Event::DefineImport { .. } | Event::DefineExport { .. }) => continue,
+            Some(event) => return Ok((index, event)),
+            None => return Err(divergence(index, "the trace has ended, but the program goes on")),
+        }
+    }
+}
+
+/// Peeks at the next crossing without consuming it.
+pub fn peek_action(replayer: &mut Replayer) -> Result<&Event> {
+    if replayer.peeked.is_none() {
+        replayer.peeked = Some(next_action(replayer)?);
+    }
+    Ok(&replayer.peeked.as_ref().expect("just filled").1)
+}
+
+/// A replay that is over must have nothing left but the end marker.
+pub fn expect_end(replayer: &mut Replayer, failure: Option<RrError>) -> Result<()> {
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    match next_action(replayer)? {
+        (_, Event::End { .. }) => Ok(()),
+        (index, event) => Err(divergence(index, format!("the replay finished, but the trace has more: {}", describe(replayer, &event)))),
+    }
+}
+
+/// A readable one-line description of an event, with names resolved.
+pub fn describe(replayer: &Replayer, event: &Event) -> String {
+    let codec = replayer.reader.codec();
+    match event {
+        Event::Instantiate { checksum } => format!("instantiation of a module with sha256 {}", modules::hex(checksum)),
+        Event::ExportCall { export, args } => match codec.exports.get(*export as usize) {
+            Some((instance, name, _)) => format!("call of export `{name}` of instance #{instance} with {}", Values(args)),
+            None => format!("call of export #{export}"),
+        },
+        Event::HostCall(call) => match codec.imports.get(call.import as usize) {
+            Some((module, name, _)) => format!("call of host function `{module}.{name}`"),
+            None => format!("call of import #{}", call.import),
+        },
+        Event::MemoryWrite(w) => format!("host write of {} bytes at {} into memory #{}", w.bytes.len(), w.offset, w.memory),
+        Event::Return(outcome) => format!("return that {outcome}"),
+        Event::Wasi(call) => format!("the WASI call {call}"),
+        Event::End { status: EndStatus::Finished, .. } => "the end of the trace".to_string(),
+        Event::End { status: EndStatus::StoreDropped, .. } => {
+            "the end of the trace, which is INCOMPLETE: the recording's store was freed before the recording was finished"
+                .to_string()
+        }
+        Event::DefineImport { .. } | Event::DefineExport { .. } => "a definition".to_string(),
+    }
+}
+
+pub fn role_mismatch(index: u64, replayer: &Replayer, event: &Event, happened: &str) -> RrError {
+    divergence(index, format!("expected {}, but {happened}", describe(replayer, event)))
 }
 
 /// A divergence error naming the event index.

@@ -110,7 +110,7 @@ impl<T: Send + Sync + 'static> StoreMap<T> {
                 _ => None,
             }
         };
-        self.last.with(|last| {
+        let _ = self.last.try_with(|last| {
             if let Ok(mut slot) = last.try_borrow_mut()
                 && slot.as_ref().is_some_and(|cached| std::ptr::eq(Arc::as_ptr(cached), entry))
             {

@@ -5,19 +5,20 @@
 //! the ones the trace lists, so a recording can be checked with nothing but
 //! the module: no host program, no files, no clock.
 
-use crate::rr::calls::{self, make_value, peek_action};
+use crate::rr::calls::{self, make_value};
+use crate::rr::session::peek_action;
 use crate::ffi::config::{RrMode, build_engine, enforce_determinism, set_mode};
 use crate::error::ErrorKind;
 use crate::error::{Result, RrError};
 use crate::ffi::handles;
 use crate::ffi::host_api;
-use crate::tools::inspect::category;
+use crate::tools::inspect::{Listing, category};
 use crate::rr::session::{self, Replayer, Role, Session};
 use crate::ffi::sinks::{self, wasmtime_rr_replayer_t};
 use crate::trace::event::{EndStatus, Event, Outcome, Values};
 use crate::rr::values;
 use std::ffi::c_void;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::mem::MaybeUninit;
 use wasmtime::{AsContextMut, Extern, Instance};
 use wasmtime_c_api as capi;
@@ -175,13 +176,25 @@ fn context_ptr(context: capi::WasmtimeStoreContextMut<'_>) -> *mut handles::wasm
     session::key_of(&context) as *mut handles::wasmtime_context_t
 }
 
-fn next(session: &Session) -> Result<Event> {
+/// The next crossing, and how many events the replay has read (up to and
+/// including it, but for the end marker, which is not counted).
+fn next(session: &Session) -> Result<(Event, u64)> {
     let mut state = session.lock()?;
     let Role::Replay(replayer) = &mut state.role else {
         return Err(RrError::invalid_argument("the store is not replaying"));
     };
-    let event: &Event = peek_action(replayer)?;
-    Ok(event.clone())
+    let event: Event = peek_action(replayer)?.clone();
+    Ok((event, replayer.reader.event_index()))
+}
+
+/// How many events the replay has read (after a failure: up to the one
+/// that failed, which a divergence names).
+fn events_read(session: &Session) -> Option<u64> {
+    let state = session.lock().ok()?;
+    match &state.role {
+        Role::Replay(replayer) => Some(replayer.reader.event_index()),
+        _ => None,
+    }
 }
 
 fn replayer_export(session: &Session, export: u32) -> Result<(u32, String)> {
@@ -201,11 +214,94 @@ impl Standalone {
         out: &mut dyn Write,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Replayed> {
+        let replayer = self.file_replayer(path)?;
+        unsafe { self.replay(replayer.take(), out, None, progress) }
+    }
+
+    /// Replays the trace in the file at `path` like `replay_file`, and lists
+    /// its events on `listing` (`#index` and the `inspect` text, one line
+    /// each) as the replay reaches them (`wasmtime-rr replay --verbose`).
+    /// The tool regains control only between calls into the guest: each
+    /// instantiation and export call is listed before it runs, the events
+    /// inside a call (host and WASI calls, the return) when it is over, and
+    /// after a failure the events up to the one that failed. The listing
+    /// reads the file a second time; a trace that cannot be read twice (a
+    /// pipe, say) is read into memory first.
+    pub fn replay_file_listed(
+        &self,
+        path: &str,
+        out: &mut dyn Write,
+        listing: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Replayed> {
+        let io_error = |e: std::io::Error| {
+            RrError::new(
+                ErrorKind::TraceIo,
+                format!("cannot read trace file {path}: {e}"),
+            )
+        };
+        let mut file = std::fs::File::open(path).map_err(io_error)?;
+        if file.metadata().map_err(io_error)?.is_file() {
+            let replayer = self.file_replayer(path)?;
+            let mut listing = Listing::new(Box::new(file), listing);
+            return unsafe { self.replay(replayer.take(), out, Some(&mut listing), progress) };
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io_error)?;
+        let bytes: std::sync::Arc<[u8]> = bytes.into();
+        let mut listing = Listing::new(Box::new(std::io::Cursor::new(bytes.clone())), listing);
+        self.replay_source(
+            Box::new(std::io::Cursor::new(bytes)),
+            out,
+            Some(&mut listing),
+            progress,
+        )
+    }
+
+    /// A replayer of the trace file at `path` (`wasmtime_rr_replayer_new_file`).
+    fn file_replayer(&self, path: &str) -> Result<OwnedReplayer> {
         let path = std::ffi::CString::new(path)
             .map_err(|_| RrError::invalid_argument("the trace path contains a NUL byte"))?;
         let mut replayer = std::ptr::null_mut();
         checked(unsafe { sinks::wasmtime_rr_replayer_new_file(path.as_ptr(), &mut replayer) })?;
-        unsafe { self.replay(replayer, out, progress) }
+        Ok(OwnedReplayer(replayer))
+    }
+
+    /// Replays the trace `source` yields (see `replay`), pulled through
+    /// `wasmtime_rr_replayer_new_callback` as a C host streaming a trace
+    /// would: `wasmtime-rr replay` meters its reading that way to show
+    /// progress while the guest runs.
+    pub fn replay_read(
+        &self,
+        source: Box<dyn Read + Send>,
+        out: &mut dyn Write,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Replayed> {
+        self.replay_source(source, out, None, progress)
+    }
+
+    fn replay_source(
+        &self,
+        source: Box<dyn Read + Send>,
+        out: &mut dyn Write,
+        listing: Option<&mut Listing<'_>>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Replayed> {
+        let data = Box::into_raw(Box::new(source)).cast::<c_void>();
+        let mut replayer = std::ptr::null_mut();
+        let created = checked(unsafe {
+            sinks::wasmtime_rr_replayer_new_callback(
+                Some(read_source),
+                data,
+                Some(drop_source),
+                &mut replayer,
+            )
+        });
+        if let Err(error) = created {
+            drop_source(data); // not taken: the finalizer is not called
+            return Err(error);
+        }
+        unsafe { self.replay(replayer, out, listing, progress) }
     }
 
     /// Replays the trace in `bytes` (see `replay`), read through
@@ -220,15 +316,17 @@ impl Standalone {
         checked(unsafe {
             sinks::wasmtime_rr_replayer_new_bytes(bytes.as_ptr(), bytes.len(), &mut replayer)
         })?;
-        unsafe { self.replay(replayer, out, progress) }
+        unsafe { self.replay(replayer, out, None, progress) }
     }
 
     /// Replays a recorded session of the module with no host: instantiations and
     /// export calls taken from the trace, host results served from it, every
     /// outcome checked against it by the library. Writes one line per
-    /// instantiation and export call to `out` and tells `progress` the number of
-    /// events handled. Returns the number of events the recording had and
-    /// the guest's exit status, once the replay matched it up to its end marker.
+    /// instantiation and export call to `out`, lists the events on `listing`
+    /// if given (see `replay_file_listed`) and tells `progress` the number of
+    /// events read, between calls into the guest. Returns the number of
+    /// events the recording had and the guest's exit status, once the replay
+    /// matched it up to its end marker.
     ///
     /// `replayer` is consumed, also on failure.
     ///
@@ -239,18 +337,48 @@ impl Standalone {
         &self,
         replayer: *mut wasmtime_rr_replayer_t,
         out: &mut dyn Write,
+        mut listing: Option<&mut Listing<'_>>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Replayed> {
         let mut store = self.store(OwnedReplayer(replayer))?;
         let mut context = capi::wasmtime_store_context(&mut store);
         let session = session::lookup(session::key_of(&context)).expect("attached in prepare");
+        let replayed = self.drive(
+            &session,
+            &mut context,
+            out,
+            listing.as_deref_mut(),
+            progress,
+        );
+        if let (Err(_), Some(listing)) = (&replayed, listing)
+            && let Some(read) = events_read(&session)
+        {
+            listing.up_to(read);
+        }
+        replayed
+    }
+
+    /// The replay loop of `replay`: one crossing after the other until the end marker.
+    fn drive(
+        &self,
+        session: &Session,
+        context: &mut capi::WasmtimeStoreContextMut<'_>,
+        out: &mut dyn Write,
+        mut listing: Option<&mut Listing<'_>>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Replayed> {
         let mut instances: Vec<Instance> = Vec::new();
-        let mut handled = 0u64;
         let mut exit = None;
         loop {
-            handled += 1;
-            progress(handled);
-            match next(&session)? {
+            let (event, read) = next(session)?;
+            progress(read);
+            if let Some(listing) = listing.as_deref_mut() {
+                match event {
+                    Event::End { .. } => listing.rest(),
+                    _ => listing.up_to(read),
+                }
+            }
+            match event {
                 Event::Instantiate { .. } => {
                     let mut instance = MaybeUninit::<Instance>::uninit();
                     let mut trap = std::ptr::null_mut();
@@ -272,7 +400,7 @@ impl Standalone {
                     }
                 }
                 Event::ExportCall { export, args } => {
-                    let (instance, name) = replayer_export(&session, export)?;
+                    let (instance, name) = replayer_export(session, export)?;
                     let func = instances
                         .get(instance as usize)
                         .and_then(|i| i.get_export(context.as_context_mut(), &name))
@@ -351,7 +479,7 @@ impl Standalone {
                     )?;
                 }
                 Event::End { status, events } => {
-                    session::finish(&context)?;
+                    session::finish(context)?;
                     let note = match status {
                         EndStatus::Finished => "",
                         EndStatus::StoreDropped => {
@@ -373,6 +501,27 @@ impl Standalone {
             }
         }
     }
+}
+
+/// The read callback of `replay_read`: `data` is its boxed source.
+extern "C" fn read_source(data: *mut c_void, buffer: *mut u8, capacity: usize) -> usize {
+    // SAFETY: `data` is the source `replay_read` boxed, used by one thread at
+    // a time; `buffer` holds `capacity` bytes.
+    let source = unsafe { &mut *data.cast::<Box<dyn Read + Send>>() };
+    let buffer = unsafe { std::slice::from_raw_parts_mut(buffer, capacity) };
+    loop {
+        match source.read(buffer) {
+            Ok(n) => return n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return usize::MAX,
+        }
+    }
+}
+
+/// The finalizer of `replay_read`'s source.
+extern "C" fn drop_source(data: *mut c_void) {
+    // SAFETY: `data` came from `Box::into_raw` in `replay_read`, freed once.
+    drop(unsafe { Box::from_raw(data.cast::<Box<dyn Read + Send>>()) });
 }
 
 /// A replayer owned until it is handed to the store.

@@ -39,11 +39,14 @@ pub struct Settings {
     pub digest: bool,
     /// zstd level of the trace's blocks; 0: not compressed.
     pub compression: i32,
+    /// The host's writes into guest memory are captured by comparing memory
+    /// (the trace then has memory-write events before calls into the guest).
+    pub shadow: bool,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { validation: false, window: 16, digest: false, compression: 0 }
+        Settings { validation: false, window: 16, digest: false, compression: 0, shadow: false }
     }
 }
 
@@ -83,7 +86,12 @@ fn encode_header(settings: &Settings) -> Vec<u8> {
     put_uleb(&mut body, FORMAT_VERSION);
     put_bytes(&mut body, WASMTIME_VERSION.as_bytes());
     let compressed = settings.compression != 0;
-    body.push(u8::from(settings.validation) | (u8::from(settings.digest) << 1) | (u8::from(compressed) << 2));
+    body.push(
+        u8::from(settings.validation)
+            | (u8::from(settings.digest) << 1)
+            | (u8::from(compressed) << 2)
+            | (u8::from(settings.shadow) << 3),
+    );
     put_uleb(&mut body, u64::from(settings.window));
     if compressed {
         put_uleb(&mut body, settings.compression as u64);
@@ -378,7 +386,7 @@ impl TraceReader {
                 ),
             ));
         }
-        if flags[0] & !0b111 != 0 || window == 0 || window > u64::from(u32::MAX) || compression > 22 {
+        if flags[0] & !0b1111 != 0 || window == 0 || window > u64::from(u32::MAX) || compression > 22 {
             return Err(malformed("unknown settings in the header"));
         }
         let settings = Settings {
@@ -386,6 +394,7 @@ impl TraceReader {
             digest: flags[0] & 2 != 0,
             window: window as u32,
             compression: compression as i32,
+            shadow: flags[0] & 8 != 0,
         };
         // A compressed trace's frames come out of its blocks.
         let source = match settings.compression {
@@ -670,7 +679,7 @@ mod tests {
 
     #[test]
     fn a_finished_trace_reads_back_with_its_header() {
-        let settings = Settings { validation: true, window: 2, digest: true, compression: 0 };
+        let settings = Settings { validation: true, window: 2, digest: true, compression: 0, shadow: true };
         let bytes = sample(settings, true);
         let reader = TraceReader::new(Box::new(io::Cursor::new(bytes.clone()))).unwrap();
         assert_eq!(reader.header().settings, settings);

@@ -1,8 +1,18 @@
-"""Shared helpers: repository paths, subprocess runs, a counting library."""
+"""Shared helpers: repository paths, subprocess runs, a counting library.
+
+Loading this file (before any test module imports wasmtime) makes the
+interpreter's wasmtime-py load the library under test, as
+``python -m wasmtime_rr.install_into_wasmtime_py`` does: so plain ``pytest`` in
+bindings/python works after ``pip install -e 'bindings/python[test]'``. It
+changes that venv's wasmtime-py (``--restore`` undoes it), and does nothing
+when wasmtime-py's library is already a copy of the library under test. The
+report header says which it did.
+"""
 
 from __future__ import annotations
 
 import collections
+import filecmp
 import os
 import re
 import shutil
@@ -15,15 +25,49 @@ from typing import Any, Callable, Counter, Dict, Iterable, List, Mapping, Option
 
 import pytest
 
-import wasmtime_rr
+INSTALL_HINT = (
+    "in a venv: pip install -e 'bindings/python[test]', then pytest in bindings/python "
+    "(or: bindings/python/run-tests.sh target/release)"
+)
+
+try:
+    import wasmtime_rr
+except ModuleNotFoundError as error:
+    if error.name != "wasmtime_rr":
+        raise
+    raise pytest.UsageError(f"wasmtime_rr is not installed for {sys.executable}; {INSTALL_HINT}") from None
 from wasmtime_rr import _api
 from wasmtime_rr._native import LIBRARY_ENV, Library, lib
-from wasmtime_rr.install_into_wasmtime_py import wasmtime_py_library
+from wasmtime_rr.install_into_wasmtime_py import install, wasmtime_py_library
 
 REPO = Path(__file__).resolve().parents[3]
 HEADER = REPO / "include" / "wasmtime_rr.h"
 PACKAGE_DIR = Path(wasmtime_rr.__file__).resolve().parent
 LIBRARY = Path(lib.path)
+
+if PACKAGE_DIR != REPO / "bindings" / "python" / "src" / "wasmtime_rr":
+    raise pytest.UsageError(
+        f"these tests are for the source tree's wasmtime_rr, but {sys.executable} imports {PACKAGE_DIR}; {INSTALL_HINT}"
+    )
+
+
+def _use_the_library_in_wasmtime_py() -> str:
+    """Installs LIBRARY as wasmtime-py's library unless it already is a copy of
+    it; returns what was done (for the report header)."""
+    try:
+        target = wasmtime_py_library()
+        if target.is_file() and filecmp.cmp(LIBRARY, target, shallow=False):
+            return f"{target} is a copy of {LIBRARY}"
+        return install(LIBRARY, target)
+    except OSError as error:
+        raise pytest.UsageError(f"cannot make wasmtime-py load {LIBRARY}: {error}; {INSTALL_HINT}") from None
+
+
+WASMTIME_PY_SETUP = _use_the_library_in_wasmtime_py()
+
+
+def pytest_report_header() -> List[str]:
+    return [f"library under test: {LIBRARY}", f"wasmtime-py: {WASMTIME_PY_SETUP}"]
 
 DEFAULT_DELETES = ("wasm_config_delete", "wasm_engine_delete", "wasmtime_error_delete", "wasm_byte_vec_delete")
 
@@ -134,7 +178,7 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> CountingLibrary:
 def official_library() -> Path:
     """wasmtime-py's own libwasmtime, which the install command kept as a backup."""
     path = wasmtime_py_library().with_name("_libwasmtime.so.orig")
-    assert path.is_file(), f"{path} is missing: bindings/python/run-tests.sh keeps wasmtime-py's library there"
+    assert path.is_file(), f"{path} is missing: installing our library into wasmtime-py (conftest.py) keeps the original there"
     return path
 
 

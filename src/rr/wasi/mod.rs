@@ -23,7 +23,8 @@ mod dispatch;
 mod outputs;
 
 use crate::error::{ErrorKind, Result, RrError};
-use crate::rr::calls::{describe, memory_digest, next_action};
+use crate::rr::calls::memory_digest;
+use crate::rr::session::{describe, next_action};
 use crate::rr::session::{self, Role, Session, divergence};
 use crate::rr::stores::key_of;
 use crate::trace::event::Event;
