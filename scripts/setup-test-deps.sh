@@ -7,6 +7,9 @@
 #           clang + wasi-libc (if clang cannot build a trivial wasm32-wasi program)
 #   pip:    pytest >= 7 (if missing; Debian's python3-pytest where pip cannot)
 #   cargo:  cargo-fuzz 0.13.2 (if `cargo fuzz` does not run)
+#   rustup: the nightly toolchain with rust-src (if missing), for the
+#           sanitizer builds only: the fuzz targets with ASan, the library
+#           with TSan and -Zbuild-std (tests/run-fuzz.sh, tests/run-tsan.sh)
 # It runs apt-get as root, or through sudo when not root.
 set -euo pipefail
 
@@ -89,10 +92,24 @@ if ! python3 -c 'import sys, pytest; sys.exit(int(pytest.__version__.split(".")[
   fi
 fi
 
-# The fuzz targets build with cargo-fuzz (stable Rust, `-s none`); ~30 s to install.
+# The fuzz targets build with cargo-fuzz (nightly Rust, AddressSanitizer); ~30 s to install.
 if ! cargo fuzz --version >/dev/null 2>&1; then
   say "cargo install cargo-fuzz 0.13.2"
   cargo install cargo-fuzz --locked --version 0.13.2 || die "cargo install cargo-fuzz failed"
+fi
+
+# Nightly Rust for the sanitizer builds (-Zsanitizer is nightly-only); the
+# library itself builds and ships on stable. rust-src is what -Zbuild-std
+# rebuilds std from.
+if ! cargo +nightly --version >/dev/null 2>&1; then
+  command -v rustup >/dev/null || die "nightly Rust is missing, and rustup is not there to install it"
+  say "rustup toolchain install nightly --profile minimal --component rust-src"
+  rustup toolchain install nightly --profile minimal --component rust-src || die "installing nightly Rust failed"
+fi
+if [ ! -d "$(rustc +nightly --print sysroot)/lib/rustlib/src/rust/library" ]; then
+  command -v rustup >/dev/null || die "nightly Rust has no rust-src, and rustup is not there to add it"
+  say "rustup component add rust-src --toolchain nightly"
+  rustup component add rust-src --toolchain nightly || die "adding rust-src to nightly Rust failed"
 fi
 
 say "ok"

@@ -48,7 +48,7 @@ for target in "${targets[@]}"; do
     >"$work/$target.log" 2>&1 || rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$target.log")
   crashes=$(find "$work" -maxdepth 1 -name "$target-*" | wc -l)
-  coverage=$(grep -o 'cov: [0-9]*' "$work/$target.log" | tail -n 1 | cut -d' ' -f2)
+  coverage=$(grep -o 'cov: [0-9]*' "$work/$target.log" | tail -n 1 | cut -d' ' -f2 || true)
   echo "$target: ${runs:-0} executions in ${seconds}s ($(( ${runs:-0} / seconds ))/s), coverage ${coverage:-?} edges, exit $rc, crash/timeout/oom files: $crashes"
   find "$work" -maxdepth 1 -name "$target-*" -printf '  %p\n'
 

@@ -50,7 +50,7 @@ fn inspect(bytes: &[u8]) -> Result<()> {
 
 /// `wasmtime-rr replay` of the guest, fed through the C API's byte replayer.
 fn replay(bytes: &[u8]) -> Result<u64> {
-    standalone().replay_bytes(bytes, &mut std::io::sink(), &mut |_| {})
+    standalone().replay_bytes(bytes, &mut std::io::sink(), &mut |_| {}).map(|replayed| replayed.events)
 }
 
 /// The oracle of both trace targets. The reader, `inspect` and a replay of
