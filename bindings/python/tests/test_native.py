@@ -110,6 +110,9 @@ def test_the_header_has_the_functions_of_this_binding() -> None:
         "wasm_engine_rr_mode",
         "wasm_engine_nan_canonicalization",
         "wasm_engine_relaxed_simd_deterministic",
+        "wasmtime_rr_env_mode",
+        "wasmtime_rr_env_config",
+        "wasmtime_rr_env_attach",
         "wasmtime_rr_error_kind",
         "wasmtime_rr_error_kind_name",
         "wasmtime_rr_error_new",
@@ -131,6 +134,7 @@ def test_the_header_has_the_functions_of_this_binding() -> None:
         "wasmtime_rr_recorder_memory_digest_set",
         "wasmtime_rr_recorder_flush_bytes_set",
         "wasmtime_rr_recorder_compression_set",
+        "wasmtime_rr_recorder_shadow_memory_set",
         "wasmtime_rr_recorder_delete",
         "wasmtime_rr_replayer_new_file",
         "wasmtime_rr_replayer_new_bytes",
@@ -284,7 +288,7 @@ def test_every_null_pointer_argument_is_a_null_argument_error(
 
 
 def test_null_cases_cover_every_pointer_and_callback_parameter() -> None:
-    assert len(NULL_CASES) == 90
+    assert len(NULL_CASES) == 93
 
 
 @pytest.mark.parametrize(

@@ -137,6 +137,10 @@ class Library:
         self.wasmtime_rr_error_new = declare(
             "wasmtime_rr_error_new", ErrorPointer, c_uint32, c_char_p, POINTER(ErrorPointer)
         )
+        # include/wasmtime_rr.h: the environment switch (WASMTIME_RR_RECORD / WASMTIME_RR_REPLAY)
+        self.wasmtime_rr_env_mode = declare("wasmtime_rr_env_mode", c_uint32)
+        self.wasmtime_rr_env_config = declare("wasmtime_rr_env_config", ErrorPointer, ConfigPointer)
+        self.wasmtime_rr_env_attach = declare("wasmtime_rr_env_attach", ErrorPointer, c_void_p)
         self.wasmtime_rr_version = declare("wasmtime_rr_version", c_char_p)
         self.wasmtime_rr_compiled_in = declare("wasmtime_rr_compiled_in", c_bool)
         # include/wasmtime_rr.h: recorders, replayers, sessions
@@ -165,6 +169,9 @@ class Library:
         )
         self.wasmtime_rr_recorder_compression_set = declare(
             "wasmtime_rr_recorder_compression_set", ErrorPointer, RecorderPointer, c_int32
+        )
+        self.wasmtime_rr_recorder_shadow_memory_set = declare(
+            "wasmtime_rr_recorder_shadow_memory_set", ErrorPointer, RecorderPointer, c_bool
         )
         self.wasmtime_rr_recorder_delete = declare("wasmtime_rr_recorder_delete", None, RecorderPointer)
         self.wasmtime_rr_replayer_new_file = declare(
