@@ -126,6 +126,7 @@ suite "wasmtime-rr CLI exits" cli_exits
 suite "wasmtime-rr run and replay of a WASI program" cli_wasi
 suite "wasmtime-rr trace tooling: inspect --json/--summary, replay --verbose, --help, usage errors, progress" tests/run-cli-tests.sh
 suite "C++ WASI example (record, replay with echo, divergence)" examples/cpp/run-wasi.sh
+suite "unmodified C host recorded and replayed from the environment (LD_PRELOAD)" tests/run-env-tests.sh target/release
 suite "fuzz targets, ${FUZZ_SECONDS:-60}s each (cargo-fuzz, nightly, ASan), and the CLI over their inputs" tests/run-fuzz.sh
 suite "ThreadSanitizer in the library too (nightly, -Zbuild-std): C thread test" tests/run-tsan.sh
 suite "Python binding (ctypes, with wasmtime-py)" bindings/python/run-tests.sh target/release
