@@ -25,8 +25,12 @@
 //! a write) and may fail at a chosen write.
 //!
 //! A model classifies every call before it is made: correct (it must
-//! succeed), a mistake (it must be refused with an error) or either. The
-//! oracle:
+//! succeed), a mistake (it must be refused with an error) or either. A call
+//! that traps, or that a host function makes fail (an error of kind
+//! `wasmtime`, as the stock `wasmtime_func_call` returns it), succeeded. A
+//! call back into the library from a host function of a live recording or
+//! replay, or from the trace's write callback, is a mistake (flushing aside);
+//! with nothing attached, host functions may call the guest. The oracle:
 //! - no error of kind `panic`, no abort, no hang (libFuzzer's `-timeout`);
 //! - a correct call succeeds (traps allowed): after any mistake, a recording
 //!   must still take the next correct call and finish, and its trace must
@@ -40,6 +44,17 @@
 //! Failures the host cannot cause by a mistake relax the "must succeed" part
 //! from then on: the write callback reporting failure (the recording then
 //! fails with `trace_io`, as documented) and a replay of a changed trace.
+//!
+//! Not generated, because no library can turn them into errors: fabricated
+//! handles and references (they hold pointers), a shared-memory import's
+//! payload (a pointer to a box), calls back into a store while it is being
+//! freed. Not generated because Wasmtime's stock functions panic on them and
+//! catch the panic themselves (a trap for the C host, a crash under
+//! libFuzzer's panic hook): with nothing attached, a direct call of another
+//! store's function, and results of the wrong kind from a stock host
+//! function.
+//!
+//! `HOST_API_VERBOSE=1` prints every call each phase made and its result.
 
 use crate::memory::check_bounded_and_leak_free;
 use crate::take_error;
@@ -47,13 +62,12 @@ use crate::traces::{GUEST_WAT, reseal};
 use arbitrary::{Arbitrary, Unstructured};
 use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
-use std::fmt::Write as _;
 use std::mem::{ManuallyDrop, MaybeUninit};
 use std::ptr::{null, null_mut};
 use std::sync::OnceLock;
 use wasmtime::{Func, Global, Instance, Memory};
 use wasmtime_c_api as capi;
-use wasmtime_rr::error::WASMTIME_RR_ERROR_KIND_PANIC;
+use wasmtime_rr::error::{WASMTIME_RR_ERROR_KIND_PANIC, WASMTIME_RR_ERROR_KIND_WASMTIME};
 use wasmtime_rr::ffi::config::{WASMTIME_RR_MODE_NONE, WASMTIME_RR_MODE_RECORDING, WASMTIME_RR_MODE_REPLAYING};
 use wasmtime_rr::ffi::handles::wasmtime_context_t;
 use wasmtime_rr::ffi::{config, engine, host_api, sinks};
@@ -63,7 +77,7 @@ use wasmtime_rr::ffi::{config, engine, host_api, sinks};
 const HEAP_LIMIT: usize = 256 << 20;
 /// At most this many script operations, host actions, values and imports:
 /// enough for every interleaving that matters, small enough to stay fast.
-const MAX_OPS: usize = 24;
+const MAX_OPS: usize = 48;
 const MAX_ACTIONS: usize = 32;
 const MAX_REENTRIES: usize = 3;
 const MAX_VALUES: usize = 8;
@@ -371,10 +385,12 @@ fn export_sig(export: Export) -> (&'static [u8], &'static [u8]) {
     }
 }
 
-/// An engine and the guest compiled for it.
+/// An engine, the guest compiled for it, and the host functions' types (a
+/// `wasm_functype_t` keeps the type of the first engine it is used with).
 struct Kit {
     engine: *mut capi::wasm_engine_t,
     module: *mut capi::wasmtime_module_t,
+    types: [*mut capi::wasm_functype_t; 4],
 }
 
 /// Objects of other stores, for the "wrong store" mistakes.
@@ -388,9 +404,10 @@ struct World {
     none: Kit,
     recording: Kit,
     replaying: Kit,
-    types: [*mut capi::wasm_functype_t; 4],
-    /// A live store of the non-RR engine (never freed).
+    /// A live store of the non-RR engine (never freed; kept here so that
+    /// LeakSanitizer sees it reachable).
     foreign: Objects,
+    _foreign_store: *mut capi::wasmtime_store_t,
     /// A store freed right after its objects were taken.
     dead: Objects,
 }
@@ -412,13 +429,20 @@ fn world() -> &'static World {
             let mut module = null_mut();
             let made = unsafe { host_api::wasmtime_rr_module_new(engine, wasm.as_ptr(), wasm.len(), &mut module) };
             assert!(take_error(made).is_none(), "the guest compiles");
-            Kit { engine, module }
+            let types = HOSTS.map(|(_, params, results)| functype(params, results));
+            Kit { engine, module, types }
         };
-        let types = HOSTS.map(|(_, params, results)| functype(params, results));
         let none = kit(WASMTIME_RR_MODE_NONE);
-        let foreign = other_store(&none, &types, false);
-        let dead = other_store(&none, &types, true);
-        World { recording: kit(WASMTIME_RR_MODE_RECORDING), replaying: kit(WASMTIME_RR_MODE_REPLAYING), none, types, foreign, dead }
+        let (foreign, foreign_store) = other_store(&none, false);
+        let (dead, _) = other_store(&none, true);
+        World {
+            recording: kit(WASMTIME_RR_MODE_RECORDING),
+            replaying: kit(WASMTIME_RR_MODE_REPLAYING),
+            none,
+            foreign,
+            _foreign_store: foreign_store,
+            dead,
+        }
     })
 }
 
@@ -447,15 +471,15 @@ extern "C" fn zeros(
 }
 
 /// An instance of the guest in a store of the non-RR engine, through the
-/// stock C API; its `id` and memory. The store is leaked, or freed at once.
-fn other_store(kit: &Kit, types: &[*mut capi::wasm_functype_t; 4], free: bool) -> Objects {
+/// stock C API; its `id` and memory, and the store (or NULL: freed at once).
+fn other_store(kit: &Kit, free: bool) -> (Objects, *mut capi::wasmtime_store_t) {
     unsafe {
         let mut store = capi::wasmtime_store_new(&*kit.engine, null_mut(), None);
         let context = capi::wasmtime_store_context(&mut store);
         let mut linker = capi::wasmtime_linker_new(&*kit.engine);
         for (i, (name, _, _)) in HOSTS.iter().enumerate() {
             let defined = capi::wasmtime_linker_define_func(
-                &mut linker, "env".as_ptr(), 3, name.as_ptr(), name.len(), &*types[i], zeros, null_mut(), None,
+                &mut linker, "env".as_ptr(), 3, name.as_ptr(), name.len(), &*kit.types[i], zeros, null_mut(), None,
             );
             assert!(defined.is_none());
         }
@@ -472,10 +496,10 @@ fn other_store(kit: &Kit, types: &[*mut capi::wasm_functype_t; 4], free: bool) -
         drop(linker);
         if free {
             drop(store);
+            (objects, null_mut())
         } else {
-            std::mem::forget(store);
+            (objects, Box::into_raw(store))
         }
-        objects
     }
 }
 
@@ -670,6 +694,10 @@ fn context_of(context: capi::WasmtimeStoreContextMut<'_>) -> *mut wasmtime_conte
     unsafe { std::mem::transmute(context) }
 }
 
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
 fn misaligned<T>(valid: *const T) -> *const T {
     valid.cast::<u8>().wrapping_add(1).cast()
 }
@@ -787,12 +815,11 @@ impl<'a> Phase<'a> {
     /// recording or replaying engine with nothing attached cannot make them
     /// with `wasmtime_rr_func_new` (documented); they are stock ones then.
     fn make_hosts(&self) {
-        let world = world();
         let mut hosts = [None; 4];
         for (i, slot) in hosts.iter_mut().enumerate() {
             let mut func = MaybeUninit::<Func>::uninit();
             let made = unsafe {
-                host_api::wasmtime_rr_func_new(self.context, world.types[i], Some(host), i as *mut c_void, None, func.as_mut_ptr())
+                host_api::wasmtime_rr_func_new(self.context, self.kit.types[i], Some(host), i as *mut c_void, None, func.as_mut_ptr())
             };
             let expect = if self.rr_engine && !self.session.get() { Expect::Err } else { Expect::Ok };
             if self.judge(&format!("wasmtime_rr_func_new({})", HOSTS[i].0), expect, take_error(made)) {
@@ -801,7 +828,7 @@ impl<'a> Phase<'a> {
                 unsafe {
                     capi::wasmtime_func_new(
                         capi::wasmtime_store_context(&mut *self.store.get()),
-                        &*world.types[i],
+                        &*self.kit.types[i],
                         host,
                         (i | STOCK) as *mut c_void,
                         None,
@@ -975,7 +1002,6 @@ impl<'a> Phase<'a> {
         let kinds: Vec<u8> = args.iter().map(|a| a.kind).collect();
         let nargs = args.len();
         args.push(value_of(I32, [0; 16]));
-        let args = ManuallyDrop::new(args);
         let args_ptr = match op.args_ptr {
             Ptr::Valid => args.as_ptr(),
             Ptr::Null => null(),
@@ -998,22 +1024,45 @@ impl<'a> Phase<'a> {
             Ptr::Null => null_mut(),
             Ptr::Misaligned => misaligned(trap_slots.as_ptr()).cast_mut(),
         };
+        // An array of no elements is never read: any pointer will do.
         let pointers_valid = store_valid
-            && (op.args_ptr == Ptr::Valid || (nargs == 0 && op.args_ptr == Ptr::Null))
-            && (op.results_ptr == Ptr::Valid || (nresults == 0 && op.results_ptr == Ptr::Null))
+            && (op.args_ptr == Ptr::Valid || nargs == 0)
+            && (op.results_ptr == Ptr::Valid || nresults == 0)
             && op.trap_ptr == Ptr::Valid;
         let correct = pointers_valid && sig.is_some_and(|(params, results)| params == &kinds[..] && results.len() == nresults);
         let expect = if !correct || self.reentering() { Expect::Err } else { Expect::Ok };
         let recorded = self.session.get();
-        let what = format!("wasmtime_rr_func_call({name}, kinds {kinds:?}, {nresults} results, {:?})", op);
+        let pointers = [("store", op.store), ("args", op.args_ptr), ("results", op.results_ptr), ("trap_ret", op.trap_ptr)]
+            .iter()
+            .filter(|(_, p)| *p != Ptr::Valid)
+            .map(|(what, p)| format!(", {what} {p:?}"))
+            .collect::<String>();
+        let what = format!("wasmtime_rr_func_call({name}, kinds {kinds:?}, {nresults} results{pointers})");
         self.note(format!("{what} ..."));
         let error = unsafe {
             host_api::wasmtime_rr_func_call(context, func_ptr, args_ptr, nargs, results_ptr.cast(), nresults, trap_ptr)
         };
-        let ok = self.judge(&what, expect, take_error(error));
+        let mut error = take_error(error);
+        // A trap the host function returns (`wasmtime_trap_new`) is not a
+        // Wasmtime `Trap`: the stock call returns it as an error of kind
+        // `wasmtime` rather than in `trap_ret`, and so does the library. For
+        // a correct call that is its outcome, not a refusal.
+        let host_trap = match &error {
+            Some((kind, message)) if *kind == WASMTIME_RR_ERROR_KIND_WASMTIME && expect == Expect::Ok => {
+                self.note(format!("{what} [Ok] -> failed in the guest or a host function: {}", first_line(message)));
+                error = None;
+                true
+            }
+            _ => false,
+        };
+        let ok = host_trap || self.judge(&what, expect, error);
         let trap = trap_slots[0];
         let mut done = Done { recorded, ..self.done(expect, ok) };
         if !ok {
+            return done;
+        }
+        if host_trap {
+            done.trapped = true;
             return done;
         }
         if !trap.is_null() {
@@ -1022,7 +1071,7 @@ impl<'a> Phase<'a> {
             capi::wasm_trap_message(unsafe { &*trap }, &mut message);
             let text = String::from_utf8_lossy(message.as_slice()).into_owned();
             drop(message);
-            self.note(format!("  trapped: {}", text.lines().next().unwrap_or("")));
+            self.note(format!("  trapped: {}", first_line(&text)));
             drop(unsafe { Box::from_raw(trap) });
             return done;
         }
@@ -1114,7 +1163,7 @@ impl<'a> Phase<'a> {
                                     3,
                                     name.as_ptr().cast(),
                                     name.len(),
-                                    world.types[k],
+                                    self.kit.types[k],
                                     Some(host),
                                     k as *mut c_void,
                                     None,
@@ -1221,7 +1270,7 @@ impl<'a> Phase<'a> {
         }
         let instance = unsafe { instance.assume_init() };
         let store = unsafe { &mut *self.store.get() };
-        let get = |name: &str| export_of(capi::wasmtime_store_context(store), &instance, name).expect("the guest's exports");
+        let mut get = |name: &str| export_of(capi::wasmtime_store_context(store), &instance, name).expect("the guest's exports");
         let inst = Inst {
             memory: unsafe { get("memory").of.memory },
             exports: EXPORTS.map(|e| unsafe { get(e.name()).of.func }),
@@ -1397,6 +1446,9 @@ fn phase<'a>(
     phase.script(only);
     phase.close(end);
     CURRENT.with(|c| c.set(outer));
+    if std::env::var_os("HOST_API_VERBOSE").is_some() {
+        eprintln!("host_api: phase {role:?}:\n    {}", phase.history.borrow().join("\n    "));
+    }
     let excused = phase.excused();
     (phase.log.take(), excused)
 }
