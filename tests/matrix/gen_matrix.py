@@ -219,6 +219,7 @@ TYPES = {
     "wasmtime_rr_recorder_t **": Spec("out"),
     "wasmtime_rr_replayer_t **": Spec("out"),
     "bool": Spec("scalar", value="true"),
+    "int32_t": Spec("scalar", value="3"),  # a compression level
     "uint32_t": Spec("scalar", value="1"),
     "uint64_t": Spec("scalar", value="1"),
     "size_t": Spec("scalar", value="1"),
@@ -311,6 +312,7 @@ OTHER_RETURNS = {
     "wasmtime_rr_error_kind_name": "const char *",
     "wasmtime_rr_version": "const char *",
     "wasmtime_rr_compiled_in": "bool",
+    "wasmtime_rr_env_mode": "wasmtime_rr_mode_t",  # what the environment asks for: any mode is fine
 }
 
 
@@ -552,6 +554,9 @@ def emit_caller(function, specs, paired):
         lines.append(f"    h_returned_string(r, {call});")
     elif function.ret == "bool":
         lines.append(f"    h_returned_bool(r, {call});")
+    elif function.ret == "wasmtime_rr_mode_t":
+        lines.append(f"    (void){call};")
+        lines.append("    h_returned_void(r);")
     lines.append("}")
     return "\n".join(lines)
 
