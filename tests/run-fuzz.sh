@@ -23,7 +23,7 @@ cargo +nightly --version >/dev/null 2>&1 ||
     echo "  rustup toolchain install nightly --profile minimal --component rust-src (scripts/setup-test-deps.sh does)"; exit 1; }
 echo "== build the fuzz targets: cargo +nightly fuzz build ($(cargo +nightly --version | cut -d' ' -f2); AddressSanitizer, coverage, debug assertions)"
 started=$SECONDS
-(cd fuzz && cargo +nightly fuzz build)
+(cd fuzz && cargo +nightly fuzz build --sanitizer address)
 echo "built in $((SECONDS - started)) s"
 host=$(rustc +nightly -vV | sed -n 's/^host: //p')
 bin=$root/fuzz/target/$host/release

@@ -155,5 +155,11 @@ pub(crate) unsafe fn linker_mut<'a>(linker: *mut wasmtime_linker_t) -> Result<&'
 /// # Safety
 /// A non-NULL `linker` must be a live linker from the C API.
 pub(crate) unsafe fn linker_engine<'a>(linker: *const wasmtime_linker_t) -> Result<&'a Engine> {
-    Ok(unsafe { boundary::arg(linker.cast::<CLinker>(), "linker") }?.engine())
+    Ok(unsafe { linker_ref(linker) }?.engine())
+}
+
+/// # Safety
+/// A non-NULL `linker` must be a live linker from the C API.
+pub(crate) unsafe fn linker_ref<'a>(linker: *const wasmtime_linker_t) -> Result<&'a CLinker> {
+    unsafe { boundary::arg(linker.cast::<CLinker>(), "linker") }
 }

@@ -9,7 +9,7 @@ use crate::rr::calls::{self, CallValues};
 use crate::rr::host::{Callback, HostFn, host_fn_finalizer, host_trampoline};
 use crate::error::{Result, RrError};
 use crate::ffi::handles::{
-    self, wasmtime_context_t, wasmtime_func_callback_t, wasmtime_func_t, wasmtime_func_unchecked_callback_t,
+    self, CLinker, wasmtime_context_t, wasmtime_func_callback_t, wasmtime_func_t, wasmtime_func_unchecked_callback_t,
     wasmtime_instance_t, wasmtime_memory_t, wasmtime_val_raw_t,
 };
 use crate::rr::modules;
@@ -360,8 +360,12 @@ pub unsafe extern "C" fn wasmtime_rr_instance_new(
         let instance = unsafe { boundary::arg_mut(instance, "instance") }?;
         let trap_ptr = unsafe { boundary::arg_mut(trap_ptr, "trap_ptr") }?;
         let externs = checks::externs(&context, items)?;
-        let named = import_names(module).into_iter().zip(externs).map(|((m, n), item)| (m, n, item)).collect();
-        calls::instantiate(context, module, named, instance, trap_ptr, |context, instance, trap| unsafe {
+        let names = import_names(module);
+        let expected = names.len();
+        let named: Vec<_> = names.into_iter().zip(externs).map(|((m, n), item)| (m, n, item)).collect();
+        let given = named.clone();
+        let linkable = |context: &WasmtimeStoreContextMut<'_>| imports_match(context, compiled, &given, expected, nimports);
+        calls::instantiate(context, module, named, instance, trap_ptr, linkable, |context, instance, trap| unsafe {
             wasmtime_c_api::wasmtime_instance_new(context, module, imports, nimports, instance, trap)
         })
     })
@@ -398,7 +402,8 @@ pub unsafe extern "C" fn wasmtime_rr_linker_instantiate(
     trap_ptr: *mut *mut wasm_trap_t,
 ) -> *mut wasmtime_error_t {
     guard_forward("wasmtime_rr_linker_instantiate", || {
-        let engine = unsafe { handles::linker_engine(linker) }?;
+        let view = unsafe { handles::linker_ref(linker) }?;
+        let engine = view.engine();
         let linker = unsafe { &*linker };
         let mut context = unsafe { handles::context(store, "store") }?;
         checks::same_engine(engine, context.as_context().engine(), "the linker and the store")?;
@@ -407,10 +412,36 @@ pub unsafe extern "C" fn wasmtime_rr_linker_instantiate(
         let instance = unsafe { boundary::arg_mut(instance, "instance") }?;
         let trap_ptr = unsafe { boundary::arg_mut(trap_ptr, "trap_ptr") }?;
         let named = linked_imports(linker, &mut context, module);
-        calls::instantiate(context, module, named, instance, trap_ptr, |context, instance, trap| {
+        let linkable = |_: &WasmtimeStoreContextMut<'_>| view.instantiate_pre(compiled).map(drop);
+        calls::instantiate(context, module, named, instance, trap_ptr, linkable, |context, instance, trap| {
             wasmtime_c_api::wasmtime_linker_instantiate(linker, context, module, instance, trap)
         })
     })
+}
+
+/// Wasmtime's own type check of positional imports against a module, without
+/// instantiating: the imports go into a scratch linker and `instantiate_pre`
+/// checks them. A module importing one name twice cannot be expressed in a
+/// linker, so it is left to the instantiation itself.
+fn imports_match(
+    context: &WasmtimeStoreContextMut<'_>,
+    module: &wasmtime::Module,
+    named: &[(String, String, Extern)],
+    expected: usize,
+    given: usize,
+) -> wasmtime::Result<()> {
+    if given != expected {
+        wasmtime::bail!("expected {expected} imports, found {given}");
+    }
+    let mut seen = std::collections::HashSet::new();
+    if !named.iter().all(|(m, n, _)| seen.insert((m, n))) {
+        return Ok(());
+    }
+    let mut linker = CLinker::new(module.engine());
+    for (m, n, item) in named {
+        linker.define(context, m, n, item.clone())?;
+    }
+    linker.instantiate_pre(module).map(drop)
 }
 
 /// What the linker provides for each import of a module.

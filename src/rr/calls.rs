@@ -233,12 +233,19 @@ pub fn instantiate(
     imports: Vec<(String, String, Extern)>,
     instance_out: &mut Instance,
     trap_out: &mut *mut wasm_trap_t,
+    linkable: impl FnOnce(&WasmtimeStoreContextMut<'_>) -> wasmtime::Result<()>,
     run: impl FnOnce(WasmtimeStoreContextMut<'_>, &mut Instance, &mut *mut wasm_trap_t) -> Option<Box<wasmtime_error_t>>,
 ) -> Result<Option<Box<wasmtime_error_t>>> {
     let Mode::Session(session) = mode_of(&context) else {
         return Ok(run(context, instance_out, trap_out));
     };
     refuse_reentry(&session)?;
+    // Imports that cannot satisfy the module are the caller's mistake: refused
+    // with Wasmtime's own error before anything is recorded, so a replay of
+    // the same program without the mistake still matches.
+    if let Err(error) = linkable(&context) {
+        return Ok(Some(Box::new(wasmtime_error_t::from(error))));
+    }
     let checksum = modules::checksum(module)?;
     {
         let mut state = session.lock()?;
@@ -461,20 +468,26 @@ pub(crate) fn write_into(memories: &[Memory], context: &mut WasmtimeStoreContext
 }
 
 fn copy_into(memory: &Memory, context: &mut WasmtimeStoreContextMut<'_>, offset: u64, bytes: &[u8]) -> Result<()> {
-    let data = memory.data_mut(context.as_context_mut());
-    let size = data.len();
-    let range = usize::try_from(offset)
+    let range = write_range(memory, context, offset, bytes.len())?;
+    memory.data_mut(context.as_context_mut())[range].copy_from_slice(bytes);
+    Ok(())
+}
+
+/// Where a write of `len` bytes at `offset` lands, or why it cannot.
+fn write_range(
+    memory: &Memory,
+    context: &WasmtimeStoreContextMut<'_>,
+    offset: u64,
+    len: usize,
+) -> Result<std::ops::Range<usize>> {
+    let size = memory.data_size(context);
+    usize::try_from(offset)
         .ok()
-        .and_then(|start| start.checked_add(bytes.len()).map(|end| start..end))
+        .and_then(|start| start.checked_add(len).map(|end| start..end))
         .filter(|range| range.end <= size)
         .ok_or_else(|| {
-            RrError::invalid_argument(format!(
-                "a write of {} bytes at offset {offset} does not fit a memory of {size} bytes",
-                bytes.len()
-            ))
-        })?;
-    data[range].copy_from_slice(bytes);
-    Ok(())
+            RrError::invalid_argument(format!("a write of {len} bytes at offset {offset} does not fit a memory of {size} bytes"))
+        })
 }
 
 /// A digest of every known memory: a word-at-a-time multiply-rotate hash,
@@ -513,6 +526,9 @@ pub fn memory_write(mut context: WasmtimeStoreContextMut<'_>, memory: &Memory, o
             "the memory is not an export of an instance created with the RR-aware functions in this store",
         )
     })?;
+    // A write that cannot land is refused before the trace sees it: recorded
+    // nothing, consumed nothing.
+    write_range(memory, &context, offset, bytes.len())?;
     let in_host_call = session.in_host_call();
     if matches!(state.role, Role::Record(_)) {
         // One event must fit one trace frame: refused here, before anything

@@ -155,14 +155,19 @@ impl Session {
     /// Ends the session: writes the end marker (recording) with `status`.
     fn close(&self, status: EndStatus) -> Result<()> {
         let mut state = self.lock()?;
-        if self.detached.swap(true, Ordering::AcqRel) {
+        if self.detached.load(Ordering::Acquire) {
             return Ok(());
         }
-        registry().lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key);
+        // The end marker is written while the session is still registered and
+        // its state borrowed: whatever the sink's callback calls on this store
+        // meanwhile is refused ("in the middle of another operation"), never
+        // run unrecorded.
         let ended = match &mut state.role {
             Role::Record(recorder) if !recorder.writer.is_ended() => recorder.writer.finish(status),
             _ => Ok(()),
         };
+        self.detached.store(true, Ordering::Release);
+        registry().lock().unwrap_or_else(|p| p.into_inner()).remove(&self.key);
         // Release the trace now (closing the file, running the host's
         // finalizer), not when the last cached reference goes.
         state.role = Role::Closed;
