@@ -1007,6 +1007,81 @@ static void test_misuse_regressions(void) {
 
 /* 7. Anything the recorder writes, the replayer reads: one host write larger
  * than the old frame limit (2^28 bytes) records and replays. */
+/* The defects the host_api fuzz target found (fuzz/corpus/host_api keeps
+ * their inputs), each a regression test here. */
+static wasmtime_context_t *finish_reentry_context;
+static wasmtime_memory_t finish_reentry_memory;
+static wasmtime_error_t *finish_reentry_result;
+
+static bool finish_reentering_append(void *opaque, const uint8_t *bytes, size_t len) {
+    if (finish_reentry_context != NULL) {
+        wasmtime_context_t *context = finish_reentry_context;
+        finish_reentry_context = NULL;
+        const uint8_t byte = 7;
+        finish_reentry_result = wasmtime_rr_memory_write(context, &finish_reentry_memory, 0, &byte, 1);
+    }
+    return buffer_append(opaque, bytes, len);
+}
+
+static wasmtime_memory_t memory_of(session_t *r, wasmtime_instance_t *instance) {
+    wasmtime_extern_t item;
+    CHECK(wasmtime_instance_export_get(r->context, instance, "memory", 6, &item));
+    CHECK(item.kind == WASMTIME_EXTERN_MEMORY);
+    return item.of.memory;
+}
+
+static void test_fuzz_findings(void) {
+    /* 1. Imports that cannot satisfy a module are refused before anything is
+     * recorded: the replay of the program without those calls matches. */
+    session_t r;
+    buffer_t trace = {.fail_after = -1};
+    session_open(&r, WASMTIME_RR_MODE_RECORDING, GUEST);
+    wasmtime_rr_recorder_t *recorder = NULL;
+    CHECK_OK(wasmtime_rr_recorder_new_callback(finish_reentering_append, &trace, buffer_finalize, &recorder));
+    CHECK_OK(wasmtime_rr_recorder_validation_set(recorder, true));
+    CHECK_OK(wasmtime_rr_recorder_flush_bytes_set(recorder, 0));
+    CHECK_OK(wasmtime_rr_store_record(r.context, recorder));
+    wasmtime_module_t *missing = rr_module(r.engine, "(module (import \"env\" \"absent\" (func)))");
+    wasmtime_instance_t instance;
+    wasm_trap_t *trap = NULL;
+    CHECK_ERR_HAS(wasmtime_rr_linker_instantiate(r.linker, r.context, missing, &instance, &trap),
+                  WASMTIME_RR_ERROR_KIND_WASMTIME, "absent");
+    wasmtime_instance_t good = instantiate_ok(&r);
+    wasmtime_memory_t memory = memory_of(&r, &good);
+    wasmtime_module_t *wants_func = rr_module(r.engine, "(module (import \"env\" \"f\" (func (param i32))))");
+    wasmtime_extern_t wrong = {.kind = WASMTIME_EXTERN_MEMORY};
+    wrong.of.memory = memory;
+    CHECK_ERR_HAS(wasmtime_rr_instance_new(r.context, wants_func, &wrong, 1, &instance, &trap),
+                  WASMTIME_RR_ERROR_KIND_WASMTIME, "incompatible import type");
+    CHECK_ERR_HAS(wasmtime_rr_instance_new(r.context, wants_func, NULL, 0, &instance, &trap),
+                  WASMTIME_RR_ERROR_KIND_WASMTIME, "expected 1 imports, found 0");
+    const uint8_t eight[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    CHECK_OK(wasmtime_rr_memory_write(r.context, &memory, 64, eight, sizeof eight));
+    /* 3. Calls from the sink's callback while finish writes the end marker
+     * are refused like at any other time, never run unrecorded. */
+    finish_reentry_context = r.context;
+    finish_reentry_memory = memory;
+    finish_reentry_result = NULL;
+    CHECK_OK(wasmtime_rr_store_finish(r.context));
+    CHECK(finish_reentry_context == NULL); /* the callback ran during finish */
+    CHECK_ERR_HAS(finish_reentry_result, WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "in the middle of another operation");
+    wasmtime_rr_module_delete(missing);
+    wasmtime_rr_module_delete(wants_func);
+    session_close(&r);
+
+    /* 2. A host write that cannot land is refused before a replay compares
+     * it with the trace: the correct write after it still matches. */
+    CHECK_OK(replay_open(&r, &trace, GUEST));
+    good = instantiate_ok(&r);
+    memory = memory_of(&r, &good);
+    CHECK_ERR_HAS(wasmtime_rr_memory_write(r.context, &memory, 65532, eight, sizeof eight),
+                  WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT, "does not fit a memory of 65536 bytes");
+    CHECK_OK(wasmtime_rr_memory_write(r.context, &memory, 64, eight, sizeof eight));
+    CHECK_OK(wasmtime_rr_store_finish(r.context));
+    session_close(&r);
+    free(trace.data);
+}
+
 static wasm_trap_t *host_big_write(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
                                    wasmtime_val_t *results, size_t nresults) {
     (void)env, (void)args, (void)nargs, (void)results, (void)nresults;
@@ -1353,6 +1428,7 @@ int main(int argc, char **argv) {
     test_store_dropped_mid_recording();
     test_batched_writes();
     test_misuse_regressions();
+    test_fuzz_findings();
     test_write_beyond_the_old_frame_limit();
     test_unchecked_convention();
     test_compressed_trace();
