@@ -1043,6 +1043,43 @@ wasmtime_error_t *wasmtime_rr_memory_write(wasmtime_context_t *store,
                                            size_t len);
 
 /**
+ * Gives the address of a memory's bytes, for a host that may write through it.
+ *
+ * The RR-aware `wasmtime_memory_data`: the same address, and, on a store
+ * recording with shadow memory (`wasmtime_rr_recorder_shadow_memory_set`),
+ * a note that the host may now write guest memory directly. From a host's
+ * first call of this function on, shadow memory copies and compares memory
+ * only in the host turns (host function calls, and the time between calls
+ * into the guest) in which the host asked for an address, so turns that
+ * never touch memory cost nothing. The preload library puts every
+ * `wasmtime_memory_data` call of an unmodified host here. A host that keeps
+ * an address from an earlier turn and writes through it later is not seen;
+ * the memory-digest setting reports that as a divergence at replay.
+ *
+ * \param store the store.
+ * \param memory the memory; borrowed.
+ * \param data receives the address of the memory's first byte (valid until
+ * the memory grows).
+ *
+ * \return NULL on success, or an error owned by the caller; `*data` is
+ * written only on success.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a memory of another store.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * uint8_t *base;
+ * wasmtime_error_t *err = wasmtime_rr_memory_data(context, &memory, &base);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_memory_data(wasmtime_context_t *store,
+                                          const wasmtime_memory_t *memory,
+                                          uint8_t **data);
+
+/**
  * Creates a recorder that writes its trace to a file.
  *
  * The file is created (or truncated) now, so a path that cannot be written

@@ -4,7 +4,8 @@
  * C++ API for wasmtime-rr's record/replay configuration and record/replay (WASI preview 1
  * included), on top of Wasmtime's own C++ API (`wasmtime.hh`). Header-only: every function
  * forwards to one C function of `wasmtime_rr.h` and maps its `wasmtime_error_t*` into
- * `wasmtime::Result`. It adds no logic of its own.
+ * `wasmtime::Result`. It adds no logic of its own, except `Session` (the store-level
+ * switch: a store records or replays while a `Session` object lives).
  *
  * \code
  * wasmtime::Config config;
@@ -22,6 +23,7 @@
 #include <string>
 #include <vector>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <wasmtime.hh>
 #include <wasmtime_rr.h>
@@ -452,6 +454,177 @@ inline Result<std::monostate> monotonic_clock(WasiConfig &config, uint64_t start
   return detail::wrap(wasi_config_monotonic_clock_set(config.capi(), start_ns, step_ns), std::monostate());
 }
 #endif // WASMTIME_FEATURE_WASI
+
+// ---------------------------------------------------------------------------
+// Switches: record or replay one store (Session), or as the environment asks
+// (WASMTIME_RR_RECORD=PATH / WASMTIME_RR_REPLAY=PATH, read once per process).
+
+/// What the environment asks for (`wasmtime_rr_env_mode`): `Recording` when
+/// `WASMTIME_RR_RECORD` is set, `Replaying` when `WASMTIME_RR_REPLAY` is,
+/// `None` when neither or both are.
+inline Mode env_mode() { return static_cast<Mode>(wasmtime_rr_env_mode()); }
+
+/// Makes a config record or replay as the environment asks, with determinism
+/// enforced; unchanged when the switch is off (`wasmtime_rr_env_config`).
+inline Result<std::monostate> env_config(Config &config) {
+  return detail::wrap(wasmtime_rr_env_config(config.capi()), std::monostate());
+}
+
+/// Attaches the environment's recorder or replayer to a store whose engine
+/// records or replays: the first store so attached uses PATH, the next ones
+/// PATH.1, PATH.2, ...; does nothing when the switch is off
+/// (`wasmtime_rr_env_attach`). End it with `finish` (or use `Session::from_env`).
+inline Result<std::monostate> env_attach(Store::Context cx) {
+  return detail::wrap(wasmtime_rr_env_attach(cx.capi()), std::monostate());
+}
+
+/// The store-level switch: one store records (replays) while a `Session`
+/// lives; the engine's other stores are not touched. The session ends when it
+/// is destroyed (a recording writes its end marker and closes its file; the
+/// result is ignored) or earlier with `finish()`, which reports it:
+///
+/// \code
+/// auto session = wasmtime::rr::Session::record_to(store, "session.wrr").unwrap();
+/// ...                        // everything `store` does is recorded
+/// session.finish().unwrap(); // optional: the destructor finishes too
+/// \endcode
+///
+/// The store's engine must record (replay): `record(config, true)`, or
+/// `env_config`. A session refers to its store: destroy (or finish) it before
+/// the store, that is, declare it after the store. Move-only.
+class Session {
+  wasmtime_context_t *cx = nullptr; // null: nothing to finish
+
+  explicit Session(wasmtime_context_t *context) : cx(context) {}
+
+  static Result<Session> attached(wasmtime_context_t *context, wasmtime_error_t *error) {
+    if (error != nullptr) {
+      return Error(error);
+    }
+    return Session(context);
+  }
+
+  void end() noexcept {
+    if (cx != nullptr) {
+      wasmtime_error_t *error = wasmtime_rr_store_finish(std::exchange(cx, nullptr));
+      if (error != nullptr) {
+        wasmtime_error_delete(error);
+      }
+    }
+  }
+
+public:
+  /// A session that has nothing attached.
+  Session() = default;
+  Session(const Session &) = delete;
+  Session &operator=(const Session &) = delete;
+  /// Takes the other session over; the other has nothing attached afterwards.
+  Session(Session &&other) noexcept : cx(std::exchange(other.cx, nullptr)) {}
+  /// Finishes this session, then takes the other one over.
+  Session &operator=(Session &&other) noexcept {
+    if (this != &other) {
+      end();
+      cx = std::exchange(other.cx, nullptr);
+    }
+    return *this;
+  }
+  /// Finishes the session if it is still attached; errors are ignored (call
+  /// `finish()` to see them).
+  ~Session() { end(); }
+
+  /// Records the store into the file at `path` (`wasmtime_rr_recorder_new_file`,
+  /// then `wasmtime_rr_store_record`). The file is created before the store is
+  /// attached. Errors: `TraceIo` for a path that cannot be written,
+  /// `InvalidArgument` when the engine does not record or the store is
+  /// recording or replaying already.
+  static Result<Session> record_to(Store::Context cx, const std::string &path) {
+    wasmtime_rr_recorder_t *recorder = nullptr;
+    wasmtime_error_t *error = wasmtime_rr_recorder_new_file(path.c_str(), &recorder);
+    if (error == nullptr) {
+      error = wasmtime_rr_store_record(cx.capi(), recorder);
+    }
+    return attached(cx.capi(), error);
+  }
+
+  /// Records the store with a recorder made and set up by the caller
+  /// (`wasmtime_rr_store_record`; the recorder is consumed).
+  static Result<Session> record_to(Store::Context cx, Recorder recorder) {
+    return attached(cx.capi(), wasmtime_rr_store_record(cx.capi(), recorder.release()));
+  }
+
+  /// Replays the store from the file at `path` (`wasmtime_rr_replayer_new_file`,
+  /// then `wasmtime_rr_store_replay`); `echo` writes the guest's recorded WASI
+  /// output to this process's stdout and stderr. Errors: `TraceIo` for a file
+  /// that cannot be opened, `TraceFormat` for one that is no trace,
+  /// `InvalidArgument` when the engine does not replay.
+  static Result<Session> replay_from(Store::Context cx, const std::string &path, bool echo = false) {
+    wasmtime_rr_replayer_t *replayer = nullptr;
+    wasmtime_error_t *error = wasmtime_rr_replayer_new_file(path.c_str(), &replayer);
+    if (error == nullptr && echo) {
+      error = wasmtime_rr_replayer_echo_set(replayer, true);
+      if (error != nullptr) {
+        wasmtime_rr_replayer_delete(replayer);
+      }
+    }
+    if (error == nullptr) {
+      error = wasmtime_rr_store_replay(cx.capi(), replayer);
+    }
+    return attached(cx.capi(), error);
+  }
+
+  /// Replays the store with a replayer made and set up by the caller
+  /// (`wasmtime_rr_store_replay`; the replayer is consumed).
+  static Result<Session> replay_from(Store::Context cx, Replayer replayer) {
+    return attached(cx.capi(), wasmtime_rr_store_replay(cx.capi(), replayer.release()));
+  }
+
+  /// Records or replays the store as the environment asks (`env_attach`):
+  /// when the switch is off, or `engine` is not in the mode the environment
+  /// asks for, nothing is attached and the session is inactive.
+  static Result<Session> from_env(const Engine &engine, Store::Context cx) {
+    auto engine_mode = mode(engine);
+    if (!engine_mode) {
+      return engine_mode.err();
+    }
+    wasmtime_error_t *error = wasmtime_rr_env_attach(cx.capi());
+    if (error != nullptr) {
+      return Error(error);
+    }
+    const Mode wanted = env_mode();
+    if (wanted == Mode::None || engine_mode.ok_ref() != wanted) {
+      return Session();
+    }
+    return Session(cx.capi());
+  }
+
+  /// Whether a recording or replay is attached through this session.
+  bool active() const { return cx != nullptr; }
+
+  /// Hands everything recorded so far to the trace (`wasmtime_rr_store_flush`).
+  Result<std::monostate> flush() {
+    if (cx == nullptr) {
+      return std::monostate();
+    }
+    return detail::wrap(wasmtime_rr_store_flush(cx), std::monostate());
+  }
+
+  /// Ends the session now (`wasmtime_rr_store_finish`) and reports how: a
+  /// replay with events left gives `Divergence`, a failed last write
+  /// `TraceIo`. Afterwards the session is inactive (finishing it again, or an
+  /// inactive session, succeeds and does nothing), except when the library
+  /// refuses because it is called from inside one of the session's own
+  /// callbacks (`InvalidArgument`; the session goes on).
+  Result<std::monostate> finish() {
+    if (cx == nullptr) {
+      return std::monostate();
+    }
+    wasmtime_error_t *error = wasmtime_rr_store_finish(cx);
+    if (error == nullptr || wasmtime_rr_error_kind(error) != WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT) {
+      cx = nullptr;
+    }
+    return detail::wrap(error, std::monostate());
+  }
+};
 
 } // namespace rr
 } // namespace wasmtime

@@ -194,3 +194,15 @@ wasmtime_error_t *wasmtime_context_set_wasi(wasmtime_context_t *context, wasi_co
     if (error != NULL && wasi != NULL) wasi_config_delete(wasi); /* the stock function always takes it */
     return error;
 }
+
+/* Shadow memory copies and compares memory only in host turns in which the
+ * host asked for an address (see src/rr/shadow.rs). */
+uint8_t *wasmtime_memory_data(wasmtime_context_t *store, const wasmtime_memory_t *memory) {
+    if (on()) {
+        uint8_t *data = NULL;
+        wasmtime_error_t *error = wasmtime_rr_memory_data(store, memory, &data);
+        if (error == NULL) return data;
+        report("this memory access is not seen by shadow memory", error);
+    }
+    return STOCK(wasmtime_memory_data)(store, memory);
+}

@@ -132,8 +132,10 @@ suite "ThreadSanitizer in the library too (nightly, -Zbuild-std): C thread test"
 suite "Python binding (ctypes, with wasmtime-py)" bindings/python/run-tests.sh target/release
 suite "Python wheel: built, tagged, installed into a fresh venv" bindings/python/test-wheel.sh target/release
 suite "Go binding (cgo, go vet, -race)" bindings/go/run-tests.sh
+suite "wasmtime-go v44 examples, unmodified, recorded and replayed from the environment (LD_PRELOAD)" tests/run-wasmtime-go-examples.sh target/release
 suite "install into a prefix: pkg-config, CMake, SONAME, bindings" tests/run-install-tests.sh
 suite "wasmtime-py 48.0.0 test suite against libwasmtime_rr" tests/run-wasmtime-py.sh target/release
+suite "wasmtime-py 48.0.0 examples, unmodified, recorded and replayed (WASMTIME_RR_RECORD/REPLAY)" tests/run-wasmtime-py-examples.sh target/release
 suite "Rust tests, record/replay compiled out" no_rr_rust_tests
 suite "C and C++ tests, record/replay compiled out" tests/run-c-tests.sh target/debug 0
 

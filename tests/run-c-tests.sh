@@ -46,7 +46,7 @@ if [ "$expect_rr" = 1 ]; then
     tests/c/test_threads.c -o "$out/test_threads" "${link[@]}" -lpthread
   TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/c/tsan.supp" "$out/test_threads"
 
-  for test in test_rr_hh test_replay_hh; do
+  for test in test_rr_hh test_replay_hh test_session_hh; do
     echo "== C++ API: $test (wasmtime_rr.hh over wasmtime.hh; C++17, ASan+UBSan)"
     c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c "tests/c/$test.cpp" \
       -o "$out/$test" "${link[@]}"

@@ -32,6 +32,9 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(wasiHelperEnv); spec != "" {
 		os.Exit(wasiReplayHelper(spec))
 	}
+	if os.Getenv(envHelperEnv) != "" {
+		os.Exit(envHelper())
+	}
 	os.Exit(m.Run())
 }
 

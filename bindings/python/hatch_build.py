@@ -1,9 +1,14 @@
-"""Hatchling build hook: a wheel of this package carries libwasmtime_rr.so.
+"""Hatchling build hook: a wheel of this package carries libwasmtime_rr.so
+and the preload library libwasmtime_rr_preload.so.
 
 The wheel target (``pip wheel bindings/python``, ``python -m build --wheel
-bindings/python``) puts the library at ``wasmtime_rr/libwasmtime_rr.so``,
-where the package looks first (``_native.search_paths``), and tags the wheel
-for the library's platform instead of ``py3-none-any``:
+bindings/python``) puts the library at ``wasmtime_rr/libwasmtime_rr.so.0.1``
+(its SONAME, which the preload library needs), where the package looks first
+(``_native.search_paths``), and the preload
+library beside it (``wasmtime_rr/libwasmtime_rr_preload.so``, which
+``python -m wasmtime_rr.install_into_wasmtime_py`` installs as wasmtime-py's
+``_libwasmtime.so``), and tags the wheel for the library's platform instead
+of ``py3-none-any``:
 
 - ``py3``, ``none``: the package is pure ctypes, so any Python 3 (the
   ``requires-python`` range) with any ABI can load it.
@@ -16,8 +21,10 @@ for the library's platform instead of ``py3-none-any``:
 
 The library is ``$WASMTIME_RR_LIBRARY`` (an absolute path) when set, else
 ``../../target/release/libwasmtime_rr.so`` of this project directory: the
-repository's build output (``cargo build --release``). Building a wheel
-without it is an error, never a wheel without the library. Editable installs
+repository's build output (``cargo build --release``, which builds the
+preload library beside it). The preload library is the one beside the
+library. Building a wheel without either is an error, never a wheel without
+them. Editable installs
 and the sdist carry no library: an editable install finds the build output
 in ``target/``.
 """
@@ -33,6 +40,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 LIBRARY_ENV = "WASMTIME_RR_LIBRARY"
 LIBRARY_NAME = "libwasmtime_rr.so"
+PRELOAD_NAME = "libwasmtime_rr_preload.so"
 
 _ELF_MACHINES = {62: "x86_64", 183: "aarch64"}  # the architectures Wasmtime and wasmtime-py ship for Linux
 _SHT_GNU_VERNEED = 0x6FFFFFFE
@@ -48,7 +56,20 @@ class WasmtimeRRBuildHook(BuildHookInterface):
         library = self._library()
         build_data["pure_python"] = False
         build_data["tag"] = f"py3-none-{platform_tag(library)}"
-        build_data["force_include"][str(library)] = f"wasmtime_rr/{LIBRARY_NAME}"
+        # Under its SONAME (libwasmtime_rr.so.0.1): the preload library's
+        # NEEDED entry, found beside it through its RUNPATH $ORIGIN (and so by
+        # auditwheel); the package finds that name too.
+        build_data["force_include"][str(library)] = f"wasmtime_rr/{soname(library)}"
+        build_data["force_include"][str(self._preload(library))] = f"wasmtime_rr/{PRELOAD_NAME}"
+
+    def _preload(self, library: Path) -> Path:
+        preload = library.with_name(PRELOAD_NAME)
+        if not preload.is_file():
+            raise RuntimeError(
+                f"a wheel of wasmtime-rr carries {PRELOAD_NAME} beside {LIBRARY_NAME}, but {preload} is not a "
+                f"file: cargo build --release builds both into target/release"
+            )
+        return preload.resolve()
 
     def _library(self) -> Path:
         explicit = os.environ.get(LIBRARY_ENV)
@@ -68,6 +89,28 @@ class WasmtimeRRBuildHook(BuildHookInterface):
                 f"build it (cargo build --release) or set {LIBRARY_ENV} to its absolute path"
             )
         return path.resolve()
+
+
+def soname(library: Path) -> str:
+    """The ``DT_SONAME`` of a 64-bit little-endian ELF shared library."""
+    data = library.read_bytes()
+    (phoff,) = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    segments = [struct.unpack_from("<IIQQQQQQ", data, phoff + i * phentsize) for i in range(phnum)]
+    dynamic = [s for s in segments if s[0] == 2]  # PT_DYNAMIC
+    tags = {}
+    for position in range(dynamic[0][2], dynamic[0][2] + dynamic[0][5], 16) if dynamic else ():
+        tag, value = struct.unpack_from("<qQ", data, position)
+        if tag == 0:  # DT_NULL
+            break
+        tags.setdefault(tag, value)
+    if 5 not in tags or 14 not in tags:  # DT_STRTAB, DT_SONAME
+        raise RuntimeError(f"{library} has no SONAME")
+    for kind, _, offset, vaddr, _, filesz, _, _ in segments:
+        if kind == 1 and vaddr <= tags[5] < vaddr + filesz:  # PT_LOAD holding the string table
+            start = tags[5] - vaddr + offset + tags[14]
+            return data[start : data.index(b"\0", start)].decode("ascii")
+    raise RuntimeError(f"{library}: its string table is in no loaded segment")
 
 
 def platform_tag(library: Path) -> str:

@@ -5,14 +5,18 @@
 # libwasmtime_rr.so built with record/replay, such as target/release.
 #  1. builds the wheel with `pip wheel` (the hatchling hook of hatch_build.py
 #     puts PROFILE_DIR's library inside) into target/py-wheel/dist;
-#  2. checks that it carries that very library, is not pure, and has a
-#     platform tag that `auditwheel show` agrees with;
+#  2. checks that it carries that very library and the preload library
+#     beside it, is not pure, and has a platform tag that `auditwheel show`
+#     agrees with;
 #  3. installs it and wasmtime-py 48.0.0 into a fresh venv, target/py-wheel/venv;
 #  4. from a folder outside the repository, with no WASMTIME_RR_LIBRARY and
 #     no PYTHONPATH: imports wasmtime_rr (the library must be the one inside
 #     the venv's site-packages), runs `python -m
-#     wasmtime_rr.install_into_wasmtime_py`, records a session through
-#     wasmtime-py and replays it, then `--restore`s wasmtime-py's library.
+#     wasmtime_rr.install_into_wasmtime_py` (the preload as wasmtime-py's
+#     _libwasmtime.so, the library beside it under its SONAME), records a
+#     session through wasmtime-py and replays it, runs an unmodified
+#     wasmtime-py program live, recorded (WASMTIME_RR_RECORD) and replayed
+#     (WASMTIME_RR_REPLAY), then `--restore`s wasmtime-py's library.
 # Its tools (pip's wheel build, auditwheel) live in the venv
 # target/py-wheel-tools (created or reused). Exits non-zero on failure.
 set -euo pipefail
@@ -45,8 +49,11 @@ tools=target/py-wheel-tools
 work="$repo/target/py-wheel"
 rm -rf "$work"
 mkdir -p "$work/dist"
-# A snapshot of the library, so that a rebuild meanwhile changes nothing here.
+# A snapshot of the libraries, so that a rebuild meanwhile changes nothing here.
+preload="$(dirname "$library")/libwasmtime_rr_preload.so"
+[ -f "$preload" ] || fail "$preload not found; cargo build --release builds it beside the library"
 cp "$library" "$work/libwasmtime_rr.so"
+cp "$preload" "$work/libwasmtime_rr_preload.so"
 built_from=$library
 library="$work/libwasmtime_rr.so"
 
@@ -67,10 +74,14 @@ wheel, library = sys.argv[1:]
 name = wheel.rsplit("/", 1)[-1]
 with zipfile.ZipFile(wheel) as archive:
     names = archive.namelist()
-    assert "wasmtime_rr/libwasmtime_rr.so" in names, f"the wheel has no wasmtime_rr/libwasmtime_rr.so: {names}"
+    # The library under its SONAME, the preload library's NEEDED entry.
+    assert "wasmtime_rr/libwasmtime_rr.so.0.1" in names, f"the wheel has no wasmtime_rr/libwasmtime_rr.so.0.1: {names}"
     with open(library, "rb") as file:
-        assert archive.read("wasmtime_rr/libwasmtime_rr.so") == file.read(), "the wheel's library is not PROFILE_DIR's"
-    assert [n for n in names if n.endswith(".so")] == ["wasmtime_rr/libwasmtime_rr.so"], names
+        assert archive.read("wasmtime_rr/libwasmtime_rr.so.0.1") == file.read(), "the wheel's library is not PROFILE_DIR's"
+    with open(library.rsplit("/", 1)[0] + "/libwasmtime_rr_preload.so", "rb") as file:
+        assert archive.read("wasmtime_rr/libwasmtime_rr_preload.so") == file.read(), "the wheel's preload is not PROFILE_DIR's"
+    assert sorted(n for n in names if ".so" in n) == [
+        "wasmtime_rr/libwasmtime_rr.so.0.1", "wasmtime_rr/libwasmtime_rr_preload.so"], names
     info = next(n for n in names if n.endswith(".dist-info/WHEEL"))
     fields = [line.split(": ", 1) for line in archive.read(info).decode().splitlines() if ": " in line]
     tags = [value for key, value in fields if key == "Tag"]
@@ -82,7 +93,7 @@ assert platform.startswith(("manylinux_", "linux_")) and platform.endswith(("_x8
 print(platform)
 EOF
 ) || fail "the wheel's content or tag"
-echo "the wheel carries $built_from (identical bytes), Root-Is-Purelib: false, tag py3-none-$tag"
+echo "the wheel carries $built_from and libwasmtime_rr_preload.so beside it (identical bytes), Root-Is-Purelib: false, tag py3-none-$tag"
 
 audit=$("$tools/bin/auditwheel" show "$wheel") || { echo "$audit"; fail "auditwheel show"; }
 echo "$audit" | sed 's/^/  auditwheel: /'
@@ -114,7 +125,7 @@ assert "WASMTIME_RR_LIBRARY" not in os.environ
 import wasmtime_rr
 from wasmtime_rr._native import lib
 site = os.path.realpath(sysconfig.get_paths()["platlib"])
-expected = os.path.join(site, "wasmtime_rr", "libwasmtime_rr.so")
+expected = os.path.join(site, "wasmtime_rr", "libwasmtime_rr.so.0.1")
 assert lib.path == expected, f"loaded {lib.path}, not the wheel's {expected}"
 assert filecmp.cmp(lib.path, sys.argv[1], shallow=False)
 assert wasmtime_rr.__file__.startswith(site + os.sep), wasmtime_rr.__file__
@@ -134,8 +145,11 @@ EOF
 output=$("$python" -m wasmtime_rr.install_into_wasmtime_py) || fail "install_into_wasmtime_py"
 echo "$output"
 site=$("$python" -c 'import os, sysconfig; print(os.path.realpath(sysconfig.get_paths()["platlib"]))')
-[ "$output" = "installed $site/wasmtime_rr/libwasmtime_rr.so as $site/wasmtime/linux-$(uname -m)/_libwasmtime.so (original kept as $site/wasmtime/linux-$(uname -m)/_libwasmtime.so.orig)" ] ||
+into="$site/wasmtime/linux-$(uname -m)"
+[ "$output" = "installed $site/wasmtime_rr/libwasmtime_rr_preload.so as $into/_libwasmtime.so (original kept as $into/_libwasmtime.so.orig); installed $site/wasmtime_rr/libwasmtime_rr.so.0.1 as $into/libwasmtime_rr.so.0.1" ] ||
   fail "unexpected output of install_into_wasmtime_py"
+cmp -s "$into/_libwasmtime.so" "$site/wasmtime_rr/libwasmtime_rr_preload.so" &&
+  cmp -s "$into/libwasmtime_rr.so.0.1" "$site/wasmtime_rr/libwasmtime_rr.so.0.1" || fail "the installed files are not the wheel's"
 
 "$python" <<'EOF' || fail "record and replay through the installed package"
 import wasmtime
@@ -192,8 +206,37 @@ print(f"recorded sum(5) = {recorded} (5 host calls, trace of {len(recorder.trace
       f"replayed: {replayed} (0 host calls); a cut trace: {damaged}")
 EOF
 
+# An unmodified wasmtime-py program (no wasmtime_rr import): live without a
+# variable, recorded and replayed with one; the replay prints the recorded time.
+cat >program.py <<'EOF'
+import time
+from wasmtime import Engine, FuncType, Linker, Module, Store, ValType
+engine = Engine()
+linker = Linker(engine)
+linker.define_func("host", "now", FuncType([], [ValType.i64()]), time.time_ns)
+module = Module(engine, """(module (import "host" "now" (func $now (result i64)))
+                                    (func (export "now") (result i64) (call $now)))""")
+store = Store(engine)
+print(linker.instantiate(store, module).exports(store)["now"](store))
+EOF
+live1=$("$python" program.py) && live2=$("$python" program.py) || fail "the unmodified program, live"
+[ "$live1" != "$live2" ] && [ ! -e trace.wrr ] || fail "without a variable the program should run live, untraced"
+recorded=$(WASMTIME_RR_RECORD=trace.wrr "$python" program.py) || fail "the unmodified program, recorded"
+replayed=$(WASMTIME_RR_REPLAY=trace.wrr "$python" program.py) || fail "the unmodified program, replayed"
+[ -s trace.wrr ] && [ "$replayed" = "$recorded" ] || fail "replayed $replayed, recorded $recorded"
+echo "an unmodified wasmtime-py program: live $live1, $live2; recorded $recorded, replayed $replayed"
+"$python" -c '
+import wasmtime, wasmtime_rr
+from wasmtime_rr._native import lib
+mapped = {line.split()[-1] for line in open("/proc/self/maps") if "libwasmtime_rr" in line}
+assert len(mapped) == 1 and lib.same_copy(wasmtime._ffi.dll), mapped
+print(f"wasmtime and wasmtime_rr in one process: one copy of the library ({lib.path})")
+' || fail "two copies of the library in one process"
+
 output=$("$python" -m wasmtime_rr.install_into_wasmtime_py --restore) || fail "install_into_wasmtime_py --restore"
 echo "$output"
+[ "$output" = "restored $into/_libwasmtime.so from $into/_libwasmtime.so.orig; removed $into/libwasmtime_rr.so.0.1" ] ||
+  fail "unexpected output of --restore"
 "$python" -c '
 import wasmtime_rr
 from wasmtime_rr import wasmtime_py

@@ -41,6 +41,18 @@ fn signature(ty: &wasm_functype_t) -> Result<Signature> {
     })
 }
 
+/// A copy of a function type that belongs to no engine yet. The C API binds
+/// a `wasm_functype_t` to the first engine it is used with and panics
+/// (aborting the host) when a later definition uses it with another; a host
+/// may well reuse one type across engines, so every definition gets a copy.
+fn fresh_type(ty: &wasm_functype_t) -> Box<wasm_functype_t> {
+    let mut params = wasmtime_c_api::wasm_valtype_vec_t::default();
+    let mut results = wasmtime_c_api::wasm_valtype_vec_t::default();
+    wasmtime_c_api::wasm_valtype_vec_copy(&mut params, wasmtime_c_api::wasm_functype_params(ty));
+    wasmtime_c_api::wasm_valtype_vec_copy(&mut results, wasmtime_c_api::wasm_functype_results(ty));
+    wasmtime_c_api::wasm_functype_new(&mut params, &mut results)
+}
+
 /// Creates a host function in a store, through the library's trampoline on
 /// every engine (it checks the results a checked callback writes); named by
 /// the import an RR-aware instantiation gives it.
@@ -65,7 +77,14 @@ fn new_host_func(
     let env = HostFn::new(callback, data, finalizer, name.clone(), signature(ty)?, rr).into_env();
     let mut func = MaybeUninit::uninit();
     unsafe {
-        wasmtime_c_api::wasmtime_func_new_unchecked(context, ty, host_trampoline, env, Some(host_fn_finalizer), &mut *func.as_mut_ptr())
+        wasmtime_c_api::wasmtime_func_new_unchecked(
+            context,
+            &fresh_type(ty),
+            host_trampoline,
+            env,
+            Some(host_fn_finalizer),
+            &mut *func.as_mut_ptr(),
+        )
     };
     let func = unsafe { func.assume_init() };
     if let Some(session) = session {
@@ -102,7 +121,7 @@ unsafe fn define_host_func(
             module_len,
             name.cast(),
             name_len,
-            ty,
+            &fresh_type(ty),
             host_trampoline,
             env,
             Some(host_fn_finalizer),
@@ -733,5 +752,55 @@ pub unsafe extern "C" fn wasmtime_rr_memory_write(
         let memory = &checks::memory(&context, memory, "memory")?;
         let bytes = unsafe { boundary::slice(data, len, "data") }?;
         calls::memory_write(context, memory, offset, bytes)
+    })
+}
+
+/// Gives the address of a memory's bytes, for a host that may write through it.
+///
+/// The RR-aware `wasmtime_memory_data`: the same address, and, on a store
+/// recording with shadow memory (`wasmtime_rr_recorder_shadow_memory_set`),
+/// a note that the host may now write guest memory directly. From a host's
+/// first call of this function on, shadow memory copies and compares memory
+/// only in the host turns (host function calls, and the time between calls
+/// into the guest) in which the host asked for an address, so turns that
+/// never touch memory cost nothing. The preload library puts every
+/// `wasmtime_memory_data` call of an unmodified host here. A host that keeps
+/// an address from an earlier turn and writes through it later is not seen;
+/// the memory-digest setting reports that as a divergence at replay.
+///
+/// \param store the store.
+/// \param memory the memory; borrowed.
+/// \param data receives the address of the memory's first byte (valid until
+/// the memory grows).
+///
+/// \return NULL on success, or an error owned by the caller; `*data` is
+/// written only on success.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+/// `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a memory of another store.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// uint8_t *base;
+/// wasmtime_error_t *err = wasmtime_rr_memory_data(context, &memory, &base);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_memory_data(
+    store: *mut wasmtime_context_t,
+    memory: *const wasmtime_memory_t,
+    data: *mut *mut u8,
+) -> *mut wasmtime_error_t {
+    guard("wasmtime_rr_memory_data", || {
+        let mut context = unsafe { handles::context(store, "store") }?;
+        let memory = checks::memory(&context, memory, "memory")?;
+        let data = unsafe { boundary::out(data, "data") }?;
+        // The address matters more than the note: a store busy in another
+        // operation (a trace callback asking) still gets it, and a write
+        // through it then shows as a memory-digest divergence at replay.
+        let _ = calls::memory_address_taken(&context);
+        data.write(memory.data_ptr(&mut context));
+        Ok(())
     })
 }

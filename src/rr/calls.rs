@@ -137,7 +137,20 @@ fn host_turn_starts(session: &Session, store: &WasmtimeStoreContextMut<'_>) -> R
     if session.shadow() && session.is_recording() {
         let mut state = session.lock()?;
         let State { shadow: Some(shadow), memories, .. } = &mut *state else { return Ok(()) };
-        shadow.take(memories, store);
+        shadow.start_turn(memories, store);
+    }
+    Ok(())
+}
+
+/// The host asks for the address of a memory's bytes (it may write through
+/// it): with shadow memory, the copy it is compared against is taken now.
+pub fn memory_address_taken(context: &WasmtimeStoreContextMut<'_>) -> Result<()> {
+    let Mode::Session(session) = mode_of(context) else { return Ok(()) };
+    if session.shadow() && session.is_recording() {
+        let mut state = session.lock()?;
+        if let State { shadow: Some(shadow), memories, .. } = &mut *state {
+            shadow.address_taken(memories, context);
+        }
     }
     Ok(())
 }

@@ -243,7 +243,7 @@ unsafe fn record(session: &Session, host: &HostFn, caller: *mut wasmtime_caller_
         let store = unsafe { wasmtime_c_api::wasmtime_caller_context(&mut *caller) };
         if let Err(error) = session.lock().map(|mut state| {
             let State { shadow, memories, .. } = &mut *state;
-            shadow.get_or_insert_default().take(memories, store);
+            shadow.get_or_insert_default().start_turn(memories, store);
         }) {
             return Some(failure_trap(session, error));
         }

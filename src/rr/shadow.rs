@@ -7,8 +7,14 @@
 //! passes to the host (a host function starts, a call into the guest
 //! returns) and compared when it comes back (the host function returns, the
 //! next call into the guest starts). What changed in between is the host's
-//! doing, recorded as memory writes that a replay applies. The cost is a
-//! copy and a comparison of every known memory at each of those points.
+//! doing, recorded as memory writes that a replay applies.
+//!
+//! The copy is what costs (a pass over every memory at each turn). A host
+//! that asks for memory addresses through `wasmtime_rr_memory_data` (the
+//! preload library puts every `wasmtime_memory_data` there) tells when it
+//! may write: from its first such call on, a turn copies only when the host
+//! asks for an address in it, and compares only then. A turn in which the
+//! host never asked costs nothing.
 
 use crate::trace::event::MemoryWrite;
 use wasmtime::{AsContext, Memory};
@@ -23,11 +29,34 @@ pub struct Shadow {
     copies: Vec<Vec<u8>>,
     /// Whether the copies are current (taken since the last comparison).
     taken: bool,
+    /// Whether the host has control (between `start_turn` and `changes`).
+    turn: bool,
+    /// Whether the host announces the addresses it writes through: then a
+    /// turn copies only when the host asks for an address.
+    announced: bool,
 }
 
 impl Shadow {
+    /// Control passes to the host.
+    pub fn start_turn(&mut self, memories: &[Memory], store: impl AsContext) {
+        self.turn = true;
+        self.taken = false;
+        if !self.announced {
+            self.take(memories, store);
+        }
+    }
+
+    /// The host asks for a memory's address (it may write through it): the
+    /// copies are taken now if this turn has none yet.
+    pub fn address_taken(&mut self, memories: &[Memory], store: impl AsContext) {
+        self.announced = true;
+        if self.turn && !self.taken {
+            self.take(memories, store);
+        }
+    }
+
     /// Copies every memory: the host is about to run.
-    pub fn take(&mut self, memories: &[Memory], store: impl AsContext) {
+    fn take(&mut self, memories: &[Memory], store: impl AsContext) {
         let store = store.as_context();
         self.copies.resize_with(memories.len(), Vec::new);
         for (copy, memory) in self.copies.iter_mut().zip(memories) {
@@ -41,6 +70,7 @@ impl Shadow {
     /// were not): the guest is about to run again.
     pub fn changes(&mut self, memories: &[Memory], store: impl AsContext) -> Vec<MemoryWrite> {
         let mut writes = Vec::new();
+        self.turn = false;
         if !std::mem::take(&mut self.taken) {
             return writes;
         }

@@ -1082,6 +1082,44 @@ static void test_fuzz_findings(void) {
     free(trace.data);
 }
 
+/* One function type used to define host functions on two engines: the C
+ * API binds a type to the first engine and would panic (abort) on the
+ * second; every RR-aware definition works on its own copy. */
+static wasm_trap_t *host_multi_raw(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *values, size_t n);
+
+static void test_type_reused_across_engines(void) {
+    wasm_valtype_vec_t params, results;
+    wasm_valtype_vec_new_empty(&params);
+    wasm_valtype_vec_new_uninitialized(&results, 1);
+    results.data[0] = wasm_valtype_new(WASM_I64);
+    wasm_functype_t *ty = wasm_functype_new(&params, &results);
+    for (int round = 0; round < 2; round++) {
+        wasm_engine_t *engine = rr_engine(round == 0 ? WASMTIME_RR_MODE_NONE : WASMTIME_RR_MODE_RECORDING);
+        wasmtime_linker_t *linker = wasmtime_linker_new(engine);
+        CHECK_OK(wasmtime_rr_linker_define_func(linker, "env", 3, "now", 3, ty, host_now, NULL, NULL));
+        CHECK_OK(wasmtime_rr_linker_define_func_unchecked(linker, "env", 3, "raw", 3, ty, host_multi_raw, NULL, NULL));
+        wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
+        wasmtime_context_t *context = wasmtime_store_context(store);
+        if (round == 1) {
+            wasmtime_rr_recorder_t *recorder = NULL;
+            buffer_t sink = {.fail_after = -1};
+            CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &sink, NULL, &recorder));
+            CHECK_OK(wasmtime_rr_store_record(context, recorder));
+            wasmtime_func_t func;
+            CHECK_OK(wasmtime_rr_func_new(context, ty, host_now, NULL, NULL, &func));
+            CHECK_OK(wasmtime_rr_store_finish(context));
+            free(sink.data);
+        } else {
+            wasmtime_func_t func;
+            CHECK_OK(wasmtime_rr_func_new(context, ty, host_now, NULL, NULL, &func));
+        }
+        wasmtime_store_delete(store);
+        wasmtime_linker_delete(linker);
+        wasm_engine_delete(engine);
+    }
+    wasm_functype_delete(ty);
+}
+
 static wasm_trap_t *host_big_write(void *env, wasmtime_caller_t *caller, const wasmtime_val_t *args, size_t nargs,
                                    wasmtime_val_t *results, size_t nresults) {
     (void)env, (void)args, (void)nargs, (void)results, (void)nresults;
@@ -1429,6 +1467,7 @@ int main(int argc, char **argv) {
     test_batched_writes();
     test_misuse_regressions();
     test_fuzz_findings();
+    test_type_reused_across_engines();
     test_write_beyond_the_old_frame_limit();
     test_unchecked_convention();
     test_compressed_trace();

@@ -209,6 +209,7 @@ TYPES = {
     "wasmtime_rr_read_callback_t": Spec("callback", "h_read_callback", align=1),
     "wasm_engine_t **": Spec("out"),
     "bool *": Spec("out", align=1),
+    "uint8_t **": Spec("out"),
     "wasmtime_rr_mode_t *": Spec("out", align=4),
     "wasmtime_error_t **": Spec("out"),
     "wasmtime_module_t **": Spec("out"),

@@ -57,6 +57,7 @@ CTYPES: Dict[str, Any] = {
     "bool *": POINTER(c_bool),
     "wasmtime_rr_mode_t": c_uint32,
     "wasmtime_rr_mode_t *": POINTER(c_uint32),
+    "uint8_t * *": POINTER(c_void_p),
     "wasmtime_rr_error_kind_t": c_uint32,
     "const char *": c_char_p,
     "const uint8_t *": c_char_p,
@@ -127,6 +128,7 @@ def test_the_header_has_the_functions_of_this_binding() -> None:
         "wasmtime_rr_linker_define_func_unchecked",
         "wasmtime_rr_func_call_unchecked",
         "wasmtime_rr_memory_write",
+        "wasmtime_rr_memory_data",
         "wasmtime_rr_recorder_new_file",
         "wasmtime_rr_recorder_new_callback",
         "wasmtime_rr_recorder_validation_set",
@@ -288,7 +290,7 @@ def test_every_null_pointer_argument_is_a_null_argument_error(
 
 
 def test_null_cases_cover_every_pointer_and_callback_parameter() -> None:
-    assert len(NULL_CASES) == 93
+    assert len(NULL_CASES) == 96
 
 
 @pytest.mark.parametrize(

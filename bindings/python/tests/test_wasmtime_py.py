@@ -20,6 +20,9 @@ from conftest import LIBRARY, run_python
 
 from wasmtime_rr import ErrorKind, InvalidArgumentError, InvalidConfigError, Mode, wasmtime_py
 from wasmtime_rr._native import LIBRARY_ENV
+from wasmtime_rr import install_into_wasmtime_py as installer
+from wasmtime_rr._native import soname
+from wasmtime_rr.install_into_wasmtime_py import PRELOAD_NAME
 from wasmtime_rr.install_into_wasmtime_py import main as install_main
 from wasmtime_rr.install_into_wasmtime_py import wasmtime_py_library
 
@@ -318,31 +321,77 @@ def test_install_keeps_the_original_and_restore_puts_it_back(
     fake_wasmtime: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     backup = fake_wasmtime.with_name("_libwasmtime.so.orig")
+    preload = LIBRARY.with_name(PRELOAD_NAME)
+    beside = fake_wasmtime.with_name(soname(LIBRARY))
+    assert beside.name == "libwasmtime_rr.so.0.1"
     for _ in range(2):  # installing twice keeps the first backup
         assert install_main([]) == 0
-        assert capsys.readouterr().out == f"installed {LIBRARY} as {fake_wasmtime} (original kept as {backup})\n"
-        assert filecmp.cmp(LIBRARY, fake_wasmtime, shallow=False)
+        assert capsys.readouterr().out == (
+            f"installed {preload} as {fake_wasmtime} (original kept as {backup}); installed {LIBRARY} as {beside}\n"
+        )
+        assert filecmp.cmp(preload, fake_wasmtime, shallow=False)
+        assert filecmp.cmp(LIBRARY, beside, shallow=False)
         assert backup.read_bytes() == b"the official library"
-    assert sorted(path.name for path in fake_wasmtime.parent.iterdir()) == ["_libwasmtime.so", "_libwasmtime.so.orig"]
+    assert sorted(path.name for path in fake_wasmtime.parent.iterdir()) == [
+        "_libwasmtime.so",
+        "_libwasmtime.so.orig",
+        "libwasmtime_rr.so.0.1",
+    ]
 
     assert install_main(["--restore"]) == 0
-    assert capsys.readouterr().out == f"restored {fake_wasmtime} from {backup}\n"
+    assert capsys.readouterr().out == f"restored {fake_wasmtime} from {backup}; removed {beside}\n"
     assert fake_wasmtime.read_bytes() == b"the official library"
-    assert not backup.exists()
+    assert sorted(path.name for path in fake_wasmtime.parent.iterdir()) == ["_libwasmtime.so"]
 
     assert install_main(["--restore"]) == 1
     assert capsys.readouterr().err == f"error: nothing to restore: no backup at {backup}\n"
 
 
-def test_install_over_the_loaded_library_itself_changes_nothing(
+def test_install_into_a_source_tree_without_a_library(fake_wasmtime: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """wasmtime-py's sdist has no library folder: installing makes it, keeps no backup."""
+    shutil.rmtree(fake_wasmtime.parent)
+    assert install_main([]) == 0
+    beside = fake_wasmtime.with_name(soname(LIBRARY))
+    assert capsys.readouterr().out == (
+        f"installed {LIBRARY.with_name(PRELOAD_NAME)} as {fake_wasmtime} (there was no original to keep); "
+        f"installed {LIBRARY} as {beside}\n"
+    )
+    assert sorted(path.name for path in fake_wasmtime.parent.iterdir()) == ["_libwasmtime.so", "libwasmtime_rr.so.0.1"]
+
+
+def test_install_over_the_loaded_libraries_themselves_changes_nothing(
     fake_wasmtime: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    preload = LIBRARY.with_name(PRELOAD_NAME)
+    beside = fake_wasmtime.with_name(soname(LIBRARY))
     fake_wasmtime.unlink()
-    fake_wasmtime.symlink_to(LIBRARY)
+    fake_wasmtime.symlink_to(preload)
+    beside.symlink_to(LIBRARY)
     assert install_main([]) == 0
-    assert capsys.readouterr().out == f"{fake_wasmtime} is already {LIBRARY}\n"
-    assert fake_wasmtime.is_symlink()
+    assert capsys.readouterr().out == f"{fake_wasmtime} is already {preload}; {beside} is already {LIBRARY}\n"
+    assert fake_wasmtime.is_symlink() and beside.is_symlink()
     assert not fake_wasmtime.with_name("_libwasmtime.so.orig").exists()
+
+
+def test_install_without_the_preload_library(
+    fake_wasmtime: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    alone = tmp_path / "alone" / "libwasmtime_rr.so"
+    alone.parent.mkdir()
+    alone.symlink_to(LIBRARY)
+    monkeypatch.setattr(installer.lib, "path", str(alone))
+    assert install_main([]) == 1
+    assert capsys.readouterr().err.startswith(f"error: no {PRELOAD_NAME} beside {alone}: build it")
+    assert fake_wasmtime.read_bytes() == b"the official library"
+
+
+def test_soname_of_elf_files(tmp_path: Path) -> None:
+    assert soname(LIBRARY) == "libwasmtime_rr.so.0.1"
+    with pytest.raises(OSError, match="has no SONAME"):
+        soname(LIBRARY.with_name(PRELOAD_NAME))
+    (tmp_path / "text").write_bytes(b"not an ELF file at all, long enough to hold a header" * 2)
+    with pytest.raises(OSError, match="is not a 64-bit little-endian ELF file"):
+        soname(tmp_path / "text")
 
 
 def test_install_without_wasmtime_py(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,6 +20,7 @@ import ctypes
 import functools
 import operator
 import os
+import struct
 from ctypes import (
     CFUNCTYPE,
     POINTER,
@@ -253,6 +254,9 @@ class Library:
         self.wasmtime_rr_func_call_unchecked = declare(
             "wasmtime_rr_func_call_unchecked", ErrorPointer, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p
         )
+        self.wasmtime_rr_memory_data = declare(
+            "wasmtime_rr_memory_data", ErrorPointer, c_void_p, c_void_p, POINTER(c_void_p)
+        )
         self.wasmtime_rr_memory_write = declare(
             "wasmtime_rr_memory_write", ErrorPointer, c_void_p, c_void_p, c_uint64, c_char_p, c_size_t
         )
@@ -383,9 +387,12 @@ def as_c_string(value: Union[str, bytes], name: str) -> bytes:
 
 def search_paths(package_dir: Path) -> List[Path]:
     """Where the library is looked for when ``WASMTIME_RR_LIBRARY`` is not set,
-    in order: next to the package, then ``target/release`` and
+    in order: next to the package (``libwasmtime_rr.so``, then a versioned
+    ``libwasmtime_rr.so.*``, as a wheel carries it), then ``target/release`` and
     ``target/debug`` of the package directory and each of its parents."""
-    paths = [package_dir / LIBRARY_NAME]
+    # A wheel carries the library under its SONAME (libwasmtime_rr.so.0.1),
+    # the name the preload library beside it needs.
+    paths = [package_dir / LIBRARY_NAME, *sorted(package_dir.glob(LIBRARY_NAME + ".*"))]
     for directory in (package_dir, *package_dir.parents):
         paths += [directory / "target" / profile / LIBRARY_NAME for profile in ("release", "debug")]
     return paths
@@ -418,9 +425,71 @@ def find_library(package_dir: Path) -> Path:
     )
 
 
+_PT_LOAD, _PT_DYNAMIC = 1, 2
+_DT_NULL, _DT_STRTAB, _DT_SONAME = 0, 5, 14
+
+
+def soname(library: Union[str, Path]) -> str:
+    """The ``DT_SONAME`` of a 64-bit little-endian ELF shared library
+    (``libwasmtime_rr.so.0.1``), read from its dynamic segment; ``OSError``
+    for a file that is no such library or has no SONAME."""
+    data = Path(library).read_bytes()
+    if data[:4] != b"\x7fELF" or len(data) < 64 or data[4] != 2 or data[5] != 1:
+        raise OSError(f"{library} is not a 64-bit little-endian ELF file")
+    try:
+        (phoff,) = struct.unpack_from("<Q", data, 0x20)
+        phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+        segments = [struct.unpack_from("<IIQQQQQQ", data, phoff + i * phentsize) for i in range(phnum)]
+        dynamic = next((s for s in segments if s[0] == _PT_DYNAMIC), None)
+        strtab = name = None
+        for position in range(dynamic[2], dynamic[2] + dynamic[5], 16) if dynamic else ():
+            tag, value = struct.unpack_from("<qQ", data, position)
+            if tag == _DT_NULL:
+                break
+            if tag == _DT_STRTAB:
+                strtab = value
+            elif tag == _DT_SONAME:
+                name = value
+        if strtab is None or name is None:
+            raise OSError(f"{library} has no SONAME")
+        for kind, _, offset, vaddr, _, filesz, _, _ in segments:  # the string table's file offset
+            if kind == _PT_LOAD and vaddr <= strtab < vaddr + filesz:
+                start = strtab - vaddr + offset + name
+                return data[start : data.index(b"\0", start)].decode("ascii")
+    except (struct.error, ValueError, UnicodeDecodeError) as error:
+        raise OSError(f"{library}: malformed ELF file ({error})") from None
+    raise OSError(f"{library}: its string table is in no loaded segment")
+
+
+class _DlInfo(Structure):
+    _fields_ = [("dli_fname", c_char_p), ("dli_fbase", c_void_p), ("dli_sname", c_char_p), ("dli_saddr", c_void_p)]
+
+
+def loaded_copy(path: Path) -> Optional[Path]:
+    """The file of a libwasmtime_rr already loaded in this process with the
+    SONAME of ``path`` (loaded by wasmtime-py: its ``_libwasmtime.so``, the
+    preload library, needs libwasmtime_rr by SONAME), or ``None``."""
+    try:
+        name = soname(path)
+        handle = ctypes.CDLL(name, mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
+        address = ctypes.cast(handle[_RR_SYMBOL], c_void_p)
+        info = _DlInfo()
+        if not ctypes.CDLL(None).dladdr(address, byref(info)) or not info.dli_fname:
+            return None
+    except (OSError, AttributeError):
+        return None
+    return Path(os.fsdecode(info.dli_fname))
+
+
 def load(package_dir: Path) -> Library:
-    """Finds, loads and declares the library (see :func:`find_library`)."""
+    """Finds, loads and declares the library (see :func:`find_library`).
+
+    Without ``WASMTIME_RR_LIBRARY``, a library with the found file's SONAME
+    that is already loaded (by wasmtime-py running the preload library) is
+    used instead of the file, so the process holds one copy."""
     path = find_library(package_dir)
+    if not os.environ.get(LIBRARY_ENV):
+        path = loaded_copy(path) or path
     try:
         handle = ctypes.CDLL(str(path))
     except OSError as error:

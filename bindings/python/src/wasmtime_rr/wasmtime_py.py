@@ -37,7 +37,7 @@ from __future__ import annotations
 import ctypes
 import os
 from ctypes import byref
-from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple, Union, overload
+from typing import Any, Callable, ContextManager, List, NamedTuple, Optional, Sequence, Tuple, Union, overload
 
 import wasmtime
 from wasmtime import _ffi as ffi
@@ -434,6 +434,90 @@ def finish(store: wasmtime.Store) -> None:
     """
     target = library()
     invoke(target, target.wasmtime_rr_store_finish, _context(store))
+
+
+class _Switch:
+    """The context manager :func:`recording` and :func:`replaying` return."""
+
+    def __init__(self, store: wasmtime.Store, session: Any, attach: Callable[[wasmtime.Store, Any], None]) -> None:
+        _expect(store, wasmtime.Store, "a wasmtime.Store")
+        self._store = store
+        self._session = session
+        self._attach = attach
+        self._entered = False
+
+    def __enter__(self) -> Any:
+        if self._entered:
+            raise ValueError("this switch was used already: make a new one for another session")
+        self._entered = True
+        self._attach(self._store, self._session)
+        return self._session
+
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
+        if error is None:
+            finish(self._store)
+            return
+        try:  # the block's exception is what matters; the trace is ended all the same
+            finish(self._store)
+        except Exception:
+            pass
+
+
+def recording(
+    store: wasmtime.Store, trace: Union[PathArg, Recorder, None] = None, /, **settings: Any
+) -> "ContextManager[Recorder]":
+    """Records ``store`` for the duration of a ``with`` block: the block starts
+    with :func:`record` (``wasmtime_rr_store_record``) and ends with
+    :func:`finish` (``wasmtime_rr_store_finish``), also when it raises::
+
+        with wasmtime_rr.recording(store, "trace.wrr"):
+            print(rr.call(store, run))
+
+    ``trace`` is a file path, a :class:`Recorder`, or nothing for a recording
+    kept in memory; ``settings`` are :class:`Recorder`'s keywords
+    (``validation``, ``event_window``, ``memory_digest``, ``flush_bytes``).
+    ``as`` gives the recorder (``.trace`` after the block, for one in memory).
+    The store's engine must record (``record(config, True)``,
+    :func:`new_engine`); other stores are not affected. What is recorded is
+    what goes through this module's RR-aware functions on the store
+    (:func:`module_new`, :func:`define_func`, :func:`func_new`,
+    :func:`instantiate`, :func:`linker_instantiate`, :func:`call`,
+    :func:`memory_write`, :func:`define_wasi`, :func:`set_wasi`); an exception
+    leaving the block is not hidden by an error of ending the trace.
+    """
+    if isinstance(trace, Recorder):
+        if settings:
+            raise TypeError("settings go to the Recorder itself when one is given")
+        recorder = trace
+    elif trace is None:
+        recorder = Recorder(**settings)
+    else:
+        recorder = Recorder(trace, **settings)
+    return _Switch(store, recorder, record)
+
+
+def replaying(
+    store: wasmtime.Store, trace: Union[PathArg, Replayer, BytesLike], /, *, echo: bool = False
+) -> "ContextManager[Replayer]":
+    """Replays ``store`` for the duration of a ``with`` block, from ``trace``:
+    a file path, the trace's bytes, or a :class:`Replayer`. The block starts
+    with :func:`replay` (``wasmtime_rr_store_replay``) and ends with
+    :func:`finish`, which raises :class:`DivergenceError` when the block left
+    recorded events unreplayed (unless the block itself raised)::
+
+        with wasmtime_rr.replaying(store, "trace.wrr"):
+            print(rr.call(store, run))   # the recorded results; host functions are not called
+
+    ``echo`` writes the guest's recorded WASI stdout and stderr to this
+    process's (see :class:`Replayer`). The store's engine must replay.
+    """
+    if isinstance(trace, Replayer):
+        replayer = trace
+    elif isinstance(trace, (bytes, bytearray, memoryview)):
+        replayer = Replayer(data=trace, echo=echo)
+    else:
+        replayer = Replayer(trace, echo=echo)
+    return _Switch(store, replayer, replay)
 
 
 class RRModule(wasmtime.Module):
