@@ -20,6 +20,54 @@
 #define WASMTIME_RR_VERSION_MINOR 1
 #define WASMTIME_RR_VERSION_PATCH 0
 
+#define BOOL 0
+
+#define S8 1
+
+#define U8 2
+
+#define S16 3
+
+#define U16 4
+
+#define S32 5
+
+#define U32 6
+
+#define S64 7
+
+#define U64 8
+
+#define F32 9
+
+#define F64 10
+
+#define CHAR 11
+
+#define STRING 12
+
+#define LIST 13
+
+#define RECORD 14
+
+#define TUPLE 15
+
+#define VARIANT 16
+
+#define ENUM 17
+
+#define OPTION 18
+
+#define RESULT 19
+
+#define FLAGS 20
+
+#define RESOURCE 21
+
+#define MAP 22
+
+#define FIXED_LIST 23
+
 /**
  * A recorder: a trace destination and record settings, not yet attached.
  */
@@ -146,6 +194,191 @@ typedef size_t (*wasmtime_rr_read_callback_t)(void *data,
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Compiles a component and remembers the SHA-256 of its bytes for record/replay.
+ *
+ * The RR-aware `wasmtime_component_new`: same parameters and result. When
+ * the engine records or replays, the checksum is kept for the component's
+ * instantiations (recorded, or checked against the trace); free such a
+ * component with `wasmtime_rr_component_delete`. Otherwise it is exactly
+ * `wasmtime_component_new`.
+ *
+ * \param engine the engine to compile for.
+ * \param buf the component's bytes (binary or, with the `wat` feature, text);
+ * may be NULL only when `len` is 0.
+ * \param len their length.
+ * \param component_out receives the component (owned by the caller);
+ * written only on success.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument and
+ * with Wasmtime's own error (kind `WASMTIME_RR_ERROR_KIND_WASMTIME`) when the
+ * bytes do not compile.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_component_t *component = NULL;
+ * wasmtime_error_t *err = wasmtime_rr_component_new(engine, bytes, size, &component);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_component_new(const wasm_engine_t *engine,
+                                            const uint8_t *buf,
+                                            size_t len,
+                                            wasmtime_component_t **component_out);
+
+/**
+ * Frees a component made by `wasmtime_rr_component_new`, and its recorded checksum.
+ *
+ * The RR-aware `wasmtime_component_delete`. A NULL `component` is ignored.
+ *
+ * \param component the component, consumed; may be NULL.
+ *
+ * \return nothing.
+ *
+ * Cannot fail. Cannot abort.
+ *
+ * Example:
+ * \code
+ * wasmtime_rr_component_delete(component);
+ * \endcode
+ */
+void wasmtime_rr_component_delete(wasmtime_component_t *component);
+
+/**
+ * Instantiates a component through a component linker, recorded or replayed.
+ *
+ * The RR-aware `wasmtime_component_linker_instantiate`: same parameters and
+ * result. While the store records, the instantiation is recorded with the
+ * component's SHA-256, and the instance's exported functions (at the top
+ * level and inside exported instances, named `interface#function`) become
+ * callable with `wasmtime_rr_component_func_call`. While it replays, the
+ * trace must have the same instantiation next. Imports the linker cannot
+ * satisfy fail with Wasmtime's own error and are not recorded.
+ *
+ * \param linker the component linker.
+ * \param context the store.
+ * \param component the component, from `wasmtime_rr_component_new` when the
+ * engine records or replays.
+ * \param instance_out receives the instance; written only on success.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for objects of different
+ * engines or a component whose checksum is unknown,
+ * `WASMTIME_RR_ERROR_KIND_MODULE_MISMATCH` when a replay's trace
+ * instantiates another component, `WASMTIME_RR_ERROR_KIND_DIVERGENCE` when
+ * it expects something else, and Wasmtime's own errors (kind
+ * `WASMTIME_RR_ERROR_KIND_WASMTIME`).
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_component_instance_t instance;
+ * wasmtime_error_t *err = wasmtime_rr_component_linker_instantiate(linker, context, component, &instance);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_component_linker_instantiate(const wasmtime_component_linker_t *linker,
+                                                           wasmtime_context_t *context,
+                                                           const wasmtime_component_t *component,
+                                                           wasmtime_component_instance_t *instance_out);
+
+/**
+ * Adds a host function to a component linker instance, recorded or replayed.
+ *
+ * The RR-aware `wasmtime_component_linker_instance_add_func`: same
+ * parameters and result. On a store that records, each call's results (or
+ * error) are recorded, and its arguments too with validation on; on a store
+ * that replays, `callback` is never called: the recorded results are given
+ * to the guest, and the call must be the one the trace has next (same
+ * function name; same arguments with validation). The trace names the
+ * function by `name` (not by the linker instance's path). A component value
+ * the callback writes is checked before use: an invalid `char`, a string
+ * that is not UTF-8 or a NULL pointer fails the call with an error, never a
+ * crash. A resource the host creates is recorded, but a replay cannot make
+ * one without the host: such a replay fails with
+ * `WASMTIME_RR_ERROR_KIND_UNSUPPORTED`.
+ *
+ * \param linker_instance the linker instance (from
+ * `wasmtime_component_linker_root` or `_add_instance`).
+ * \param name the function's name (UTF-8), `name_len` bytes.
+ * \param name_len its length.
+ * \param callback the host function.
+ * \param data passed to `callback` and `finalizer`.
+ * \param finalizer called with `data` when the definition is freed (may be
+ * NULL).
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a name that is not UTF-8,
+ * and Wasmtime's own error for a name already defined. As with the stock
+ * function, `finalizer` is called when the definition fails after `data`
+ * was taken (Wasmtime's own error), not when an argument is refused.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_error_t *err = wasmtime_rr_component_linker_instance_add_func(root, "now", 3, now, NULL, NULL);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_component_linker_instance_add_func(wasmtime_component_linker_instance_t *linker_instance,
+                                                                 const char *name,
+                                                                 size_t name_len,
+                                                                 wasmtime_component_func_callback_t callback,
+                                                                 void *data,
+                                                                 void (*finalizer)(void*));
+
+/**
+ * Calls a component export, recording or replaying the call.
+ *
+ * The RR-aware `wasmtime_component_func_call`: same parameters and result.
+ * The arguments are checked before use (kinds, `char`s, UTF-8, pointers),
+ * and the results are written into `results` without reading what was
+ * there. While the store records, the call's arguments and its results (as
+ * component values, every type, NaN bits included) or its failure are
+ * recorded; while it replays, the trace must have the same call next, with
+ * the same arguments, and the call must end the same way.
+ *
+ * \param func the export, from an instance made by
+ * `wasmtime_rr_component_linker_instantiate` when the store records or
+ * replays.
+ * \param context the store.
+ * \param args the arguments; borrowed. May be NULL when `args_len` is 0.
+ * \param args_len their number.
+ * \param results receives the results, owned by the caller (free each with
+ * `wasmtime_component_val_delete`); written only on success.
+ * \param results_len room in `results`: the function's result count.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a function of another store
+ * or a malformed argument value, `WASMTIME_RR_ERROR_KIND_DIVERGENCE` when a
+ * replay sees another call or outcome than the trace, and Wasmtime's own
+ * errors (kind `WASMTIME_RR_ERROR_KIND_WASMTIME`) for a trap or mistyped
+ * arguments.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_component_val_t arg = {.kind = WASMTIME_COMPONENT_U32, .of.u32 = 7}, result;
+ * wasmtime_error_t *err = wasmtime_rr_component_func_call(&func, context, &arg, 1, &result, 1);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_component_func_call(const wasmtime_component_func_t *func,
+                                                  wasmtime_context_t *context,
+                                                  const wasmtime_component_val_t *args,
+                                                  size_t args_len,
+                                                  wasmtime_component_val_t *results,
+                                                  size_t results_len);
 
 /**
  * Turns recording on or record/replay off for a config.

@@ -60,7 +60,7 @@ pub(crate) fn same_engine(a: &Engine, b: &Engine, what: &str) -> Result<()> {
 }
 
 /// The store id a C handle starts with (a zero id names no store).
-fn store_id_of<T>(handle: &T) -> u64 {
+pub(crate) fn store_id_of<T>(handle: &T) -> u64 {
     const { assert!(size_of::<T>() >= 8) };
     // SAFETY: every store-owned handle of the C API starts with its u64 store id.
     unsafe { std::ptr::read_unaligned((handle as *const T).cast::<u64>()) }

@@ -60,6 +60,17 @@ pub type wasmtime_func_unchecked_callback_t = Option<
 pub type wasmtime_val_raw_t = wasmtime::ValRaw;
 
 pub(crate) type CLinker = wasmtime::Linker<wasmtime_c_api::WasmtimeStoreData>;
+/// What `wasmtime_component_linker_t` wraps (`#[repr(transparent)]`).
+pub(crate) type CComponentLinker = wasmtime::component::Linker<wasmtime_c_api::WasmtimeStoreData>;
+/// What `wasmtime_component_linker_instance_t` wraps (`#[repr(transparent)]`).
+pub(crate) type CLinkerInstance<'a> = wasmtime::component::LinkerInstance<'a, wasmtime_c_api::WasmtimeStoreData>;
+/// The C API's `wasmtime_component_func_callback_t`, nullable so a NULL
+/// callback from C is an error rather than undefined behaviour.
+pub type wasmtime_component_func_callback_t = Option<crate::rr::components::ComponentCallback>;
+/// The C API's `wasmtime_component_func_t`: Wasmtime's component `Func`.
+pub type wasmtime_component_func_t = wasmtime::component::Func;
+/// The C API's `wasmtime_component_instance_t`: Wasmtime's component `Instance`.
+pub type wasmtime_component_instance_t = wasmtime::component::Instance;
 
 const _: () = {
     assert!(size_of::<wasm_config_t>() == size_of::<Config>());
@@ -73,6 +84,10 @@ const _: () = {
     assert!(align_of::<wasmtime_error_t>() == align_of::<wasmtime::Error>());
     assert!(size_of::<wasmtime_c_api::wasmtime_module_t>() == size_of::<wasmtime::Module>());
     assert!(align_of::<wasmtime_c_api::wasmtime_module_t>() == align_of::<wasmtime::Module>());
+    assert!(size_of::<wasmtime_c_api::wasmtime_component_t>() == size_of::<wasmtime::component::Component>());
+    assert!(size_of::<wasmtime_c_api::wasmtime_component_linker_t>() == size_of::<CComponentLinker>());
+    assert!(align_of::<wasmtime_c_api::wasmtime_component_linker_t>() == align_of::<CComponentLinker>());
+    assert!(size_of::<wasmtime_c_api::wasmtime_component_linker_instance_t<'static>>() == size_of::<CLinkerInstance<'static>>());
     assert!(size_of::<wasi_config_t>() == size_of::<WasiCtxBuilder>());
     assert!(align_of::<wasi_config_t>() == align_of::<WasiCtxBuilder>());
 };
@@ -162,4 +177,31 @@ pub(crate) unsafe fn linker_engine<'a>(linker: *const wasmtime_linker_t) -> Resu
 /// A non-NULL `linker` must be a live linker from the C API.
 pub(crate) unsafe fn linker_ref<'a>(linker: *const wasmtime_linker_t) -> Result<&'a CLinker> {
     unsafe { boundary::arg(linker.cast::<CLinker>(), "linker") }
+}
+
+/// `wasmtime_component_t` is `#[repr(transparent)]` around a `Component`.
+///
+/// # Safety
+/// A non-NULL `component` must be a live component from the C API.
+pub(crate) unsafe fn component_ref<'a>(
+    component: *const wasmtime_c_api::wasmtime_component_t,
+    name: &str,
+) -> Result<&'a wasmtime::component::Component> {
+    unsafe { boundary::arg(component.cast::<wasmtime::component::Component>(), name) }
+}
+
+/// # Safety
+/// A non-NULL `linker` must be a live component linker from the C API.
+pub(crate) unsafe fn component_linker_ref<'a>(
+    linker: *const wasmtime_c_api::wasmtime_component_linker_t,
+) -> Result<&'a CComponentLinker> {
+    unsafe { boundary::arg(linker.cast::<CComponentLinker>(), "linker") }
+}
+
+/// # Safety
+/// A non-NULL `instance` must be a live linker instance from the C API, unaliased.
+pub(crate) unsafe fn linker_instance_mut<'a>(
+    instance: *mut wasmtime_c_api::wasmtime_component_linker_instance_t<'a>,
+) -> Result<&'a mut CLinkerInstance<'a>> {
+    unsafe { boundary::arg_mut(instance.cast::<CLinkerInstance<'a>>(), "linker_instance") }
 }

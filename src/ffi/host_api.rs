@@ -26,7 +26,7 @@ use wasmtime_c_api::{
 };
 use std::os::raw::c_char;
 
-fn is_rr(engine: &Engine) -> bool {
+pub(crate) fn is_rr(engine: &Engine) -> bool {
     engine.is_recording() || engine.is_replaying()
 }
 

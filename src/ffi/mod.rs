@@ -5,6 +5,7 @@
 
 pub mod boundary;
 pub(crate) mod checks;
+pub mod components;
 pub mod config;
 pub mod engine;
 pub mod env;

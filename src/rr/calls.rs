@@ -180,7 +180,7 @@ fn host_turn_ends(state: &mut State, store: &mut WasmtimeStoreContextMut<'_>) ->
 /// Records (or checks, replaying) how a call into the guest ended. The
 /// outcome is computed after a replay has read past the definitions that
 /// precede the recorded return, since naming its values may need them.
-fn close_call(session: &Session, outcome: impl FnOnce(&mut State) -> Result<Outcome>) -> Result<()> {
+pub(crate) fn close_call(session: &Session, outcome: impl FnOnce(&mut State) -> Result<Outcome>) -> Result<()> {
     let mut state = session.lock()?;
     state.check_failure()?;
     let result = (|| match &mut state.role {
@@ -227,7 +227,7 @@ pub fn mode_of(context: &WasmtimeStoreContextMut<'_>) -> Mode {
     }
 }
 
-fn refuse_reentry(session: &Session) -> Result<()> {
+pub(crate) fn refuse_reentry(session: &Session) -> Result<()> {
     if session.in_host_call() {
         return Err(RrError::new(
             ErrorKind::Unsupported,
@@ -262,26 +262,7 @@ pub fn instantiate(
     let checksum = modules::checksum(module)?;
     {
         let mut state = session.lock()?;
-        state.check_failure()?;
-        host_turn_ends(&mut state, &mut context).map_err(|e| state.fail(e))?;
-        let opened = match &mut state.role {
-            Role::Record(recorder) => recorder.writer.record(&Event::Instantiate { checksum }),
-            Role::Replay(replayer) => match next_action(replayer)? {
-                (_, Event::Instantiate { checksum: recorded }) if recorded == checksum => Ok(()),
-                (index, Event::Instantiate { checksum: recorded }) => Err(RrError::new(
-                    ErrorKind::ModuleMismatch,
-                    format!(
-                        "replay diverged at event #{index}: the trace instantiates a module with sha256 {}, \
-                         but this module has sha256 {}",
-                        modules::hex(&recorded),
-                        modules::hex(&checksum)
-                    ),
-                )),
-                (index, event) => Err(role_mismatch(index, replayer, &event, "the program instantiates a module")),
-            },
-            Role::Closed => Ok(()),
-        };
-        opened.map_err(|e| state.fail(e))?;
+        open_instantiation(&mut state, &mut context, checksum, "module")?;
         name_host_functions(&mut state, &imports);
     }
     let mut instance = MaybeUninit::<Instance>::uninit();
@@ -304,6 +285,36 @@ pub fn instantiate(
         return Err(e);
     }
     Ok(error)
+}
+
+/// Records (or, replaying, checks) that an instantiation of the module or
+/// component with this checksum starts; `what` names it in a mismatch.
+pub(crate) fn open_instantiation(
+    state: &mut State,
+    context: &mut WasmtimeStoreContextMut<'_>,
+    checksum: [u8; 32],
+    what: &str,
+) -> Result<()> {
+    state.check_failure()?;
+    host_turn_ends(state, context).map_err(|e| state.fail(e))?;
+    let opened = match &mut state.role {
+        Role::Record(recorder) => recorder.writer.record(&Event::Instantiate { checksum }),
+        Role::Replay(replayer) => match next_action(replayer)? {
+            (_, Event::Instantiate { checksum: recorded }) if recorded == checksum => Ok(()),
+            (index, Event::Instantiate { checksum: recorded }) => Err(RrError::new(
+                ErrorKind::ModuleMismatch,
+                format!(
+                    "replay diverged at event #{index}: the trace instantiates a {what} with sha256 {}, \
+                     but this {what} has sha256 {}",
+                    modules::hex(&recorded),
+                    modules::hex(&checksum)
+                ),
+            )),
+            (index, event) => Err(role_mismatch(index, replayer, &event, &format!("the program instantiates a {what}"))),
+        },
+        Role::Closed => Ok(()),
+    };
+    opened.map_err(|e| state.fail(e))
 }
 
 fn name_host_functions(state: &mut State, imports: &[(String, String, Extern)]) {

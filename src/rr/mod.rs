@@ -5,6 +5,8 @@
 //! C boundary.
 
 pub mod calls;
+pub mod component_values;
+pub mod components;
 pub mod env;
 pub mod host;
 pub mod modules;

@@ -10,6 +10,7 @@
 
 use crate::error::{ErrorKind, Result, RrError};
 use crate::rr::modules;
+use crate::trace::component::{CValues, ComponentEvent};
 use crate::trace::event::{EndStatus, Event, Signature, Values};
 use crate::trace::{TraceReader, TraceWriter};
 use crate::rr::values::FuncKey;
@@ -86,6 +87,9 @@ pub struct State {
     /// Copies of memory for capturing the host's raw writes, when the
     /// recording's shadow-memory setting is on.
     pub shadow: Option<crate::rr::shadow::Shadow>,
+    /// What the session knows of components: their exports, host functions
+    /// and resources.
+    pub components: crate::rr::components::ComponentState,
 }
 
 impl State {
@@ -364,6 +368,7 @@ pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role, auto: Option
             scratch: Vec::new(),
             failure: None,
             shadow: shadow.then(Default::default),
+            components: Default::default(),
         }),
     });
     let guard = StoreGuard(session.clone());
@@ -425,7 +430,11 @@ pub fn next_action(replayer: &mut Replayer) -> Result<(u64, Event)> {
     loop {
         let index = replayer.reader.event_index();
         match replayer.reader.next()? {
-            Some(Event::DefineImport { .. } | Event::DefineExport { .. }) => continue,
+            Some(
+                Event::DefineImport { .. }
+                | Event::DefineExport { .. }
+                | Event::Component(ComponentEvent::DefineImport { .. } | ComponentEvent::DefineExport { .. }),
+            ) => continue,
             Some(event) => return Ok((index, event)),
             None => return Err(divergence(index, "the trace has ended, but the program goes on")),
         }
@@ -455,7 +464,9 @@ pub fn expect_end(replayer: &mut Replayer, failure: Option<RrError>) -> Result<(
 pub fn describe(replayer: &Replayer, event: &Event) -> String {
     let codec = replayer.reader.codec();
     match event {
-        Event::Instantiate { checksum } => format!("instantiation of a module with sha256 {}", modules::hex(checksum)),
+        Event::Instantiate { checksum } => {
+            format!("instantiation of a module or component with sha256 {}", modules::hex(checksum))
+        }
         Event::ExportCall { export, args } => match codec.exports.get(*export as usize) {
             Some((instance, name, _)) => format!("call of export `{name}` of instance #{instance} with {}", Values(args)),
             None => format!("call of export #{export}"),
@@ -467,12 +478,30 @@ pub fn describe(replayer: &Replayer, event: &Event) -> String {
         Event::MemoryWrite(w) => format!("host write of {} bytes at {} into memory #{}", w.bytes.len(), w.offset, w.memory),
         Event::Return(outcome) => format!("return that {outcome}"),
         Event::Wasi(call) => format!("the WASI call {call}"),
+        Event::Component(event) => describe_component(codec, event),
         Event::End { status: EndStatus::Finished, .. } => "the end of the trace".to_string(),
         Event::End { status: EndStatus::StoreDropped, .. } => {
             "the end of the trace, which is INCOMPLETE: the recording's store was freed before the recording was finished"
                 .to_string()
         }
         Event::DefineImport { .. } | Event::DefineExport { .. } => "a definition".to_string(),
+    }
+}
+
+fn describe_component(codec: &crate::trace::event::Codec, event: &ComponentEvent) -> String {
+    match event {
+        ComponentEvent::Call { export, args } => match codec.component_exports.get(*export as usize) {
+            Some((instance, name)) => {
+                format!("call of component export `{name}` of instance #{instance} with {}", CValues(args))
+            }
+            None => format!("call of component export #{export}"),
+        },
+        ComponentEvent::HostCall(call) => match codec.component_imports.get(call.import as usize) {
+            Some(name) => format!("call of component host function `{name}`"),
+            None => format!("call of component import #{}", call.import),
+        },
+        ComponentEvent::Returned(values) => format!("return of {}", CValues(values)),
+        ComponentEvent::DefineImport { .. } | ComponentEvent::DefineExport { .. } => "a definition".to_string(),
     }
 }
 

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::trace::event::{
     EndStatus, Event, FuncRef, HostCall, Kind, MemoryWrite, Outcome, Value, Values,
 };
+use crate::trace::component::{CValues, ComponentEvent};
 use crate::trace::wasi::{self, Out, Param, WasiCall, WasiOutcome};
 use crate::trace::{Header, TraceReader};
 use std::collections::BTreeMap;
@@ -25,7 +26,75 @@ pub fn category(event: &Event) -> &'static str {
         Event::HostCall(_) => "host_call",
         Event::MemoryWrite(_) => "memory_write",
         Event::Wasi(_) => "wasi",
+        Event::Component(event) => match event {
+            ComponentEvent::DefineExport { .. } => "component_define_export",
+            ComponentEvent::DefineImport { .. } => "component_define_import",
+            ComponentEvent::Call { .. } => "component_call",
+            ComponentEvent::Returned(_) => "component_return",
+            ComponentEvent::HostCall(_) => "component_host_call",
+        },
         Event::End { .. } => "end",
+    }
+}
+
+/// A component event as one line of text.
+fn component_text(reader: &TraceReader, event: &ComponentEvent) -> String {
+    let codec = reader.codec();
+    match event {
+        ComponentEvent::DefineExport { id, instance, name } => {
+            format!("define component export #{id} `{name}` of instance #{instance}")
+        }
+        ComponentEvent::DefineImport { id, name } => format!("define component import #{id} `{name}`"),
+        ComponentEvent::Call { export, args } => {
+            let (instance, name) = &codec.component_exports[*export as usize];
+            format!("call component export `{name}` of instance #{instance} with {}", CValues(args))
+        }
+        ComponentEvent::Returned(values) => format!("return: returned {}", CValues(values)),
+        ComponentEvent::HostCall(call) => {
+            let mut text = format!("component host call {}", codec.component_imports[call.import as usize]);
+            if let Some(args) = &call.args {
+                text += &CValues(args).to_string();
+            }
+            match &call.outcome {
+                Ok(results) => text + &format!(" -> {}", CValues(results)),
+                Err(message) => text + &format!(" failed: {message}"),
+            }
+        }
+    }
+}
+
+/// A component event's fields as JSON; values are given as their text.
+fn component_json(o: &mut Obj, codec: &crate::trace::event::Codec, event: &ComponentEvent) {
+    match event {
+        ComponentEvent::DefineExport { id, instance, name } => {
+            o.u64("id", u64::from(*id)).u64("instance", u64::from(*instance)).str("name", name);
+        }
+        ComponentEvent::DefineImport { id, name } => {
+            o.u64("id", u64::from(*id)).str("name", name);
+        }
+        ComponentEvent::Call { export, args } => {
+            o.u64("export", u64::from(*export));
+            if let Some((instance, name)) = codec.component_exports.get(*export as usize) {
+                o.u64("instance", u64::from(*instance)).str("name", name);
+            }
+            o.str("args", &CValues(args).to_string());
+        }
+        ComponentEvent::Returned(values) => {
+            o.str("outcome", "returned").str("results", &CValues(values).to_string());
+        }
+        ComponentEvent::HostCall(call) => {
+            o.u64("import", u64::from(call.import));
+            if let Some(name) = codec.component_imports.get(call.import as usize) {
+                o.str("name", name);
+            }
+            if let Some(args) = &call.args {
+                o.str("args", &CValues(args).to_string());
+            }
+            match &call.outcome {
+                Ok(results) => o.str("outcome", "returned").str("results", &CValues(results).to_string()),
+                Err(message) => o.str("outcome", "failed").str("message", message),
+            };
+        }
     }
 }
 
@@ -95,6 +164,7 @@ pub fn event_text(reader: &TraceReader, event: &Event) -> String {
             w.memory
         ),
         Event::Wasi(call) => format!("wasi {call}"),
+        Event::Component(event) => component_text(reader, event),
         Event::End {
             status: EndStatus::Finished,
             events,
@@ -636,6 +706,7 @@ pub fn event_json(reader: &TraceReader, index: u64, size: usize, event: &Event) 
                 .u64("data_bytes", write.bytes.len() as u64);
         }
         Event::Wasi(call) => wasi_json(&mut o, call),
+        Event::Component(event) => component_json(&mut o, codec, event),
         Event::End { status, events } => {
             let status = match status {
                 EndStatus::Finished => "finished",
@@ -701,6 +772,8 @@ enum Key {
     Wasi(u8),
     Import(u32),
     Export(u32),
+    ComponentImport(u32),
+    ComponentExport(u32),
     Other(&'static str),
 }
 
@@ -773,6 +846,15 @@ impl Summary {
                 (Key::Other("return"), 0, false)
             }
             Event::MemoryWrite(write) => (Key::Other("memory_write"), write.bytes.len(), false),
+            Event::Component(ComponentEvent::HostCall(call)) => (Key::ComponentImport(call.import), 0, call.outcome.is_err()),
+            Event::Component(ComponentEvent::Call { export, .. }) => {
+                self.open = Some(Key::ComponentExport(*export));
+                (Key::ComponentExport(*export), 0, false)
+            }
+            Event::Component(ComponentEvent::Returned(_)) => {
+                self.open = None;
+                (Key::Other("return"), 0, false)
+            }
             other => (Key::Other(category(other)), 0, false),
         };
         let row = self.rows.entry(key).or_default();
@@ -806,6 +888,14 @@ impl Summary {
                         .exports
                         .get(id as usize)
                         .map_or(format!("#{id}"), |(_, n, _)| n.clone()),
+                ),
+                Key::ComponentImport(id) => (
+                    "component_host",
+                    codec.component_imports.get(id as usize).map_or(format!("#{id}"), |n| n.clone()),
+                ),
+                Key::ComponentExport(id) => (
+                    "component_call",
+                    codec.component_exports.get(id as usize).map_or(format!("#{id}"), |(_, n)| n.clone()),
                 ),
                 Key::Other(kind) => (kind, "-".to_string()),
             };

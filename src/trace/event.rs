@@ -6,6 +6,7 @@
 //! single place that turns events into bytes and back, for the recorder, the
 //! replayer and `wasmtime-rr inspect` alike.
 
+use super::component::{self, ComponentEvent};
 use super::wasi::{self, ClockState, WasiCall};
 use super::wire::{Cursor, malformed, put_bytes, put_sleb, put_uleb};
 use crate::error::Result;
@@ -194,6 +195,8 @@ pub enum Event {
     MemoryWrite(MemoryWrite),
     /// A call from the guest to a WASI preview-1 function.
     Wasi(WasiCall),
+    /// A crossing of a component's boundary (trace/component.rs).
+    Component(ComponentEvent),
     End { status: EndStatus, events: u64 },
 }
 
@@ -228,6 +231,10 @@ pub struct Codec {
     pub shape: EventShape,
     pub imports: Vec<(String, String, Signature)>,
     pub exports: Vec<(u32, String, Signature)>,
+    /// Names of the component host functions defined so far, by id.
+    pub component_imports: Vec<String>,
+    /// Instance and path of the component exports defined so far, by id.
+    pub component_exports: Vec<(u32, String)>,
     /// Result types of the open call into the guest, if one is open.
     open: Option<Vec<Kind>>,
     /// Value buffers handed back with `recycle`, reused by the decoder so
@@ -267,6 +274,31 @@ impl Codec {
             Event::DefineExport { id, instance, name, signature } => {
                 expect_next_id(*id, self.exports.len(), "export")?;
                 self.exports.push((*instance, name.clone(), signature.clone()));
+            }
+            Event::Component(ComponentEvent::DefineImport { id, name }) => {
+                expect_next_id(*id, self.component_imports.len(), "component import")?;
+                self.component_imports.push(name.clone());
+            }
+            Event::Component(ComponentEvent::DefineExport { id, instance, name }) => {
+                expect_next_id(*id, self.component_exports.len(), "component export")?;
+                self.component_exports.push((*instance, name.clone()));
+            }
+            Event::Component(ComponentEvent::Call { export, .. }) => {
+                if *export as usize >= self.component_exports.len() {
+                    return Err(malformed(format!("component export #{export} used before it is defined")));
+                }
+                if self.open.is_some() {
+                    return Err(malformed("a call into the guest starts while another is open"));
+                }
+                self.open = Some(Vec::new());
+            }
+            Event::Component(ComponentEvent::Returned(_)) => {
+                self.open.take().ok_or_else(|| malformed("a return with no open call"))?;
+            }
+            Event::Component(ComponentEvent::HostCall(call)) => {
+                if call.import as usize >= self.component_imports.len() {
+                    return Err(malformed(format!("component import #{} used before it is defined", call.import)));
+                }
             }
             Event::Instantiate { .. } | Event::ExportCall { .. } => {
                 if self.open.is_some() {
@@ -345,6 +377,7 @@ impl Codec {
                 put_write(out, write);
             }
             Event::Wasi(call) => wasi::encode(call, self.shape.validation, self.shape.digest, &mut self.clocks, out)?,
+            Event::Component(event) => component::encode(event, self.shape.validation, out)?,
         }
         Ok(())
     }
@@ -431,6 +464,7 @@ impl Codec {
             tag if wasi::is_tag(tag) => {
                 Event::Wasi(wasi::decode(tag, cursor, self.shape.validation, self.shape.digest, &mut self.clocks)?)
             }
+            tag if component::is_tag(tag) => Event::Component(component::decode(tag, cursor, self.shape.validation)?),
             other => return Err(malformed(format!("unknown event tag 0x{other:02x}"))),
         };
         self.track(&event)?;

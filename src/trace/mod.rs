@@ -3,6 +3,7 @@
 //! docs/trace-format.md; this module is its only implementation.
 
 pub mod blocks;
+pub mod component;
 pub mod event;
 pub mod wasi;
 pub mod wire;

@@ -1,0 +1,408 @@
+//! Component values: the C API's `wasmtime_component_val_t`, Wasmtime's
+//! `component::Val` and the trace's [`CValue`], and the conversions between
+//! them.
+//!
+//! The C API converts C values with `From` impls that panic on what a C
+//! program can easily write (an invalid `char`, a string that is not UTF-8)
+//! and read `bool`s and boxed pointers that C may have filled with anything.
+//! Values from C are therefore read through the mirror types below, which
+//! have the C API's layout (asserted) but only integer and raw-pointer
+//! fields, and are checked before anything is built from them.
+
+use crate::error::{ErrorKind, Result, RrError};
+use crate::trace::component::CValue;
+use std::mem::{align_of, size_of};
+use wasmtime::component::{ResourceAny, Val};
+use wasmtime_c_api::wasmtime_component_val_t;
+
+/// The resources a session has seen, numbered by first appearance.
+#[derive(Default)]
+pub struct Resources {
+    seen: Vec<ResourceAny>,
+}
+
+impl Resources {
+    fn number(&mut self, resource: ResourceAny) -> u32 {
+        match self.seen.iter().position(|r| *r == resource) {
+            Some(i) => i as u32,
+            None => {
+                self.seen.push(resource);
+                (self.seen.len() - 1) as u32
+            }
+        }
+    }
+
+    fn get(&self, handle: u32) -> Option<ResourceAny> {
+        self.seen.get(handle as usize).copied()
+    }
+}
+
+/// A Wasmtime value as the trace keeps it.
+pub fn to_trace(value: &Val, resources: &mut Resources) -> Result<CValue> {
+    let list = |items: &[Val], resources: &mut Resources| -> Result<Vec<CValue>> {
+        items.iter().map(|v| to_trace(v, resources)).collect()
+    };
+    let boxed = |v: &Option<Box<Val>>, resources: &mut Resources| -> Result<Option<Box<CValue>>> {
+        v.as_deref().map(|v| to_trace(v, resources).map(Box::new)).transpose()
+    };
+    Ok(match value {
+        Val::Bool(v) => CValue::Bool(*v),
+        Val::S8(v) => CValue::S8(*v),
+        Val::U8(v) => CValue::U8(*v),
+        Val::S16(v) => CValue::S16(*v),
+        Val::U16(v) => CValue::U16(*v),
+        Val::S32(v) => CValue::S32(*v),
+        Val::U32(v) => CValue::U32(*v),
+        Val::S64(v) => CValue::S64(*v),
+        Val::U64(v) => CValue::U64(*v),
+        Val::Float32(v) => CValue::F32(v.to_bits()),
+        Val::Float64(v) => CValue::F64(v.to_bits()),
+        Val::Char(v) => CValue::Char(*v),
+        Val::String(v) => CValue::String(v.clone()),
+        Val::List(items) => CValue::List(list(items, resources)?),
+        Val::FixedLengthList(items) => CValue::FixedList(list(items, resources)?),
+        Val::Tuple(items) => CValue::Tuple(list(items, resources)?),
+        Val::Record(fields) => CValue::Record(
+            fields.iter().map(|(n, v)| Ok((n.clone(), to_trace(v, resources)?))).collect::<Result<_>>()?,
+        ),
+        Val::Variant(case, payload) => CValue::Variant(case.clone(), boxed(payload, resources)?),
+        Val::Enum(case) => CValue::Enum(case.clone()),
+        Val::Option(payload) => CValue::Option(boxed(payload, resources)?),
+        Val::Result(Ok(payload)) => CValue::Result(Ok(boxed(payload, resources)?)),
+        Val::Result(Err(payload)) => CValue::Result(Err(boxed(payload, resources)?)),
+        Val::Flags(names) => CValue::Flags(names.clone()),
+        Val::Map(entries) => CValue::Map(
+            entries.iter().map(|(k, v)| Ok((to_trace(k, resources)?, to_trace(v, resources)?))).collect::<Result<_>>()?,
+        ),
+        Val::Resource(resource) => CValue::Resource { owned: resource.owned(), handle: resources.number(*resource) },
+        Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => return Err(async_unsupported()),
+    })
+}
+
+fn async_unsupported() -> RrError {
+    RrError::new(
+        ErrorKind::Unsupported,
+        "futures, streams and error contexts (component-model async) cannot be recorded or replayed",
+    )
+}
+
+/// Builds the Wasmtime value a trace value stands for. A resource must be
+/// one the session has seen: a replay cannot make a host's new resource.
+pub fn from_trace(value: &CValue, resources: &Resources) -> Result<Val> {
+    let list = |items: &[CValue]| -> Result<Vec<Val>> { items.iter().map(|v| from_trace(v, resources)).collect() };
+    let boxed = |v: &Option<Box<CValue>>| -> Result<Option<Box<Val>>> {
+        v.as_deref().map(|v| from_trace(v, resources).map(Box::new)).transpose()
+    };
+    Ok(match value {
+        CValue::Bool(v) => Val::Bool(*v),
+        CValue::S8(v) => Val::S8(*v),
+        CValue::U8(v) => Val::U8(*v),
+        CValue::S16(v) => Val::S16(*v),
+        CValue::U16(v) => Val::U16(*v),
+        CValue::S32(v) => Val::S32(*v),
+        CValue::U32(v) => Val::U32(*v),
+        CValue::S64(v) => Val::S64(*v),
+        CValue::U64(v) => Val::U64(*v),
+        CValue::F32(bits) => Val::Float32(f32::from_bits(*bits)),
+        CValue::F64(bits) => Val::Float64(f64::from_bits(*bits)),
+        CValue::Char(c) => Val::Char(*c),
+        CValue::String(s) => Val::String(s.clone()),
+        CValue::List(items) => Val::List(list(items)?),
+        CValue::FixedList(items) => Val::FixedLengthList(list(items)?),
+        CValue::Tuple(items) => Val::Tuple(list(items)?),
+        CValue::Record(fields) => {
+            Val::Record(fields.iter().map(|(n, v)| Ok((n.clone(), from_trace(v, resources)?))).collect::<Result<_>>()?)
+        }
+        CValue::Variant(case, payload) => Val::Variant(case.clone(), boxed(payload)?),
+        CValue::Enum(case) => Val::Enum(case.clone()),
+        CValue::Option(payload) => Val::Option(boxed(payload)?),
+        CValue::Result(Ok(payload)) => Val::Result(Ok(boxed(payload)?)),
+        CValue::Result(Err(payload)) => Val::Result(Err(boxed(payload)?)),
+        CValue::Flags(names) => Val::Flags(names.clone()),
+        CValue::Map(entries) => Val::Map(
+            entries.iter().map(|(k, v)| Ok((from_trace(k, resources)?, from_trace(v, resources)?))).collect::<Result<_>>()?,
+        ),
+        CValue::Resource { handle, .. } => Val::Resource(resources.get(*handle).ok_or_else(|| {
+            RrError::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "the trace has a host function return resource #{handle}, which the replay has not seen: a \
+                     resource the host creates cannot be replayed without the host"
+                ),
+            )
+        })?),
+    })
+}
+
+/// Converts a Wasmtime value for C, refusing the kinds the C API cannot
+/// convert (its conversion panics on them).
+pub fn to_c(value: &Val) -> Result<wasmtime_component_val_t> {
+    check_convertible(value)?;
+    Ok(wasmtime_component_val_t::from(value))
+}
+
+fn check_convertible(value: &Val) -> Result<()> {
+    let all = |items: &[Val]| items.iter().try_for_each(check_convertible);
+    let boxed = |v: &Option<Box<Val>>| v.as_deref().map_or(Ok(()), check_convertible);
+    match value {
+        Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => Err(async_unsupported()),
+        Val::List(items) | Val::FixedLengthList(items) | Val::Tuple(items) => all(items),
+        Val::Record(fields) => fields.iter().try_for_each(|(_, v)| check_convertible(v)),
+        Val::Map(entries) => entries.iter().try_for_each(|(k, v)| check_convertible(k).and(check_convertible(v))),
+        Val::Variant(_, payload) | Val::Option(payload) | Val::Result(Ok(payload) | Err(payload)) => boxed(payload),
+        _ => Ok(()),
+    }
+}
+
+// --- Reading C values -------------------------------------------------------
+
+/// `wasm_byte_vec_t` and the other vectors: a length and a pointer.
+#[repr(C)]
+struct RawVec<T> {
+    size: usize,
+    data: *const T,
+}
+
+#[repr(C)]
+struct RawRecordEntry {
+    name: RawVec<u8>,
+    val: RawVal,
+}
+
+#[repr(C)]
+struct RawMapEntry {
+    key: RawVal,
+    value: RawVal,
+}
+
+#[repr(C)]
+struct RawVariant {
+    discriminant: RawVec<u8>,
+    val: *const RawVal,
+}
+
+#[repr(C)]
+struct RawResult {
+    is_ok: u8,
+    val: *const RawVal,
+}
+
+/// `wasmtime_component_val_t` with every field as plain bits: reading it is
+/// defined whatever C wrote, once its kind byte is known to be in range.
+#[allow(dead_code)] // fields are read through the match in `from_c`
+#[repr(C, u8)]
+enum RawVal {
+    Bool(u8),
+    S8(i8),
+    U8(u8),
+    S16(i16),
+    U16(u16),
+    S32(i32),
+    U32(u32),
+    S64(i64),
+    U64(u64),
+    F32(f32),
+    F64(f64),
+    Char(u32),
+    String(RawVec<u8>),
+    List(RawVec<RawVal>),
+    Record(RawVec<RawRecordEntry>),
+    Tuple(RawVec<RawVal>),
+    Variant(RawVariant),
+    Enum(RawVec<u8>),
+    Option(*const RawVal),
+    Result(RawResult),
+    Flags(RawVec<RawVec<u8>>),
+    Resource(*const ResourceAny),
+    Map(RawVec<RawMapEntry>),
+    FixedLengthList(RawVec<RawVal>),
+}
+
+/// The number of kinds (`WASMTIME_COMPONENT_FIXED_LENGTH_LIST` + 1).
+const KINDS: u8 = 24;
+
+const _: () = {
+    assert!(size_of::<RawVal>() == size_of::<wasmtime_component_val_t>());
+    assert!(align_of::<RawVal>() == align_of::<wasmtime_component_val_t>());
+    assert!(size_of::<RawRecordEntry>() == size_of::<wasmtime_c_api::wasmtime_component_valrecord_entry_t>());
+    assert!(size_of::<RawVariant>() == size_of::<wasmtime_c_api::wasmtime_component_valvariant_t>());
+    assert!(size_of::<RawResult>() == size_of::<wasmtime_c_api::wasmtime_component_valresult_t>());
+    assert!(size_of::<RawMapEntry>() == size_of::<wasmtime_c_api::wasmtime_component_valmap_entry_t>());
+    // `wasmtime_component_resource_any_t` is `#[repr(C)]` around one `ResourceAny`.
+    assert!(size_of::<wasmtime_c_api::wasmtime_component_resource_any_t>() == size_of::<ResourceAny>());
+};
+
+/// Deepest nesting accepted from C: deeper is certainly a cycle or garbage,
+/// and would otherwise exhaust the stack.
+const MAX_DEPTH: u32 = 100;
+
+fn bad(path: &str, what: impl std::fmt::Display) -> RrError {
+    RrError::invalid_argument(format!("component value {path}: {what}"))
+}
+
+/// # Safety
+/// A non-NULL `data` must point to `size` readable elements.
+unsafe fn items<'a, T>(v: &RawVec<T>, path: &str) -> Result<&'a [T]> {
+    if v.size == 0 {
+        return Ok(&[]);
+    }
+    if v.data.is_null() || !v.data.is_aligned() {
+        return Err(bad(path, format!("has {} elements but a NULL or misaligned data pointer", v.size)));
+    }
+    Ok(unsafe { std::slice::from_raw_parts(v.data, v.size) })
+}
+
+/// # Safety
+/// As for [`items`].
+unsafe fn text(v: &RawVec<u8>, path: &str) -> Result<String> {
+    let bytes = unsafe { items(v, path) }?;
+    String::from_utf8(bytes.to_vec()).map_err(|e| bad(path, format!("is not valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())))
+}
+
+/// # Safety
+/// A non-NULL `ptr` must point to a readable value.
+unsafe fn nested(ptr: *const RawVal, path: &str, depth: u32) -> Result<Option<Box<Val>>> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    if !ptr.is_aligned() {
+        return Err(bad(path, "has a misaligned pointer"));
+    }
+    Ok(Some(Box::new(unsafe { read(&*ptr, path, depth) }?)))
+}
+
+/// Reads a C value a host passed or wrote, checking every field.
+///
+/// # Safety
+/// `value` must point to a readable `wasmtime_component_val_t` whose pointers
+/// point to readable memory (or are NULL).
+pub unsafe fn from_c(value: &wasmtime_component_val_t, path: &str) -> Result<Val> {
+    unsafe { read(&*(value as *const wasmtime_component_val_t).cast::<RawVal>(), path, 0) }
+}
+
+unsafe fn read(value: &RawVal, path: &str, depth: u32) -> Result<Val> {
+    if depth > MAX_DEPTH {
+        return Err(bad(path, format!("is nested deeper than {MAX_DEPTH}")));
+    }
+    let kind = unsafe { *(value as *const RawVal).cast::<u8>() };
+    if kind >= KINDS {
+        return Err(bad(path, format!("has kind {kind}, which is not a wasmtime_component_valkind_t")));
+    }
+    let inner = depth + 1;
+    let list = |v: &RawVec<RawVal>| -> Result<Vec<Val>> {
+        let elements = unsafe { items(v, path) }?;
+        elements.iter().enumerate().map(|(i, e)| unsafe { read(e, &format!("{path}[{i}]"), inner) }).collect()
+    };
+    Ok(match value {
+        RawVal::Bool(0) => Val::Bool(false),
+        RawVal::Bool(1) => Val::Bool(true),
+        RawVal::Bool(other) => return Err(bad(path, format!("is a bool of {other}, neither 0 nor 1"))),
+        RawVal::S8(v) => Val::S8(*v),
+        RawVal::U8(v) => Val::U8(*v),
+        RawVal::S16(v) => Val::S16(*v),
+        RawVal::U16(v) => Val::U16(*v),
+        RawVal::S32(v) => Val::S32(*v),
+        RawVal::U32(v) => Val::U32(*v),
+        RawVal::S64(v) => Val::S64(*v),
+        RawVal::U64(v) => Val::U64(*v),
+        RawVal::F32(v) => Val::Float32(*v),
+        RawVal::F64(v) => Val::Float64(*v),
+        RawVal::Char(code) => {
+            Val::Char(char::from_u32(*code).ok_or_else(|| bad(path, format!("is char {code:#x}, not a Unicode scalar value")))?)
+        }
+        RawVal::String(v) => Val::String(unsafe { text(v, path) }?),
+        RawVal::Enum(v) => Val::Enum(unsafe { text(v, path) }?),
+        RawVal::List(v) => Val::List(list(v)?),
+        RawVal::Tuple(v) => Val::Tuple(list(v)?),
+        RawVal::FixedLengthList(v) => Val::FixedLengthList(list(v)?),
+        RawVal::Record(v) => Val::Record(
+            unsafe { items(v, path) }?
+                .iter()
+                .map(|e| {
+                    let name = unsafe { text(&e.name, &format!("{path} field name")) }?;
+                    let value = unsafe { read(&e.val, &format!("{path}.{name}"), inner) }?;
+                    Ok((name, value))
+                })
+                .collect::<Result<_>>()?,
+        ),
+        RawVal::Variant(v) => {
+            let case = unsafe { text(&v.discriminant, &format!("{path} case")) }?;
+            let payload = unsafe { nested(v.val, &format!("{path}.{case}"), inner) }?;
+            Val::Variant(case, payload)
+        }
+        RawVal::Option(v) => Val::Option(unsafe { nested(*v, &format!("{path}.some"), inner) }?),
+        RawVal::Result(r) => {
+            let payload = unsafe { nested(r.val, &format!("{path}.payload"), inner) }?;
+            match r.is_ok {
+                1 => Val::Result(Ok(payload)),
+                0 => Val::Result(Err(payload)),
+                other => return Err(bad(path, format!("is a result whose is_ok is {other}, neither 0 nor 1"))),
+            }
+        }
+        RawVal::Flags(v) => Val::Flags(
+            unsafe { items(v, path) }?
+                .iter()
+                .enumerate()
+                .map(|(i, n)| unsafe { text(n, &format!("{path} flag {i}")) })
+                .collect::<Result<_>>()?,
+        ),
+        RawVal::Map(v) => Val::Map(
+            unsafe { items(v, path) }?
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let key = unsafe { read(&e.key, &format!("{path} key {i}"), inner) }?;
+                    let value = unsafe { read(&e.value, &format!("{path} value {i}"), inner) }?;
+                    Ok((key, value))
+                })
+                .collect::<Result<_>>()?,
+        ),
+        RawVal::Resource(ptr) => {
+            if ptr.is_null() || !ptr.is_aligned() {
+                return Err(bad(path, "is a resource with a NULL or misaligned pointer"));
+            }
+            Val::Resource(unsafe { **ptr })
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_values_are_checked_before_use() {
+        let good = wasmtime_component_val_t::from(&Val::Record(vec![
+            ("s".into(), Val::String("hé".into())),
+            ("l".into(), Val::List(vec![Val::U32(1), Val::Option(Some(Box::new(Val::Char('x'))))])),
+        ]));
+        let back = unsafe { from_c(&good, "argument #0") }.unwrap();
+        assert_eq!(to_trace(&back, &mut Resources::default()).unwrap().to_string(), "{s: \"hé\", l: [1, some('x')]}");
+
+        let bad_char = wasmtime_component_val_t::Char(0xD800);
+        let e = unsafe { from_c(&bad_char, "argument #1") }.unwrap_err();
+        assert_eq!(e.message(), "component value argument #1: is char 0xd800, not a Unicode scalar value");
+
+        let mut raw = [0u8; size_of::<RawVal>()];
+        raw[0] = 99;
+        let e = unsafe { from_c(&*(raw.as_ptr() as *const wasmtime_component_val_t), "result #0") }.unwrap_err();
+        assert!(e.message().contains("has kind 99"), "{}", e.message());
+        raw.fill(7); // every payload byte, wherever the layout puts the bool
+        raw[0] = 0;
+        let e = unsafe { from_c(&*(raw.as_ptr() as *const wasmtime_component_val_t), "result #0") }.unwrap_err();
+        assert!(e.message().contains("bool of 7"), "{}", e.message());
+    }
+
+    #[test]
+    fn trace_values_come_back_bit_for_bit() {
+        let nan = Val::Float32(f32::from_bits(0x7fc0_1234));
+        let mut resources = Resources::default();
+        let traced = to_trace(&nan, &mut resources).unwrap();
+        match from_trace(&traced, &resources).unwrap() {
+            Val::Float32(v) => assert_eq!(v.to_bits(), 0x7fc0_1234),
+            other => panic!("{other:?}"),
+        }
+        let e = from_trace(&CValue::Resource { owned: true, handle: 3 }, &resources).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+    }
+}

@@ -1,0 +1,444 @@
+//! Components at the host boundary while a store records or replays:
+//! instantiations, calls into component exports, and calls from a component
+//! to host functions. The same session (and trace) serves core modules and
+//! components.
+//!
+//! Values cross as component values (see `component_values`); a recording
+//! writes them with their types, a replay compares what happens with them
+//! and serves host functions' results without running the host.
+
+use crate::error::{Result, RrError};
+use crate::rr::calls::{Mode, close_call, mode_of, open_instantiation, refuse_reentry};
+use crate::rr::component_values::{Resources, from_c, from_trace, to_c, to_trace};
+use crate::rr::modules;
+use crate::rr::session::{self, Role, Session, State, describe, divergence, next_action, role_mismatch};
+use crate::trace::component::{CValue, CValues, ComponentEvent, ComponentHostCall};
+use crate::trace::event::{Event, Outcome};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::ffi::c_void;
+use wasmtime::AsContextMut;
+use wasmtime::component::types::{ComponentFunc, ComponentItem};
+use wasmtime::component::{Component, ComponentExportIndex, Func, Instance, Linker, Val};
+use wasmtime_c_api::{WasmtimeStoreContextMut, WasmtimeStoreData, wasmtime_component_func_type_t, wasmtime_component_val_t, wasmtime_error_t};
+
+/// A component function as the C API lays it out (`wasmtime_component_func_t`
+/// in `component/func.h`): store id, instance, export index. Its padding is
+/// not part of it, so the fields are read one by one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ComponentFuncKey(u64, u32, u32);
+
+const _: () = assert!(size_of::<Func>() == 24 && align_of::<Func>() == 8);
+
+pub fn func_key(func: &Func) -> ComponentFuncKey {
+    let base = (func as *const Func).cast::<u8>();
+    // SAFETY: `Func` is `#[repr(C)]` with the C header's layout (Wasmtime
+    // asserts it); these are its three fields.
+    unsafe {
+        ComponentFuncKey(base.cast::<u64>().read(), base.add(8).cast::<u32>().read(), base.add(16).cast::<u32>().read())
+    }
+}
+
+/// An export of a component instance created through the RR-aware
+/// instantiation.
+struct ExportSlot {
+    instance: u32,
+    /// `function`, or `interface#function` inside an exported instance.
+    name: String,
+    /// Trace id, assigned when first recorded.
+    id: Option<u32>,
+}
+
+/// What a session knows of components.
+#[derive(Default)]
+pub struct ComponentState {
+    exports: HashMap<ComponentFuncKey, ExportSlot>,
+    /// Recording: the trace id of each host function, by its serial.
+    import_ids: HashMap<u64, u32>,
+    /// Replaying: the host function (serial) each trace id was matched with.
+    bindings: HashMap<u32, u64>,
+    resources: Resources,
+}
+
+fn message(error: &wasmtime::Error) -> String {
+    format!("{error:#}")
+}
+
+/// An instantiation through `wasmtime_rr_component_linker_instantiate`.
+pub fn instantiate(
+    mut context: WasmtimeStoreContextMut<'_>,
+    linker: &Linker<WasmtimeStoreData>,
+    component: &Component,
+) -> Result<wasmtime::Result<Instance>> {
+    let Mode::Session(session) = mode_of(&context) else {
+        return Ok(linker.instantiate(context, component));
+    };
+    refuse_reentry(&session)?;
+    // Missing or mistyped imports are the caller's mistake: Wasmtime's own
+    // error, nothing recorded (as for modules).
+    if let Err(error) = linker.instantiate_pre(component) {
+        return Ok(Err(error));
+    }
+    let checksum = modules::component_checksum(component)?;
+    open_instantiation(&mut *session.lock()?, &mut context, checksum, "component")?;
+    let result = linker.instantiate(context.as_context_mut(), component);
+    let outcome = match &result {
+        Ok(instance) => {
+            register(&session, &mut context, component, instance)?;
+            Outcome::Returned(Vec::new())
+        }
+        Err(error) => Outcome::Failed(message(error)),
+    };
+    close_call(&session, |_| Ok(outcome))?;
+    Ok(result)
+}
+
+/// Gives a new instance its ordinal and learns its exported functions, at
+/// the top level and inside exported instances.
+fn register(session: &Session, context: &mut WasmtimeStoreContextMut<'_>, component: &Component, instance: &Instance) -> Result<()> {
+    let engine = context.engine().clone();
+    let mut found = Vec::new();
+    for (name, export) in component.component_type().exports(&engine) {
+        collect(&mut found, context, instance, None, name, &export.ty, &engine);
+    }
+    let mut state = session.lock()?;
+    let ordinal = state.instances;
+    state.instances += 1;
+    for (name, func) in found {
+        state.components.exports.insert(func_key(&func), ExportSlot { instance: ordinal, name, id: None });
+    }
+    Ok(())
+}
+
+fn collect(
+    found: &mut Vec<(String, Func)>,
+    store: &mut WasmtimeStoreContextMut<'_>,
+    instance: &Instance,
+    parent: Option<(&ComponentExportIndex, &str)>,
+    name: &str,
+    item: &ComponentItem,
+    engine: &wasmtime::Engine,
+) {
+    let path = parent.map_or(name.to_string(), |(_, p)| format!("{p}#{name}"));
+    let Some(index) = instance.get_export_index(store.as_context_mut(), parent.map(|(i, _)| i), name) else { return };
+    match item {
+        ComponentItem::ComponentFunc(_) => {
+            if let Some(func) = instance.get_func(store.as_context_mut(), &index) {
+                found.push((path, func));
+            }
+        }
+        ComponentItem::ComponentInstance(inner) => {
+            for (inner_name, export) in inner.exports(engine) {
+                collect(found, store, instance, Some((&index, &path)), inner_name, &export.ty, engine);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn not_an_rr_export() -> RrError {
+    RrError::invalid_argument(
+        "the function is not an export of a component instance created with \
+         wasmtime_rr_component_linker_instantiate in this store",
+    )
+}
+
+fn trace_values(values: &[Val], resources: &mut Resources) -> Result<Vec<CValue>> {
+    values.iter().map(|v| to_trace(v, resources)).collect()
+}
+
+/// A call into a component export through `wasmtime_rr_component_func_call`.
+pub fn call(
+    mut context: WasmtimeStoreContextMut<'_>,
+    func: &Func,
+    args: &[Val],
+    results: &mut [Val],
+) -> Result<wasmtime::Result<()>> {
+    let Mode::Session(session) = mode_of(&context) else {
+        return Ok(func.call(context, args, results));
+    };
+    refuse_reentry(&session)?;
+    {
+        let mut state = session.lock()?;
+        state.check_failure()?;
+        let opened = open_call(&mut state, func_key(func), args);
+        opened.map_err(|e| state.fail(e))?;
+    }
+    let result = func.call(context.as_context_mut(), args, results);
+    close(&session, &result, results)?;
+    Ok(result)
+}
+
+fn open_call(state: &mut State, key: ComponentFuncKey, args: &[Val]) -> Result<()> {
+    let State { role, components, .. } = state;
+    let ComponentState { exports, resources, .. } = components;
+    let slot = exports.get_mut(&key).ok_or_else(not_an_rr_export)?;
+    let args = trace_values(args, resources)?;
+    match role {
+        Role::Record(recorder) => {
+            let export = match slot.id {
+                Some(id) => id,
+                None => {
+                    let id = recorder.writer.codec().component_exports.len() as u32;
+                    let name = slot.name.clone();
+                    recorder.writer.record(&Event::Component(ComponentEvent::DefineExport { id, instance: slot.instance, name }))?;
+                    slot.id = Some(id);
+                    id
+                }
+            };
+            recorder.writer.record(&Event::Component(ComponentEvent::Call { export, args }))
+        }
+        Role::Replay(replayer) => match next_action(replayer)? {
+            (index, Event::Component(ComponentEvent::Call { export, args: recorded })) => {
+                let (instance, name) = &replayer.reader.codec().component_exports[export as usize];
+                if (*instance, name) != (slot.instance, &slot.name) {
+                    return Err(divergence(
+                        index,
+                        format!(
+                            "expected a call of component export `{name}` of instance #{instance}, but the program calls \
+                             `{}` of instance #{}",
+                            slot.name, slot.instance
+                        ),
+                    ));
+                }
+                if recorded != args {
+                    return Err(divergence(
+                        index,
+                        format!(
+                            "component export `{name}` was called with {} in the recording, but with {} now",
+                            CValues(&recorded),
+                            CValues(&args)
+                        ),
+                    ));
+                }
+                Ok(())
+            }
+            (index, event) => {
+                Err(role_mismatch(index, replayer, &event, &format!("the program calls component export `{}`", slot.name)))
+            }
+        },
+        Role::Closed => Ok(()),
+    }
+}
+
+/// Records (or checks) how a call into a component export ended.
+fn close(session: &Session, result: &wasmtime::Result<()>, results: &[Val]) -> Result<()> {
+    let mut state = session.lock()?;
+    state.check_failure()?;
+    let closed = (|| {
+        let State { role, components, .. } = &mut *state;
+        let event = match result {
+            Ok(()) => Event::Component(ComponentEvent::Returned(trace_values(results, &mut components.resources)?)),
+            Err(error) => Event::Return(Outcome::Failed(message(error))),
+        };
+        match role {
+            Role::Record(recorder) => {
+                let failed = result.is_err();
+                recorder.writer.record(&event)?;
+                match failed || recorder.flush_each_call {
+                    true => recorder.writer.flush(),
+                    false => Ok(()),
+                }
+            }
+            Role::Replay(replayer) => {
+                let (index, recorded) = next_action(replayer)?;
+                if recorded == event {
+                    return Ok(());
+                }
+                let (expected, actual) = (describe(replayer, &recorded), describe(replayer, &event));
+                Err(divergence(index, format!("expected {expected}, but the call ended with {actual}")))
+            }
+            Role::Closed => Ok(()),
+        }
+    })();
+    closed.map_err(|e| state.fail(e))
+}
+
+/// The C API's `wasmtime_component_func_callback_t`.
+pub type ComponentCallback = extern "C" fn(
+    *mut c_void,
+    WasmtimeStoreContextMut<'_>,
+    &wasmtime_component_func_type_t,
+    *mut wasmtime_component_val_t,
+    usize,
+    *mut wasmtime_component_val_t,
+    usize,
+) -> Option<Box<wasmtime_error_t>>;
+
+/// A host function added through `wasmtime_rr_component_linker_instance_add_func`.
+pub struct ComponentHost {
+    callback: ComponentCallback,
+    data: *mut c_void,
+    finalizer: Option<extern "C" fn(*mut c_void)>,
+    /// Its name in the linker instance; the trace names it so.
+    name: String,
+    /// Unique for the process's lifetime: tells two definitions of one name apart.
+    serial: u64,
+}
+
+// SAFETY: `data` is the host's, documented to be usable from the threads
+// that use the store.
+unsafe impl Send for ComponentHost {}
+unsafe impl Sync for ComponentHost {}
+
+impl Drop for ComponentHost {
+    fn drop(&mut self) {
+        if let Some(finalizer) = self.finalizer {
+            finalizer(self.data);
+        }
+    }
+}
+
+fn to_wasmtime(error: RrError) -> wasmtime::Error {
+    wasmtime::Error::new(error)
+}
+
+impl ComponentHost {
+    pub fn new(
+        callback: ComponentCallback,
+        data: *mut c_void,
+        finalizer: Option<extern "C" fn(*mut c_void)>,
+        name: String,
+    ) -> ComponentHost {
+        static SERIALS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let serial = SERIALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        ComponentHost { callback, data, finalizer, name, serial }
+    }
+
+    /// What Wasmtime runs for each call of the function.
+    pub fn call(&self, mut ctx: WasmtimeStoreContextMut<'_>, ty: ComponentFunc, args: &[Val], rets: &mut [Val]) -> wasmtime::Result<()> {
+        let Some(session) = session::lookup(session::key_of(&ctx)) else {
+            return self.invoke(ctx, ty, args, rets);
+        };
+        if session.is_recording() {
+            let result = session::in_host_call(&session, || self.invoke(ctx.as_context_mut(), ty, args, rets));
+            let mut state = session.lock().map_err(to_wasmtime)?;
+            state.check_failure().map_err(to_wasmtime)?;
+            let recorded = self.record(&mut state, session.validation(), args, &result, rets);
+            recorded.map_err(|e| to_wasmtime(state.fail(e)))?;
+            return result;
+        }
+        let mut state = session.lock().map_err(to_wasmtime)?;
+        state.check_failure().map_err(to_wasmtime)?;
+        match self.serve(&mut state, args, rets) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(message)) => Err(wasmtime::format_err!("{message}")),
+            Err(e) => Err(to_wasmtime(state.fail(e))),
+        }
+    }
+
+    /// Runs the host's callback with C values, checking what it writes
+    /// before anything is built from it.
+    fn invoke(&self, ctx: WasmtimeStoreContextMut<'_>, ty: ComponentFunc, args: &[Val], rets: &mut [Val]) -> wasmtime::Result<()> {
+        let mut c_args = args.iter().map(to_c).collect::<Result<Vec<_>>>().map_err(to_wasmtime)?;
+        let mut c_rets = vec![wasmtime_component_val_t::Bool(false); rets.len()];
+        let ty = wasmtime_component_func_type_t::from(ty);
+        let error = (self.callback)(self.data, ctx, &ty, c_args.as_mut_ptr(), c_args.len(), c_rets.as_mut_ptr(), c_rets.len());
+        if let Some(error) = error {
+            return Err(wasmtime::Error::from(*error));
+        }
+        for (i, (slot, c)) in rets.iter_mut().zip(&c_rets).enumerate() {
+            match unsafe { from_c(c, &format!("result #{i} of host function `{}`", self.name)) } {
+                Ok(value) => *slot = value,
+                Err(error) => {
+                    // What the host wrote is not trusted to be freed: the
+                    // buffer is, its values are not.
+                    unsafe { c_rets.set_len(0) };
+                    return Err(to_wasmtime(error));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn record(&self, state: &mut State, validation: bool, args: &[Val], result: &wasmtime::Result<()>, rets: &[Val]) -> Result<()> {
+        let State { role: Role::Record(recorder), components, .. } = state else { return Ok(()) };
+        let import = match components.import_ids.get(&self.serial) {
+            Some(id) => *id,
+            None => {
+                let id = recorder.writer.codec().component_imports.len() as u32;
+                recorder.writer.record(&Event::Component(ComponentEvent::DefineImport { id, name: self.name.clone() }))?;
+                components.import_ids.insert(self.serial, id);
+                id
+            }
+        };
+        let args = match validation {
+            true => Some(trace_values(args, &mut components.resources)?),
+            false => None,
+        };
+        let outcome = match result {
+            Ok(()) => Ok(trace_values(rets, &mut components.resources)?),
+            Err(error) => Err(message(error)),
+        };
+        recorder.writer.record(&Event::Component(ComponentEvent::HostCall(ComponentHostCall { import, args, outcome })))
+    }
+
+    /// Serves a call from the trace: `Ok(Err(message))` is the host's
+    /// recorded error.
+    fn serve(&self, state: &mut State, args: &[Val], rets: &mut [Val]) -> Result<std::result::Result<(), String>> {
+        let State { role: Role::Replay(replayer), components, .. } = state else { return Ok(Ok(())) };
+        let (index, event) = next_action(replayer)?;
+        let Event::Component(ComponentEvent::HostCall(call)) = event else {
+            return Err(role_mismatch(index, replayer, &event, &format!("the guest calls host function `{}`", self.name)));
+        };
+        let recorded = &replayer.reader.codec().component_imports[call.import as usize];
+        if *recorded != self.name {
+            return Err(divergence(
+                index,
+                format!("expected a call of component host function `{recorded}`, but the guest calls `{}`", self.name),
+            ));
+        }
+        match components.bindings.entry(call.import) {
+            Entry::Occupied(bound) if *bound.get() != self.serial => {
+                return Err(divergence(
+                    index,
+                    format!("the guest calls another definition of host function `{recorded}` than in the recording"),
+                ));
+            }
+            Entry::Occupied(_) => {}
+            Entry::Vacant(slot) => {
+                slot.insert(self.serial);
+            }
+        }
+        if let Some(recorded_args) = &call.args {
+            let actual = trace_values(args, &mut components.resources)?;
+            if *recorded_args != actual {
+                return Err(divergence(
+                    index,
+                    format!(
+                        "host function `{recorded}` was called with {} in the recording, but with {} now",
+                        CValues(recorded_args),
+                        CValues(&actual)
+                    ),
+                ));
+            }
+        }
+        match call.outcome {
+            Ok(values) if values.len() != rets.len() => Err(divergence(
+                index,
+                format!("host function `{recorded}` returned {} values in the recording, but has {} results now", values.len(), rets.len()),
+            )),
+            Ok(values) => {
+                for (slot, value) in rets.iter_mut().zip(&values) {
+                    *slot = from_trace(value, &components.resources).map_err(|e| divergence(index, e.message()))?;
+                }
+                Ok(Ok(()))
+            }
+            Err(message) => Ok(Err(message)),
+        }
+    }
+}
+
+/// Reads the arguments a host passes to an export call.
+///
+/// # Safety
+/// `args` must point to `len` readable values (or be anything if `len` is 0).
+pub unsafe fn read_args(args: &[wasmtime_component_val_t]) -> Result<Vec<Val>> {
+    args.iter().enumerate().map(|(i, a)| unsafe { from_c(a, &format!("argument #{i}")) }).collect()
+}
+
+/// Refuses a component-model async value before a stock conversion would
+/// panic on it.
+pub fn results_for_c(results: &[Val]) -> Result<Vec<wasmtime_component_val_t>> {
+    results.iter().map(to_c).collect()
+}
