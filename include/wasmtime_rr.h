@@ -336,6 +336,36 @@ wasmtime_error_t *wasmtime_rr_component_linker_instance_add_func(wasmtime_compon
                                                                  void (*finalizer)(void*));
 
 /**
+ * Adds WASI preview 2 to a component linker, or refuses when it would go unrecorded.
+ *
+ * The RR-aware `wasmtime_component_linker_add_wasip2`: same parameter and
+ * result. On an engine that neither records nor replays it is exactly the
+ * stock function. On an engine that records or replays it fails: Wasmtime
+ * serves WASI preview 2 with typed host functions that run outside this
+ * library, so their results (clocks, random numbers, file contents) would
+ * be missing from the trace and a replay would differ silently. For the
+ * same reason `wasmtime_rr_component_linker_instantiate` refuses, in a
+ * store that records or replays, a component that imports a `wasi:`
+ * interface.
+ *
+ * \param linker the component linker.
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL linker,
+ * `WASMTIME_RR_ERROR_KIND_UNSUPPORTED` when the linker's engine records or
+ * replays, and Wasmtime's own error when WASI is already defined.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_error_t *err = wasmtime_rr_component_linker_add_wasip2(linker);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_component_linker_add_wasip2(wasmtime_component_linker_t *linker);
+
+/**
  * Calls a component export, recording or replaying the call.
  *
  * The RR-aware `wasmtime_component_func_call`: same parameters and result.

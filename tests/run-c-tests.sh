@@ -41,6 +41,27 @@ if [ "$expect_rr" = 1 ]; then
   rm -rf "$out/seeds" && mkdir -p "$out/seeds"
   WASMTIME_RR_SEED_DIR="$out/seeds" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_replay"
 
+  echo "== components: every value type, host functions, divergences, damaged traces (C11, ASan+UBSan)"
+  cc -std=c11 -D_POSIX_C_SOURCE=200809L "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c \
+    -DCOMPONENT_WAT="\"$PWD/tests/guests/components/values.wat\"" \
+    tests/c/test_components.c -o "$out/test_components" "${link[@]}"
+  COMPONENT_TRACE_OUT="$out/seeds/component.wrr" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    "$out/test_components"
+  echo "== components: wasmtime-rr inspect prints component values readably"
+  listing=$("$profile_dir/wasmtime-rr" inspect "$out/seeds/component.wrr")
+  for expected in \
+    '#3 call component export `echo` of instance #0 with ({b: true, s8: -128, u8: 255, s16: -30000, u16: 65535, s32: -2147483648, u32: 7, s64: -9223372036854775808, u64: 18446744073709551615, f32: nan:0x7fc01234, f64: -0, c: '"'"'🦀'"'"', s: "héllo 🦀", l: [1, 7, 4294967295], t: (7, "tuple é"), v: circle(1.5), e: green, o: some(14), r: err(42), fl: {read, exec}, nested: [some(("a", [1, 2])), none]})' \
+    '#11 call component export `api#greet` of instance #0 with ("ab")' \
+    '#21 component host call fail() failed: disk on fire'; do
+    grep -qF -- "$expected" <<<"$listing" || { echo "inspect lacks: $expected"; echo "$listing"; exit 1; }
+  done
+  grep -qE '^#13 component host call greet\("ab"\) -> \(\[97, 98, [0-9]+\]\)$' <<<"$listing" ||
+    { echo "inspect lacks the greet host call"; echo "$listing"; exit 1; }
+  json=$("$profile_dir/wasmtime-rr" inspect --json "$out/seeds/component.wrr")
+  grep -qF '"kind":"component_host_call","bytes":' <<<"$json" && grep -qF '"name":"greet","args":"(\"ab\")"' <<<"$json" ||
+    { echo "inspect --json lacks the component host call"; echo "$json"; exit 1; }
+  echo "inspect checks passed"
+
   echo "== threads: configs, engines and sessions from 8 threads at once (C11, ThreadSanitizer)"
   cc -std=c11 -D_POSIX_C_SOURCE=200809L "${strict[@]}" -g -fsanitize=thread "${includes[@]}" -Itests/c \
     tests/c/test_threads.c -o "$out/test_threads" "${link[@]}" -lpthread

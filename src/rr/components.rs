@@ -7,7 +7,7 @@
 //! writes them with their types, a replay compares what happens with them
 //! and serves host functions' results without running the host.
 
-use crate::error::{Result, RrError};
+use crate::error::{ErrorKind, Result, RrError};
 use crate::rr::calls::{Mode, close_call, mode_of, open_instantiation, refuse_reentry};
 use crate::rr::component_values::{Resources, from_c, from_trace, to_c, to_trace};
 use crate::rr::modules;
@@ -74,6 +74,7 @@ pub fn instantiate(
         return Ok(linker.instantiate(context, component));
     };
     refuse_reentry(&session)?;
+    refuse_wasi(&context, component)?;
     // Missing or mistyped imports are the caller's mistake: Wasmtime's own
     // error, nothing recorded (as for modules).
     if let Err(error) = linker.instantiate_pre(component) {
@@ -91,6 +92,31 @@ pub fn instantiate(
     };
     close_call(&session, |_| Ok(outcome))?;
     Ok(result)
+}
+
+/// WASI preview 2 is served by Wasmtime's typed host functions, which this
+/// library cannot see: a component that imports it would run them
+/// unrecorded, and its replay would differ silently. Refused instead.
+fn refuse_wasi(context: &WasmtimeStoreContextMut<'_>, component: &Component) -> Result<()> {
+    let engine = context.engine();
+    let ty = component.component_type();
+    let wasi = ty.imports(engine).map(|(name, _)| name).find(|name| name.starts_with("wasi:"));
+    match wasi {
+        Some(name) => Err(unsupported_wasi(&format!("the component imports `{name}`: "))),
+        None => Ok(()),
+    }
+}
+
+/// The error for WASI preview 2 in a store that records or replays.
+pub fn unsupported_wasi(context: &str) -> RrError {
+    RrError::new(
+        ErrorKind::Unsupported,
+        format!(
+            "{context}WASI preview 2 cannot be recorded or replayed yet: Wasmtime serves it with typed host \
+             functions that run outside the library, so a recording would miss their results (use WASI preview 1 \
+             with a core module, or give the component host functions of your own)"
+        ),
+    )
 }
 
 /// Gives a new instance its ordinal and learns its exported functions, at

@@ -525,6 +525,58 @@ static void test_stock_component_refused(void) {
     free(trace.data);
 }
 
+/* A component importing a WASI preview 2 interface. */
+static const char WASI_P2[] =
+    "(component\n"
+    "  (import \"wasi:clocks/wall-clock@0.2.0\" (instance\n"
+    "    (type $dt (record (field \"seconds\" u64) (field \"nanoseconds\" u32)))\n"
+    "    (export \"datetime\" (type $dt-e (eq $dt)))\n"
+    "    (export \"now\" (func (result $dt-e))))))";
+
+/* WASI preview 2 runs outside the library: refused while recording or
+ * replaying, the stock behaviour otherwise. */
+static void test_wasi_p2_is_refused(void) {
+    buffer_t trace = {.fail_after = -1}; /* recorded in the second round, replayed in the third */
+    for (int mode = 0; mode < 3; mode++) {
+        wasmtime_rr_mode_t modes[] = {WASMTIME_RR_MODE_NONE, WASMTIME_RR_MODE_RECORDING, WASMTIME_RR_MODE_REPLAYING};
+        wasm_engine_t *engine = rr_engine(modes[mode]);
+        wasmtime_component_linker_t *linker = wasmtime_component_linker_new(engine);
+        wasmtime_component_t *component = compile(engine, WASI_P2, strlen(WASI_P2));
+        wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
+        wasmtime_context_t *context = wasmtime_store_context(store);
+        wasmtime_component_instance_t instance;
+        if (modes[mode] == WASMTIME_RR_MODE_NONE) {
+            CHECK_OK(wasmtime_rr_component_linker_add_wasip2(linker));
+            CHECK_OK(wasmtime_rr_component_linker_instantiate(linker, context, component, &instance));
+        } else {
+            CHECK_ERR(wasmtime_rr_component_linker_add_wasip2(linker), WASMTIME_RR_ERROR_KIND_UNSUPPORTED,
+                      "wasmtime_rr_component_linker_add_wasip2: the linker's engine records or replays: WASI preview 2 "
+                      "cannot be recorded or replayed yet: Wasmtime serves it with typed host functions that run outside "
+                      "the library, so a recording would miss their results (use WASI preview 1 with a core module, or "
+                      "give the component host functions of your own)");
+            /* Even when the host put WASI in with the stock function. */
+            CHECK_OK(wasmtime_component_linker_add_wasip2(linker));
+            if (modes[mode] == WASMTIME_RR_MODE_RECORDING) {
+                wasmtime_rr_recorder_t *recorder = NULL;
+                CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &trace, NULL, &recorder));
+                CHECK_OK(wasmtime_rr_store_record(context, recorder));
+            } else {
+                wasmtime_rr_replayer_t *replayer = NULL;
+                CHECK_OK(wasmtime_rr_replayer_new_bytes(trace.data, trace.size, &replayer));
+                CHECK_OK(wasmtime_rr_store_replay(context, replayer));
+            }
+            CHECK_ERR_HAS(wasmtime_rr_component_linker_instantiate(linker, context, component, &instance),
+                          WASMTIME_RR_ERROR_KIND_UNSUPPORTED, "the component imports `wasi:clocks/wall-clock@0.2.0`: ");
+            CHECK_OK(wasmtime_rr_store_finish(context)); /* nothing was recorded, nothing is left to replay */
+        }
+        wasmtime_store_delete(store);
+        wasmtime_rr_component_delete(component);
+        wasmtime_component_linker_delete(linker);
+        wasm_engine_delete(engine);
+    }
+    free(trace.data);
+}
+
 int main(void) {
     srand((unsigned)time(NULL));
     WAT = read_text_file(COMPONENT_WAT);
@@ -534,6 +586,7 @@ int main(void) {
     test_bad_host_result();
     test_bad_input();
     test_stock_component_refused();
+    test_wasi_p2_is_refused();
     free(WAT);
     return finish();
 }
