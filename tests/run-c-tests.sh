@@ -61,6 +61,18 @@ if [ "$expect_rr" = 1 ]; then
   grep -qF '"kind":"component_host_call","bytes":' <<<"$json" && grep -qF '"name":"greet","args":"(\"ab\")"' <<<"$json" ||
     { echo "inspect --json lacks the component host call"; echo "$json"; exit 1; }
   echo "inspect checks passed"
+  echo "== components: wasmtime-rr replay replays the trace with the component alone (no host)"
+  replayed=$("$profile_dir/wasmtime-rr" replay tests/guests/components/values.wat "$out/seeds/component.wrr")
+  grep -qE '^call api#greet\("ab"\) -> returned \(\[97, 98, [0-9]+\]\)$' <<<"$replayed" &&
+    grep -qx 'replay matched the recording: 23 events' <<<"$replayed" ||
+    { echo "replay output unexpected"; echo "$replayed"; exit 1; }
+  cp tests/guests/components/values.wat "$out/other.wat" && echo ';; another build' >>"$out/other.wat"
+  if mismatch=$("$profile_dir/wasmtime-rr" replay "$out/other.wat" "$out/seeds/component.wrr" 2>&1); then
+    echo "replay of another component succeeded"; exit 1
+  fi
+  grep -q 'module_mismatch.*the trace instantiates a component with sha256 [0-9a-f]\{64\}, but this component has sha256' <<<"$mismatch" ||
+    { echo "unexpected mismatch output: $mismatch"; exit 1; }
+  echo "replay checks passed"
 
   echo "== threads: configs, engines and sessions from 8 threads at once (C11, ThreadSanitizer)"
   cc -std=c11 -D_POSIX_C_SOURCE=200809L "${strict[@]}" -g -fsanitize=thread "${includes[@]}" -Itests/c \

@@ -304,8 +304,11 @@ fn inspect(path: &str, view: View) -> Result<()> {
 }
 
 fn replay(module_path: &str, trace_path: &str, verbose: bool) -> Result<i32> {
-    let wasm = wasmtime_rr::tools::read_module(module_path)?;
-    let standalone = wasmtime_rr::tools::standalone::Standalone::new(&wasm)?;
+    use wasmtime_rr::tools::{Program, read_program, standalone::Standalone};
+    let standalone = match read_program(module_path)? {
+        Program::Module(wasm) => Standalone::new(&wasm)?,
+        Program::Component(bytes) => Standalone::new_component(&bytes)?,
+    };
     // A WASI program's own output is its recorded stdout and stderr; the
     // replay adds one line on stderr after it.
     let wasi = standalone.is_wasi();

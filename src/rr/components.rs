@@ -455,6 +455,12 @@ impl ComponentHost {
     }
 }
 
+/// The values a trace recorded, as this replay's values (its resources).
+pub fn replay_values(session: &Session, values: &[CValue]) -> Result<Vec<Val>> {
+    let state = session.lock()?;
+    values.iter().map(|v| from_trace(v, &state.components.resources)).collect()
+}
+
 /// Reads the arguments a host passes to an export call.
 ///
 /// # Safety

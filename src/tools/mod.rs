@@ -25,3 +25,29 @@ pub fn read_module(path: &str) -> Result<Vec<u8>> {
         )),
     }
 }
+
+/// What `wasmtime-rr replay` is given.
+pub enum Program {
+    /// A core module, in the binary format.
+    Module(Vec<u8>),
+    /// A component, as the file holds it (binary or text): its trace's
+    /// checksum is taken over the bytes the host gave to
+    /// `wasmtime_rr_component_new`.
+    Component(Vec<u8>),
+}
+
+/// Reads a module or component file for the command line.
+pub fn read_program(path: &str) -> Result<Program> {
+    let binary = read_module(path)?;
+    if !is_component(&binary) {
+        return Ok(Program::Module(binary));
+    }
+    let raw = std::fs::read(path)
+        .map_err(|e| RrError::new(ErrorKind::TraceIo, format!("cannot read component {path}: {e}")))?;
+    Ok(Program::Component(raw))
+}
+
+/// Whether binary wasm is a component: its preamble's layer field is 1.
+fn is_component(wasm: &[u8]) -> bool {
+    wasm.len() >= 8 && wasm.starts_with(b"\0asm") && wasm[6..8] == [1, 0]
+}

@@ -11,10 +11,16 @@ use crate::ffi::config::{RrMode, build_engine, enforce_determinism, set_mode};
 use crate::error::ErrorKind;
 use crate::error::{Result, RrError};
 use crate::ffi::handles;
+use crate::ffi::components;
+use crate::ffi::handles::CComponentLinker;
 use crate::ffi::host_api;
+use crate::rr::components as rr_components;
+use wasmtime::component::types::ComponentItem;
+use wasmtime::AsContext;
 use crate::tools::inspect::{Listing, category};
 use crate::rr::session::{self, Replayer, Role, Session};
 use crate::ffi::sinks::{self, wasmtime_rr_replayer_t};
+use crate::trace::component::{CValues, ComponentEvent};
 use crate::trace::event::{EndStatus, Event, Outcome, Values};
 use crate::rr::values;
 use std::ffi::c_void;
@@ -83,12 +89,11 @@ fn define_stand_ins(
     result
 }
 
-/// A module compiled by a replaying engine, with a stand-in for each of its
-/// imports: ready to replay any number of traces, one store each.
+/// A module or component compiled by a replaying engine, with a stand-in for
+/// each of its imports: ready to replay any number of traces, one store each.
 pub struct Standalone {
     engine: *mut capi::wasm_engine_t,
-    module: *mut capi::wasmtime_module_t,
-    linker: *mut capi::wasmtime_linker_t,
+    program: Program,
     /// Whether the module imports WASI functions.
     wasi: bool,
     /// Whether replays write the guest's recorded stdout and stderr.
@@ -121,10 +126,23 @@ impl Standalone {
         }
         let linker = Box::into_raw(capi::wasmtime_linker_new(unsafe { &*engine }));
         let wasi = imports_wasi(unsafe { &*module });
-        let standalone = Standalone { engine, module, linker, wasi, echo: false };
+        let standalone = Standalone { engine, program: Program::Module { module, linker }, wasi, echo: false };
         checked(unsafe { crate::ffi::wasi::wasmtime_rr_linker_define_wasi(linker) })?;
         define_stand_ins(linker, unsafe { &*module })?;
         Ok(standalone)
+    }
+
+    /// Compiles a component for replay: `bytes` as the host gave them to
+    /// `wasmtime_rr_component_new` (binary or text), since the trace's
+    /// checksum is taken over them.
+    pub fn new_component(bytes: &[u8]) -> Result<Standalone> {
+        let mut config = wasmtime::Config::new();
+        set_mode(&mut config, RrMode::Replaying)?;
+        enforce_determinism(&mut config);
+        let engine = handles::engine_into_raw(build_engine(&config)?);
+        let program = unsafe { ComponentProgram::new(engine, bytes) };
+        let program = program.inspect_err(|_| unsafe { capi::wasm_engine_delete(Box::from_raw(engine)) })?;
+        Ok(Standalone { engine, program: Program::Component(program), wasi: false, echo: false })
     }
 
     /// Whether the module imports WASI preview-1 functions.
@@ -153,11 +171,22 @@ impl Standalone {
 impl Drop for Standalone {
     fn drop(&mut self) {
         unsafe {
-            capi::wasmtime_linker_delete(Box::from_raw(self.linker));
-            host_api::wasmtime_rr_module_delete(self.module);
+            match &mut self.program {
+                Program::Module { module, linker } => {
+                    capi::wasmtime_linker_delete(Box::from_raw(*linker));
+                    host_api::wasmtime_rr_module_delete(*module);
+                }
+                Program::Component(program) => program.delete(),
+            }
             capi::wasm_engine_delete(Box::from_raw(self.engine));
         }
     }
+}
+
+/// What a replay runs.
+enum Program {
+    Module { module: *mut capi::wasmtime_module_t, linker: *mut capi::wasmtime_linker_t },
+    Component(ComponentProgram),
 }
 
 fn imports_wasi(module: &capi::wasmtime_module_t) -> bool {
@@ -379,26 +408,38 @@ impl Standalone {
                 }
             }
             match event {
-                Event::Instantiate { .. } => {
-                    let mut instance = MaybeUninit::<Instance>::uninit();
-                    let mut trap = std::ptr::null_mut();
-                    checked(unsafe {
-                        host_api::wasmtime_rr_linker_instantiate(
-                            self.linker,
-                            context_ptr(context.as_context_mut()),
-                            self.module,
-                            instance.as_mut_ptr(),
-                            &mut trap,
-                        )
-                    })?;
-                    if trap.is_null() {
-                        instances.push(unsafe { instance.assume_init() });
-                        let _ = writeln!(out, "instantiate #{}: ok", instances.len() - 1);
-                    } else {
-                        drop(unsafe { Box::from_raw(trap) });
-                        let _ = writeln!(out, "instantiate: trapped (as recorded)");
+                Event::Instantiate { .. } => match &self.program {
+                    Program::Module { module, linker } => {
+                        let mut instance = MaybeUninit::<Instance>::uninit();
+                        let mut trap = std::ptr::null_mut();
+                        checked(unsafe {
+                            host_api::wasmtime_rr_linker_instantiate(
+                                *linker,
+                                context_ptr(context.as_context_mut()),
+                                *module,
+                                instance.as_mut_ptr(),
+                                &mut trap,
+                            )
+                        })?;
+                        if trap.is_null() {
+                            instances.push(unsafe { instance.assume_init() });
+                            let _ = writeln!(out, "instantiate #{}: ok", instances.len() - 1);
+                        } else {
+                            drop(unsafe { Box::from_raw(trap) });
+                            let _ = writeln!(out, "instantiate: trapped (as recorded)");
+                        }
                     }
-                }
+                    Program::Component(program) => program.instantiate(context, out)?,
+                },
+                Event::Component(ComponentEvent::Call { export, args }) => match &self.program {
+                    Program::Component(program) => program.call(session, context, export, &args, out)?,
+                    Program::Module { .. } => {
+                        return Err(RrError::new(
+                            ErrorKind::Divergence,
+                            "the trace calls a component export, but the replay was given a core module",
+                        ));
+                    }
+                },
                 Event::ExportCall { export, args } => {
                     let (instance, name) = replayer_export(session, export)?;
                     let func = instances
@@ -537,4 +578,152 @@ impl Drop for OwnedReplayer {
     fn drop(&mut self) {
         unsafe { sinks::wasmtime_rr_replayer_delete(self.0) };
     }
+}
+
+/// A component compiled for replay, and a component linker with a stand-in
+/// for each function it imports.
+struct ComponentProgram {
+    component: *mut capi::wasmtime_component_t,
+    linker: CComponentLinker,
+    /// The instances made so far, by ordinal.
+    instances: std::cell::RefCell<Vec<wasmtime::component::Instance>>,
+}
+
+/// Never runs: during a replay host functions are served from the trace.
+extern "C" fn component_stand_in(
+    _: *mut c_void,
+    _: capi::WasmtimeStoreContextMut<'_>,
+    _: &capi::wasmtime_component_func_type_t,
+    _: *mut capi::wasmtime_component_val_t,
+    _: usize,
+    _: *mut capi::wasmtime_component_val_t,
+    _: usize,
+) -> Option<Box<capi::wasmtime_error_t>> {
+    let message = "wasmtime-rr replay: a stand-in host function was called outside the replay";
+    Some(Box::new(capi::wasmtime_error_t::from(wasmtime::format_err!("{message}"))))
+}
+
+impl ComponentProgram {
+    /// # Safety
+    /// `engine` is a live engine that outlives the program.
+    unsafe fn new(engine: *mut capi::wasm_engine_t, bytes: &[u8]) -> Result<ComponentProgram> {
+        let mut component = std::ptr::null_mut();
+        checked(unsafe { components::wasmtime_rr_component_new(engine, bytes.as_ptr(), bytes.len(), &mut component) })?;
+        let mut program = ComponentProgram {
+            component,
+            linker: CComponentLinker::new(unsafe { handles::engine_ref(engine, "engine") }?),
+            instances: Default::default(),
+        };
+        if let Err(error) = program.define_stand_ins() {
+            unsafe { program.delete() };
+            return Err(error);
+        }
+        Ok(program)
+    }
+
+    fn compiled(&self) -> &wasmtime::component::Component {
+        unsafe { handles::component_ref(self.component, "component") }.expect("compiled in new")
+    }
+
+    /// A stand-in for every function the component imports, at the top
+    /// level or inside an imported instance.
+    fn define_stand_ins(&mut self) -> Result<()> {
+        let component = self.compiled().clone();
+        let engine = component.engine().clone();
+        let ty = component.component_type();
+        let stand_in = |name: &str| rr_components::ComponentHost::new(component_stand_in, std::ptr::null_mut(), None, name.to_string());
+        let wasmtime_error = |e: wasmtime::Error| RrError::from_wasmtime(ErrorKind::InvalidArgument, &e);
+        let mut root = self.linker.root();
+        for (name, import) in ty.imports(&engine) {
+            match &import.ty {
+                ComponentItem::ComponentFunc(_) => {
+                    let host = stand_in(name);
+                    root.func_new(name, move |ctx, ty, args, rets| host.call(ctx, ty, args, rets)).map_err(wasmtime_error)?;
+                }
+                ComponentItem::ComponentInstance(instance) => {
+                    let mut inner = root.instance(name).map_err(wasmtime_error)?;
+                    for (func_name, export) in instance.exports(&engine) {
+                        match &export.ty {
+                            ComponentItem::ComponentFunc(_) => {
+                                let host = stand_in(func_name);
+                                inner
+                                    .func_new(func_name, move |ctx, ty, args, rets| host.call(ctx, ty, args, rets))
+                                    .map_err(wasmtime_error)?;
+                            }
+                            ComponentItem::Type(_) => {}
+                            _ => return Err(unsupported_import(&format!("{name}#{func_name}"))),
+                        }
+                    }
+                }
+                ComponentItem::Type(_) => {}
+                _ => return Err(unsupported_import(name)),
+            }
+        }
+        Ok(())
+    }
+
+    fn instantiate(&self, context: &mut capi::WasmtimeStoreContextMut<'_>, out: &mut dyn Write) -> Result<()> {
+        match rr_components::instantiate(context.as_context_mut(), &self.linker, self.compiled())? {
+            Ok(instance) => {
+                let mut instances = self.instances.borrow_mut();
+                instances.push(instance);
+                let _ = writeln!(out, "instantiate #{}: ok", instances.len() - 1);
+            }
+            Err(_) => {
+                let _ = writeln!(out, "instantiate: failed (as recorded)");
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls the export a trace names (`interface#function` inside an
+    /// exported instance) with the recorded arguments.
+    fn call(
+        &self,
+        session: &Session,
+        context: &mut capi::WasmtimeStoreContextMut<'_>,
+        export: u32,
+        args: &[crate::trace::component::CValue],
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        let (instance, name) = {
+            let state = session.lock()?;
+            let Role::Replay(Replayer { reader, .. }) = &state.role else { unreachable!("checked in next") };
+            reader.codec().component_exports[export as usize].clone()
+        };
+        let missing = || RrError::new(ErrorKind::Divergence, format!("instance #{instance} has no export `{name}`"));
+        let found = self.instances.borrow().get(instance as usize).copied().ok_or_else(missing)?;
+        let mut index = None;
+        for part in name.split('#') {
+            index = Some(found.get_export_index(context.as_context_mut(), index.as_ref(), part).ok_or_else(missing)?);
+        }
+        let func = found.get_func(context.as_context_mut(), index.as_ref().ok_or_else(missing)?).ok_or_else(missing)?;
+        let values = rr_components::replay_values(session, args)?;
+        let mut results = vec![wasmtime::component::Val::Bool(false); func.ty(context.as_context()).results().len()];
+        // The library checks the outcome against the trace.
+        let outcome = match rr_components::call(context.as_context_mut(), &func, &values, &mut results)? {
+            Ok(()) => {
+                let mut numbering = Default::default();
+                let traced = results.iter().map(|v| crate::rr::component_values::to_trace(v, &mut numbering));
+                format!("returned {}", CValues(&traced.collect::<Result<Vec<_>>>()?))
+            }
+            Err(error) => format!("failed: {error:#}"),
+        };
+        let _ = writeln!(out, "call {name}{} -> {outcome}", CValues(args));
+        Ok(())
+    }
+
+    /// # Safety
+    /// Called once, when the program is done.
+    unsafe fn delete(&mut self) {
+        unsafe { components::wasmtime_rr_component_delete(self.component) };
+        self.component = std::ptr::null_mut();
+    }
+}
+
+fn unsupported_import(name: &str) -> RrError {
+    RrError::new(
+        ErrorKind::Unsupported,
+        format!("import `{name}` is not a function: the replay tool provides only function imports"),
+    )
 }
