@@ -20,54 +20,6 @@
 #define WASMTIME_RR_VERSION_MINOR 1
 #define WASMTIME_RR_VERSION_PATCH 0
 
-#define BOOL 0
-
-#define S8 1
-
-#define U8 2
-
-#define S16 3
-
-#define U16 4
-
-#define S32 5
-
-#define U32 6
-
-#define S64 7
-
-#define U64 8
-
-#define F32 9
-
-#define F64 10
-
-#define CHAR 11
-
-#define STRING 12
-
-#define LIST 13
-
-#define RECORD 14
-
-#define TUPLE 15
-
-#define VARIANT 16
-
-#define ENUM 17
-
-#define OPTION 18
-
-#define RESULT 19
-
-#define FLAGS 20
-
-#define RESOURCE 21
-
-#define MAP 22
-
-#define FIXED_LIST 23
-
 /**
  * A recorder: a trace destination and record settings, not yet attached.
  */

@@ -2,7 +2,8 @@
  * libwasmtime_rr_preload.so: records or replays an unmodified program.
  *
  * It defines the stock C API names a host uses to build engines and stores,
- * compile modules, define host functions and WASI, instantiate and call.
+ * compile modules and components, define host functions and WASI,
+ * instantiate and call.
  * With WASMTIME_RR_RECORD or WASMTIME_RR_REPLAY set, each goes to its
  * RR-aware variant in libwasmtime_rr (engines are made recording or
  * replaying, every new store gets its recorder or replayer); without, each
@@ -17,6 +18,7 @@
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <wasmtime_rr.h>
 
 #ifndef WASMTIME_RR_SONAME
@@ -205,4 +207,61 @@ uint8_t *wasmtime_memory_data(wasmtime_context_t *store, const wasmtime_memory_t
         report("this memory access is not seen by shadow memory", error);
     }
     return STOCK(wasmtime_memory_data)(store, memory);
+}
+
+/* Components: compiled with their checksum, instantiated, called and given
+ * host functions through the RR-aware variants. */
+wasmtime_error_t *wasmtime_component_new(const wasm_engine_t *engine, const uint8_t *buf, size_t len,
+                                         wasmtime_component_t **component_out) {
+    if (!on()) return STOCK(wasmtime_component_new)(engine, buf, len, component_out);
+    return wasmtime_rr_component_new(engine, buf, len, component_out);
+}
+
+void wasmtime_component_delete(wasmtime_component_t *component) {
+    if (!on()) {
+        STOCK(wasmtime_component_delete)(component);
+        return;
+    }
+    wasmtime_rr_component_delete(component);
+}
+
+wasmtime_error_t *wasmtime_component_linker_instance_add_func(wasmtime_component_linker_instance_t *linker_instance,
+                                                              const char *name, size_t name_len,
+                                                              wasmtime_component_func_callback_t callback, void *data,
+                                                              void (*finalizer)(void *)) {
+    if (!on())
+        return STOCK(wasmtime_component_linker_instance_add_func)(linker_instance, name, name_len, callback, data,
+                                                                  finalizer);
+    return wasmtime_rr_component_linker_instance_add_func(linker_instance, name, name_len, callback, data, finalizer);
+}
+
+wasmtime_error_t *wasmtime_component_linker_instantiate(const wasmtime_component_linker_t *linker,
+                                                        wasmtime_context_t *context,
+                                                        const wasmtime_component_t *component,
+                                                        wasmtime_component_instance_t *instance_out) {
+    if (!on()) return STOCK(wasmtime_component_linker_instantiate)(linker, context, component, instance_out);
+    return wasmtime_rr_component_linker_instantiate(linker, context, component, instance_out);
+}
+
+wasmtime_error_t *wasmtime_component_func_call(const wasmtime_component_func_t *func, wasmtime_context_t *context,
+                                               const wasmtime_component_val_t *args, size_t args_size,
+                                               wasmtime_component_val_t *results, size_t results_size) {
+    if (!on()) return STOCK(wasmtime_component_func_call)(func, context, args, args_size, results, results_size);
+    /* On success the stock call frees what the results held before; the
+     * RR-aware one writes over them without reading them. So the old values
+     * are kept aside and freed once the call has succeeded. */
+    wasmtime_component_val_t *old = NULL;
+    if (results != NULL && results_size > 0) {
+        old = malloc(results_size * sizeof *old);
+        if (old != NULL) memcpy(old, results, results_size * sizeof *old);
+    }
+    wasmtime_error_t *error = wasmtime_rr_component_func_call(func, context, args, args_size, results, results_size);
+    for (size_t i = 0; error == NULL && old != NULL && i < results_size; i++) wasmtime_component_val_delete(&old[i]);
+    free(old);
+    return error;
+}
+
+wasmtime_error_t *wasmtime_component_linker_add_wasip2(wasmtime_component_linker_t *linker) {
+    if (!on()) return STOCK(wasmtime_component_linker_add_wasip2)(linker);
+    return wasmtime_rr_component_linker_add_wasip2(linker);
 }

@@ -236,67 +236,92 @@ const _: () = {
 /// and would otherwise exhaust the stack.
 const MAX_DEPTH: u32 = 100;
 
-fn bad(path: &str, what: impl std::fmt::Display) -> RrError {
-    RrError::invalid_argument(format!("component value {path}: {what}"))
+/// What is wrong with a C value, and where: the path is built only when
+/// something is wrong (innermost step first), so reading costs no
+/// allocation beyond the values themselves.
+struct Bad {
+    steps: Vec<String>,
+    what: String,
+}
+
+type Read<T> = std::result::Result<T, Bad>;
+
+fn bad<T>(what: impl std::fmt::Display) -> Read<T> {
+    Err(Bad { steps: Vec::new(), what: what.to_string() })
+}
+
+/// Adds the step that led to a bad value.
+fn at<T>(read: Read<T>, step: impl FnOnce() -> String) -> Read<T> {
+    read.map_err(|mut bad| {
+        bad.steps.push(step());
+        bad
+    })
 }
 
 /// # Safety
 /// A non-NULL `data` must point to `size` readable elements.
-unsafe fn items<'a, T>(v: &RawVec<T>, path: &str) -> Result<&'a [T]> {
+unsafe fn items<'a, T>(v: &RawVec<T>) -> Read<&'a [T]> {
     if v.size == 0 {
         return Ok(&[]);
     }
     if v.data.is_null() || !v.data.is_aligned() {
-        return Err(bad(path, format!("has {} elements but a NULL or misaligned data pointer", v.size)));
+        return bad(format!("has {} elements but a NULL or misaligned data pointer", v.size));
     }
     Ok(unsafe { std::slice::from_raw_parts(v.data, v.size) })
 }
 
 /// # Safety
 /// As for [`items`].
-unsafe fn text(v: &RawVec<u8>, path: &str) -> Result<String> {
-    let bytes = unsafe { items(v, path) }?;
-    String::from_utf8(bytes.to_vec()).map_err(|e| bad(path, format!("is not valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to())))
+unsafe fn text(v: &RawVec<u8>) -> Read<String> {
+    let bytes = unsafe { items(v) }?;
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => bad(format!("is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to())),
+    }
 }
 
 /// # Safety
 /// A non-NULL `ptr` must point to a readable value.
-unsafe fn nested(ptr: *const RawVal, path: &str, depth: u32) -> Result<Option<Box<Val>>> {
+unsafe fn nested(ptr: *const RawVal, depth: u32) -> Read<Option<Box<Val>>> {
     if ptr.is_null() {
         return Ok(None);
     }
     if !ptr.is_aligned() {
-        return Err(bad(path, "has a misaligned pointer"));
+        return bad("has a misaligned pointer");
     }
-    Ok(Some(Box::new(unsafe { read(&*ptr, path, depth) }?)))
+    Ok(Some(Box::new(unsafe { read(&*ptr, depth) }?)))
 }
 
-/// Reads a C value a host passed or wrote, checking every field.
+/// Reads a C value a host passed or wrote, checking every field; `path`
+/// names it in the error (`argument #0`, say).
 ///
 /// # Safety
 /// `value` must point to a readable `wasmtime_component_val_t` whose pointers
 /// point to readable memory (or are NULL).
-pub unsafe fn from_c(value: &wasmtime_component_val_t, path: &str) -> Result<Val> {
-    unsafe { read(&*(value as *const wasmtime_component_val_t).cast::<RawVal>(), path, 0) }
+pub unsafe fn from_c(value: &wasmtime_component_val_t, path: impl FnOnce() -> String) -> Result<Val> {
+    unsafe { read(&*(value as *const wasmtime_component_val_t).cast::<RawVal>(), 0) }.map_err(|bad| {
+        let steps: String = bad.steps.iter().rev().map(String::as_str).collect();
+        RrError::invalid_argument(format!("component value {}{steps}: {}", path(), bad.what))
+    })
 }
 
-unsafe fn read(value: &RawVal, path: &str, depth: u32) -> Result<Val> {
+unsafe fn read(value: &RawVal, depth: u32) -> Read<Val> {
     if depth > MAX_DEPTH {
-        return Err(bad(path, format!("is nested deeper than {MAX_DEPTH}")));
+        return bad(format!("is nested deeper than {MAX_DEPTH}"));
     }
     let kind = unsafe { *(value as *const RawVal).cast::<u8>() };
     if kind >= KINDS {
-        return Err(bad(path, format!("has kind {kind}, which is not a wasmtime_component_valkind_t")));
+        return bad(format!("has kind {kind}, which is not a wasmtime_component_valkind_t"));
     }
     let inner = depth + 1;
-    let list = |v: &RawVec<RawVal>| -> Result<Vec<Val>> {
-        let elements = unsafe { items(v, path) }?;
-        elements.iter().enumerate().map(|(i, e)| unsafe { read(e, &format!("{path}[{i}]"), inner) }).collect()
+    let list = |v: &RawVec<RawVal>| -> Read<Vec<Val>> {
+        let elements = unsafe { items(v) }?;
+        elements.iter().enumerate().map(|(i, e)| at(unsafe { read(e, inner) }, || format!("[{i}]"))).collect()
     };
     Ok(match value {
         RawVal::Bool(0) => Val::Bool(false),
         RawVal::Bool(1) => Val::Bool(true),
-        RawVal::Bool(other) => return Err(bad(path, format!("is a bool of {other}, neither 0 nor 1"))),
+        RawVal::Bool(other) => return bad(format!("is a bool of {other}, neither 0 nor 1")),
         RawVal::S8(v) => Val::S8(*v),
         RawVal::U8(v) => Val::U8(*v),
         RawVal::S16(v) => Val::S16(*v),
@@ -307,59 +332,61 @@ unsafe fn read(value: &RawVal, path: &str, depth: u32) -> Result<Val> {
         RawVal::U64(v) => Val::U64(*v),
         RawVal::F32(v) => Val::Float32(*v),
         RawVal::F64(v) => Val::Float64(*v),
-        RawVal::Char(code) => {
-            Val::Char(char::from_u32(*code).ok_or_else(|| bad(path, format!("is char {code:#x}, not a Unicode scalar value")))?)
-        }
-        RawVal::String(v) => Val::String(unsafe { text(v, path) }?),
-        RawVal::Enum(v) => Val::Enum(unsafe { text(v, path) }?),
+        RawVal::Char(code) => match char::from_u32(*code) {
+            Some(c) => Val::Char(c),
+            None => return bad(format!("is char {code:#x}, not a Unicode scalar value")),
+        },
+        RawVal::String(v) => Val::String(unsafe { text(v) }?),
+        RawVal::Enum(v) => Val::Enum(unsafe { text(v) }?),
         RawVal::List(v) => Val::List(list(v)?),
         RawVal::Tuple(v) => Val::Tuple(list(v)?),
         RawVal::FixedLengthList(v) => Val::FixedLengthList(list(v)?),
         RawVal::Record(v) => Val::Record(
-            unsafe { items(v, path) }?
-                .iter()
-                .map(|e| {
-                    let name = unsafe { text(&e.name, &format!("{path} field name")) }?;
-                    let value = unsafe { read(&e.val, &format!("{path}.{name}"), inner) }?;
-                    Ok((name, value))
-                })
-                .collect::<Result<_>>()?,
-        ),
-        RawVal::Variant(v) => {
-            let case = unsafe { text(&v.discriminant, &format!("{path} case")) }?;
-            let payload = unsafe { nested(v.val, &format!("{path}.{case}"), inner) }?;
-            Val::Variant(case, payload)
-        }
-        RawVal::Option(v) => Val::Option(unsafe { nested(*v, &format!("{path}.some"), inner) }?),
-        RawVal::Result(r) => {
-            let payload = unsafe { nested(r.val, &format!("{path}.payload"), inner) }?;
-            match r.is_ok {
-                1 => Val::Result(Ok(payload)),
-                0 => Val::Result(Err(payload)),
-                other => return Err(bad(path, format!("is a result whose is_ok is {other}, neither 0 nor 1"))),
-            }
-        }
-        RawVal::Flags(v) => Val::Flags(
-            unsafe { items(v, path) }?
-                .iter()
-                .enumerate()
-                .map(|(i, n)| unsafe { text(n, &format!("{path} flag {i}")) })
-                .collect::<Result<_>>()?,
-        ),
-        RawVal::Map(v) => Val::Map(
-            unsafe { items(v, path) }?
+            unsafe { items(v) }?
                 .iter()
                 .enumerate()
                 .map(|(i, e)| {
-                    let key = unsafe { read(&e.key, &format!("{path} key {i}"), inner) }?;
-                    let value = unsafe { read(&e.value, &format!("{path} value {i}"), inner) }?;
+                    let name = at(unsafe { text(&e.name) }, || format!(" field #{i}'s name"))?;
+                    let value = at(unsafe { read(&e.val, inner) }, || format!(".{name}"))?;
+                    Ok((name, value))
+                })
+                .collect::<Read<_>>()?,
+        ),
+        RawVal::Variant(v) => {
+            let case = at(unsafe { text(&v.discriminant) }, || " case".to_string())?;
+            let payload = at(unsafe { nested(v.val, inner) }, || format!(".{case}"))?;
+            Val::Variant(case, payload)
+        }
+        RawVal::Option(v) => Val::Option(at(unsafe { nested(*v, inner) }, || ".some".to_string())?),
+        RawVal::Result(r) => {
+            let payload = at(unsafe { nested(r.val, inner) }, || ".payload".to_string())?;
+            match r.is_ok {
+                1 => Val::Result(Ok(payload)),
+                0 => Val::Result(Err(payload)),
+                other => return bad(format!("is a result whose is_ok is {other}, neither 0 nor 1")),
+            }
+        }
+        RawVal::Flags(v) => Val::Flags(
+            unsafe { items(v) }?
+                .iter()
+                .enumerate()
+                .map(|(i, n)| at(unsafe { text(n) }, || format!(" flag #{i}")))
+                .collect::<Read<_>>()?,
+        ),
+        RawVal::Map(v) => Val::Map(
+            unsafe { items(v) }?
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let key = at(unsafe { read(&e.key, inner) }, || format!(" key #{i}"))?;
+                    let value = at(unsafe { read(&e.value, inner) }, || format!(" value #{i}"))?;
                     Ok((key, value))
                 })
-                .collect::<Result<_>>()?,
+                .collect::<Read<_>>()?,
         ),
         RawVal::Resource(ptr) => {
             if ptr.is_null() || !ptr.is_aligned() {
-                return Err(bad(path, "is a resource with a NULL or misaligned pointer"));
+                return bad("is a resource with a NULL or misaligned pointer");
             }
             Val::Resource(unsafe { **ptr })
         }
@@ -376,21 +403,30 @@ mod tests {
             ("s".into(), Val::String("hé".into())),
             ("l".into(), Val::List(vec![Val::U32(1), Val::Option(Some(Box::new(Val::Char('x'))))])),
         ]));
-        let back = unsafe { from_c(&good, "argument #0") }.unwrap();
+        let back = unsafe { from_c(&good, || "argument #0".into()) }.unwrap();
         assert_eq!(to_trace(&back, &mut Resources::default()).unwrap().to_string(), "{s: \"hé\", l: [1, some('x')]}");
 
         let bad_char = wasmtime_component_val_t::Char(0xD800);
-        let e = unsafe { from_c(&bad_char, "argument #1") }.unwrap_err();
+        let e = unsafe { from_c(&bad_char, || "argument #1".into()) }.unwrap_err();
         assert_eq!(e.message(), "component value argument #1: is char 0xd800, not a Unicode scalar value");
 
         let mut raw = [0u8; size_of::<RawVal>()];
         raw[0] = 99;
-        let e = unsafe { from_c(&*(raw.as_ptr() as *const wasmtime_component_val_t), "result #0") }.unwrap_err();
+        let e = unsafe { from_c(&*(raw.as_ptr() as *const wasmtime_component_val_t), || "result #0".into()) }.unwrap_err();
         assert!(e.message().contains("has kind 99"), "{}", e.message());
         raw.fill(7); // every payload byte, wherever the layout puts the bool
         raw[0] = 0;
-        let e = unsafe { from_c(&*(raw.as_ptr() as *const wasmtime_component_val_t), "result #0") }.unwrap_err();
+        let e = unsafe { from_c(&*(raw.as_ptr() as *const wasmtime_component_val_t), || "result #0".into()) }.unwrap_err();
         assert!(e.message().contains("bool of 7"), "{}", e.message());
+        let nested = wasmtime_component_val_t::from(&Val::List(vec![Val::U8(1), Val::Option(Some(Box::new(Val::Char('x'))))]));
+        let wasmtime_component_val_t::List(list) = &nested else { unreachable!() };
+        // Break the char inside: the message names the path to it.
+        let inner = list.as_slice()[1].clone();
+        let wasmtime_component_val_t::Option(Some(boxed)) = &inner else { unreachable!() };
+        let raw_char = (&**boxed as *const wasmtime_component_val_t).cast_mut();
+        unsafe { raw_char.write(wasmtime_component_val_t::Char(0x110000)) };
+        let e = unsafe { from_c(&inner, || "argument #2".into()) }.unwrap_err();
+        assert_eq!(e.message(), "component value argument #2.some: is char 0x110000, not a Unicode scalar value");
     }
 
     #[test]

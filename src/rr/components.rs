@@ -364,7 +364,7 @@ impl ComponentHost {
             return Err(wasmtime::Error::from(*error));
         }
         for (i, (slot, c)) in rets.iter_mut().zip(&c_rets).enumerate() {
-            match unsafe { from_c(c, &format!("result #{i} of host function `{}`", self.name)) } {
+            match unsafe { from_c(c, || format!("result #{i} of host function `{}`", self.name)) } {
                 Ok(value) => *slot = value,
                 Err(error) => {
                     // What the host wrote is not trusted to be freed: the
@@ -466,7 +466,7 @@ pub fn replay_values(session: &Session, values: &[CValue]) -> Result<Vec<Val>> {
 /// # Safety
 /// `args` must point to `len` readable values (or be anything if `len` is 0).
 pub unsafe fn read_args(args: &[wasmtime_component_val_t]) -> Result<Vec<Val>> {
-    args.iter().enumerate().map(|(i, a)| unsafe { from_c(a, &format!("argument #{i}")) }).collect()
+    args.iter().enumerate().map(|(i, a)| unsafe { from_c(a, || format!("argument #{i}")) }).collect()
 }
 
 /// Refuses a component-model async value before a stock conversion would

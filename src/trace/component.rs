@@ -86,30 +86,30 @@ pub fn is_tag(tag: u8) -> bool {
 const MAX_DEPTH: u32 = 100;
 
 mod value_tag {
-    pub const BOOL: u8 = 0;
-    pub const S8: u8 = 1;
-    pub const U8: u8 = 2;
-    pub const S16: u8 = 3;
-    pub const U16: u8 = 4;
-    pub const S32: u8 = 5;
-    pub const U32: u8 = 6;
-    pub const S64: u8 = 7;
-    pub const U64: u8 = 8;
-    pub const F32: u8 = 9;
-    pub const F64: u8 = 10;
-    pub const CHAR: u8 = 11;
-    pub const STRING: u8 = 12;
-    pub const LIST: u8 = 13;
-    pub const RECORD: u8 = 14;
-    pub const TUPLE: u8 = 15;
-    pub const VARIANT: u8 = 16;
-    pub const ENUM: u8 = 17;
-    pub const OPTION: u8 = 18;
-    pub const RESULT: u8 = 19;
-    pub const FLAGS: u8 = 20;
-    pub const RESOURCE: u8 = 21;
-    pub const MAP: u8 = 22;
-    pub const FIXED_LIST: u8 = 23;
+    pub(super) const BOOL: u8 = 0;
+    pub(super) const S8: u8 = 1;
+    pub(super) const U8: u8 = 2;
+    pub(super) const S16: u8 = 3;
+    pub(super) const U16: u8 = 4;
+    pub(super) const S32: u8 = 5;
+    pub(super) const U32: u8 = 6;
+    pub(super) const S64: u8 = 7;
+    pub(super) const U64: u8 = 8;
+    pub(super) const F32: u8 = 9;
+    pub(super) const F64: u8 = 10;
+    pub(super) const CHAR: u8 = 11;
+    pub(super) const STRING: u8 = 12;
+    pub(super) const LIST: u8 = 13;
+    pub(super) const RECORD: u8 = 14;
+    pub(super) const TUPLE: u8 = 15;
+    pub(super) const VARIANT: u8 = 16;
+    pub(super) const ENUM: u8 = 17;
+    pub(super) const OPTION: u8 = 18;
+    pub(super) const RESULT: u8 = 19;
+    pub(super) const FLAGS: u8 = 20;
+    pub(super) const RESOURCE: u8 = 21;
+    pub(super) const MAP: u8 = 22;
+    pub(super) const FIXED_LIST: u8 = 23;
 }
 
 /// Appends one event (tag included).
