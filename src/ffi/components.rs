@@ -17,8 +17,8 @@ use crate::rr::modules;
 use std::ffi::c_void;
 use std::os::raw::c_char;
 use wasmtime::AsContext;
-use wasmtime::component::Val;
 use wasmtime_c_api::{
+    WasmtimeStoreContextMut,
     wasm_engine_t, wasmtime_component_linker_instance_t, wasmtime_component_linker_t, wasmtime_component_t,
     wasmtime_component_val_t, wasmtime_error_t,
 };
@@ -301,25 +301,20 @@ pub unsafe extern "C" fn wasmtime_rr_component_func_call(
 ) -> *mut wasmtime_error_t {
     guard_forward("wasmtime_rr_component_func_call", || {
         let func = unsafe { boundary::arg(func, "func") }?;
-        let mut context = unsafe { handles::context(context, "context") }?;
+        let context = unsafe { handles::context(context, "context") }?;
         if checks::store_id_of(func) == 0 {
             return Err(RrError::invalid_argument("`func` is not a component function handle (its store id is 0)"));
         }
-        let ty = checks::foreign("`func`", || func.ty(&mut context))?;
         let c_args = unsafe { boundary::slice(args, args_len, "args") }?;
         let args = unsafe { components::read_args(c_args) }?;
-        let expected = ty.results().len();
-        if results_len != expected {
-            return Err(RrError::invalid_argument(format!(
-                "the function has {expected} results, but `results` has room for {results_len}"
-            )));
-        }
         if results_len > 0 {
             unsafe { boundary::arg(results, "results") }?;
         }
-        let mut values = vec![Val::Bool(false); results_len];
-        Ok(match components::call(context, func, &args, &mut values)? {
-            Ok(()) => {
+        let plain_results = |context: &mut WasmtimeStoreContextMut<'_>| {
+            Ok(checks::foreign("`func`", || func.ty(&*context))?.results().len())
+        };
+        Ok(match components::call(context, func, &args, results_len, plain_results)? {
+            Ok(values) => {
                 for (i, value) in components::results_for_c(&values)?.into_iter().enumerate() {
                     unsafe { results.add(i).write(value) };
                 }

@@ -10,7 +10,7 @@
 //! fields, and are checked before anything is built from them.
 
 use crate::error::{ErrorKind, Result, RrError};
-use crate::trace::component::CValue;
+use crate::trace::component::{CValue, Encode, View};
 use std::mem::{align_of, size_of};
 use wasmtime::component::{ResourceAny, Val};
 use wasmtime_c_api::wasmtime_component_val_t;
@@ -37,46 +37,40 @@ impl Resources {
     }
 }
 
-/// A Wasmtime value as the trace keeps it.
-pub fn to_trace(value: &Val, resources: &mut Resources) -> Result<CValue> {
-    let list = |items: &[Val], resources: &mut Resources| -> Result<Vec<CValue>> {
-        items.iter().map(|v| to_trace(v, resources)).collect()
-    };
-    let boxed = |v: &Option<Box<Val>>, resources: &mut Resources| -> Result<Option<Box<CValue>>> {
-        v.as_deref().map(|v| to_trace(v, resources).map(Box::new)).transpose()
-    };
-    Ok(match value {
-        Val::Bool(v) => CValue::Bool(*v),
-        Val::S8(v) => CValue::S8(*v),
-        Val::U8(v) => CValue::U8(*v),
-        Val::S16(v) => CValue::S16(*v),
-        Val::U16(v) => CValue::U16(*v),
-        Val::S32(v) => CValue::S32(*v),
-        Val::U32(v) => CValue::U32(*v),
-        Val::S64(v) => CValue::S64(*v),
-        Val::U64(v) => CValue::U64(*v),
-        Val::Float32(v) => CValue::F32(v.to_bits()),
-        Val::Float64(v) => CValue::F64(v.to_bits()),
-        Val::Char(v) => CValue::Char(*v),
-        Val::String(v) => CValue::String(v.clone()),
-        Val::List(items) => CValue::List(list(items, resources)?),
-        Val::FixedLengthList(items) => CValue::FixedList(list(items, resources)?),
-        Val::Tuple(items) => CValue::Tuple(list(items, resources)?),
-        Val::Record(fields) => CValue::Record(
-            fields.iter().map(|(n, v)| Ok((n.clone(), to_trace(v, resources)?))).collect::<Result<_>>()?,
-        ),
-        Val::Variant(case, payload) => CValue::Variant(case.clone(), boxed(payload, resources)?),
-        Val::Enum(case) => CValue::Enum(case.clone()),
-        Val::Option(payload) => CValue::Option(boxed(payload, resources)?),
-        Val::Result(Ok(payload)) => CValue::Result(Ok(boxed(payload, resources)?)),
-        Val::Result(Err(payload)) => CValue::Result(Err(boxed(payload, resources)?)),
-        Val::Flags(names) => CValue::Flags(names.clone()),
-        Val::Map(entries) => CValue::Map(
-            entries.iter().map(|(k, v)| Ok((to_trace(k, resources)?, to_trace(v, resources)?))).collect::<Result<_>>()?,
-        ),
-        Val::Resource(resource) => CValue::Resource { owned: resource.owned(), handle: resources.number(*resource) },
-        Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => return Err(async_unsupported()),
-    })
+/// Wasmtime's values encode as the trace's do; resources are numbered by
+/// the session.
+impl Encode for Val {
+    type Numbering = Resources;
+    fn view(&self, resources: &mut Resources) -> Result<View<'_, Val>> {
+        Ok(match self {
+            Val::Bool(v) => View::Bool(*v),
+            Val::S8(v) => View::S8(*v),
+            Val::U8(v) => View::U8(*v),
+            Val::S16(v) => View::S16(*v),
+            Val::U16(v) => View::U16(*v),
+            Val::S32(v) => View::S32(*v),
+            Val::U32(v) => View::U32(*v),
+            Val::S64(v) => View::S64(*v),
+            Val::U64(v) => View::U64(*v),
+            Val::Float32(v) => View::F32(v.to_bits()),
+            Val::Float64(v) => View::F64(v.to_bits()),
+            Val::Char(v) => View::Char(*v),
+            Val::String(v) => View::String(v),
+            Val::Enum(v) => View::Enum(v),
+            Val::List(items) => View::List(items),
+            Val::FixedLengthList(items) => View::FixedList(items),
+            Val::Tuple(items) => View::Tuple(items),
+            Val::Record(fields) => View::Record(fields),
+            Val::Variant(case, payload) => View::Variant(case, payload.as_deref()),
+            Val::Option(payload) => View::Option(payload.as_deref()),
+            Val::Result(Ok(payload)) => View::Result(true, payload.as_deref()),
+            Val::Result(Err(payload)) => View::Result(false, payload.as_deref()),
+            Val::Flags(names) => View::Flags(names),
+            Val::Map(entries) => View::Map(entries),
+            Val::Resource(resource) => View::Resource { owned: resource.owned(), handle: resources.number(*resource) },
+            Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => return Err(async_unsupported()),
+        })
+    }
 }
 
 fn async_unsupported() -> RrError {
@@ -396,6 +390,7 @@ unsafe fn read(value: &RawVal, depth: u32) -> Read<Val> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::component::Encoded;
 
     #[test]
     fn c_values_are_checked_before_use() {
@@ -404,7 +399,8 @@ mod tests {
             ("l".into(), Val::List(vec![Val::U32(1), Val::Option(Some(Box::new(Val::Char('x'))))])),
         ]));
         let back = unsafe { from_c(&good, || "argument #0".into()) }.unwrap();
-        assert_eq!(to_trace(&back, &mut Resources::default()).unwrap().to_string(), "{s: \"hé\", l: [1, some('x')]}");
+        let encoded = Encoded::of(&[back], &mut Resources::default()).unwrap();
+        assert_eq!(encoded.to_string(), "({s: \"hé\", l: [1, some('x')]})");
 
         let bad_char = wasmtime_component_val_t::Char(0xD800);
         let e = unsafe { from_c(&bad_char, || "argument #1".into()) }.unwrap_err();
@@ -433,8 +429,8 @@ mod tests {
     fn trace_values_come_back_bit_for_bit() {
         let nan = Val::Float32(f32::from_bits(0x7fc0_1234));
         let mut resources = Resources::default();
-        let traced = to_trace(&nan, &mut resources).unwrap();
-        match from_trace(&traced, &resources).unwrap() {
+        let traced = Encoded::of(&[nan], &mut resources).unwrap().values().unwrap();
+        match from_trace(&traced[0], &resources).unwrap() {
             Val::Float32(v) => assert_eq!(v.to_bits(), 0x7fc0_1234),
             other => panic!("{other:?}"),
         }

@@ -9,10 +9,10 @@
 
 use crate::error::{ErrorKind, Result, RrError};
 use crate::rr::calls::{Mode, close_call, mode_of, open_instantiation, refuse_reentry};
-use crate::rr::component_values::{Resources, from_c, from_trace, to_c, to_trace};
+use crate::rr::component_values::{Resources, from_c, from_trace, to_c};
 use crate::rr::modules;
 use crate::rr::session::{self, Role, Session, State, describe, divergence, next_action, role_mismatch};
-use crate::trace::component::{CValue, CValues, ComponentEvent, ComponentHostCall};
+use crate::trace::component::{CValue, ComponentEvent, ComponentHostCall, Encoded};
 use crate::trace::event::{Event, Outcome};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -47,6 +47,8 @@ struct ExportSlot {
     name: String,
     /// Trace id, assigned when first recorded.
     id: Option<u32>,
+    /// How many results the function has.
+    results: usize,
 }
 
 /// What a session knows of components.
@@ -127,11 +129,12 @@ fn register(session: &Session, context: &mut WasmtimeStoreContextMut<'_>, compon
     for (name, export) in component.component_type().exports(&engine) {
         collect(&mut found, context, instance, None, name, &export.ty, &engine);
     }
+    let counts: Vec<usize> = found.iter().map(|(_, func)| func.ty(&*context).results().len()).collect();
     let mut state = session.lock()?;
     let ordinal = state.instances;
     state.instances += 1;
-    for (name, func) in found {
-        state.components.exports.insert(func_key(&func), ExportSlot { instance: ordinal, name, id: None });
+    for ((name, func), results) in found.into_iter().zip(counts) {
+        state.components.exports.insert(func_key(&func), ExportSlot { instance: ordinal, name, id: None, results });
     }
     Ok(())
 }
@@ -169,36 +172,54 @@ fn not_an_rr_export() -> RrError {
     )
 }
 
-fn trace_values(values: &[Val], resources: &mut Resources) -> Result<Vec<CValue>> {
-    values.iter().map(|v| to_trace(v, resources)).collect()
+fn trace_values(values: &[Val], resources: &mut Resources) -> Result<Encoded> {
+    Encoded::of(values, resources)
 }
 
-/// A call into a component export through `wasmtime_rr_component_func_call`.
+/// A call into a component export through `wasmtime_rr_component_func_call`,
+/// for `results_len` results. `plain_results` tells the function's result
+/// count on a store without a session (checking that the function is the
+/// store's); with one, the function must be an export the session knows,
+/// which says both.
 pub fn call(
     mut context: WasmtimeStoreContextMut<'_>,
     func: &Func,
     args: &[Val],
-    results: &mut [Val],
-) -> Result<wasmtime::Result<()>> {
+    results_len: usize,
+    plain_results: impl FnOnce(&mut WasmtimeStoreContextMut<'_>) -> Result<usize>,
+) -> Result<wasmtime::Result<Vec<Val>>> {
     let Mode::Session(session) = mode_of(&context) else {
-        return Ok(func.call(context, args, results));
+        check_results(plain_results(&mut context)?, results_len)?;
+        let mut results = vec![Val::Bool(false); results_len];
+        return Ok(func.call(context, args, &mut results).map(|()| results));
     };
     refuse_reentry(&session)?;
     {
         let mut state = session.lock()?;
         state.check_failure()?;
-        let opened = open_call(&mut state, func_key(func), args);
+        let opened = open_call(&mut state, func_key(func), args, results_len);
         opened.map_err(|e| state.fail(e))?;
     }
-    let result = func.call(context.as_context_mut(), args, results);
-    close(&session, &result, results)?;
-    Ok(result)
+    let mut results = vec![Val::Bool(false); results_len];
+    let result = func.call(context.as_context_mut(), args, &mut results);
+    close(&session, &result, &results)?;
+    Ok(result.map(|()| results))
 }
 
-fn open_call(state: &mut State, key: ComponentFuncKey, args: &[Val]) -> Result<()> {
+fn check_results(expected: usize, results_len: usize) -> Result<()> {
+    match expected == results_len {
+        true => Ok(()),
+        false => Err(RrError::invalid_argument(format!(
+            "the function has {expected} results, but `results` has room for {results_len}"
+        ))),
+    }
+}
+
+fn open_call(state: &mut State, key: ComponentFuncKey, args: &[Val], results_len: usize) -> Result<()> {
     let State { role, components, .. } = state;
     let ComponentState { exports, resources, .. } = components;
     let slot = exports.get_mut(&key).ok_or_else(not_an_rr_export)?;
+    check_results(slot.results, results_len)?;
     let args = trace_values(args, resources)?;
     match role {
         Role::Record(recorder) => {
@@ -231,9 +252,7 @@ fn open_call(state: &mut State, key: ComponentFuncKey, args: &[Val]) -> Result<(
                     return Err(divergence(
                         index,
                         format!(
-                            "component export `{name}` was called with {} in the recording, but with {} now",
-                            CValues(&recorded),
-                            CValues(&args)
+                            "component export `{name}` was called with {recorded} in the recording, but with {args} now"
                         ),
                     ));
                 }
@@ -432,14 +451,16 @@ impl ComponentHost {
                 return Err(divergence(
                     index,
                     format!(
-                        "host function `{recorded}` was called with {} in the recording, but with {} now",
-                        CValues(recorded_args),
-                        CValues(&actual)
+                        "host function `{recorded}` was called with {recorded_args} in the recording, but with {actual} now"
                     ),
                 ));
             }
         }
-        match call.outcome {
+        let outcome = match call.outcome {
+            Ok(encoded) => Ok(encoded.values().map_err(|e| divergence(index, e.message()))?),
+            Err(message) => Err(message),
+        };
+        match outcome {
             Ok(values) if values.len() != rets.len() => Err(divergence(
                 index,
                 format!("host function `{recorded}` returned {} values in the recording, but has {} results now", values.len(), rets.len()),
@@ -456,7 +477,8 @@ impl ComponentHost {
 }
 
 /// The values a trace recorded, as this replay's values (its resources).
-pub fn replay_values(session: &Session, values: &[CValue]) -> Result<Vec<Val>> {
+pub fn replay_values(session: &Session, values: &Encoded) -> Result<Vec<Val>> {
+    let values: Vec<CValue> = values.values()?;
     let state = session.lock()?;
     values.iter().map(|v| from_trace(v, &state.components.resources)).collect()
 }

@@ -10,7 +10,7 @@
 
 use crate::error::{ErrorKind, Result, RrError};
 use crate::rr::modules;
-use crate::trace::component::{CValues, ComponentEvent};
+use crate::trace::component::ComponentEvent;
 use crate::trace::event::{EndStatus, Event, Signature, Values};
 use crate::trace::{TraceReader, TraceWriter};
 use crate::rr::values::FuncKey;
@@ -492,7 +492,7 @@ fn describe_component(codec: &crate::trace::event::Codec, event: &ComponentEvent
     match event {
         ComponentEvent::Call { export, args } => match codec.component_exports.get(*export as usize) {
             Some((instance, name)) => {
-                format!("call of component export `{name}` of instance #{instance} with {}", CValues(args))
+                format!("call of component export `{name}` of instance #{instance} with {}", args)
             }
             None => format!("call of component export #{export}"),
         },
@@ -500,7 +500,7 @@ fn describe_component(codec: &crate::trace::event::Codec, event: &ComponentEvent
             Some(name) => format!("call of component host function `{name}`"),
             None => format!("call of component import #{}", call.import),
         },
-        ComponentEvent::Returned(values) => format!("return of {}", CValues(values)),
+        ComponentEvent::Returned(values) => format!("return of {}", values),
         ComponentEvent::DefineImport { .. } | ComponentEvent::DefineExport { .. } => "a definition".to_string(),
     }
 }

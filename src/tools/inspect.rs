@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::trace::event::{
     EndStatus, Event, FuncRef, HostCall, Kind, MemoryWrite, Outcome, Value, Values,
 };
-use crate::trace::component::{CValues, ComponentEvent};
+use crate::trace::component::ComponentEvent;
 use crate::trace::wasi::{self, Out, Param, WasiCall, WasiOutcome};
 use crate::trace::{Header, TraceReader};
 use std::collections::BTreeMap;
@@ -47,16 +47,16 @@ fn component_text(reader: &TraceReader, event: &ComponentEvent) -> String {
         ComponentEvent::DefineImport { id, name } => format!("define component import #{id} `{name}`"),
         ComponentEvent::Call { export, args } => {
             let (instance, name) = &codec.component_exports[*export as usize];
-            format!("call component export `{name}` of instance #{instance} with {}", CValues(args))
+            format!("call component export `{name}` of instance #{instance} with {}", args)
         }
-        ComponentEvent::Returned(values) => format!("return: returned {}", CValues(values)),
+        ComponentEvent::Returned(values) => format!("return: returned {}", values),
         ComponentEvent::HostCall(call) => {
             let mut text = format!("component host call {}", codec.component_imports[call.import as usize]);
             if let Some(args) = &call.args {
-                text += &CValues(args).to_string();
+                text += &args.to_string();
             }
             match &call.outcome {
-                Ok(results) => text + &format!(" -> {}", CValues(results)),
+                Ok(results) => text + &format!(" -> {}", results),
                 Err(message) => text + &format!(" failed: {message}"),
             }
         }
@@ -77,10 +77,10 @@ fn component_json(o: &mut Obj, codec: &crate::trace::event::Codec, event: &Compo
             if let Some((instance, name)) = codec.component_exports.get(*export as usize) {
                 o.u64("instance", u64::from(*instance)).str("name", name);
             }
-            o.str("args", &CValues(args).to_string());
+            o.str("args", &args.to_string());
         }
         ComponentEvent::Returned(values) => {
-            o.str("outcome", "returned").str("results", &CValues(values).to_string());
+            o.str("outcome", "returned").str("results", &values.to_string());
         }
         ComponentEvent::HostCall(call) => {
             o.u64("import", u64::from(call.import));
@@ -88,10 +88,10 @@ fn component_json(o: &mut Obj, codec: &crate::trace::event::Codec, event: &Compo
                 o.str("name", name);
             }
             if let Some(args) = &call.args {
-                o.str("args", &CValues(args).to_string());
+                o.str("args", &args.to_string());
             }
             match &call.outcome {
-                Ok(results) => o.str("outcome", "returned").str("results", &CValues(results).to_string()),
+                Ok(results) => o.str("outcome", "returned").str("results", &results.to_string()),
                 Err(message) => o.str("outcome", "failed").str("message", message),
             };
         }

@@ -20,7 +20,7 @@ use wasmtime::AsContext;
 use crate::tools::inspect::{Listing, category};
 use crate::rr::session::{self, Replayer, Role, Session};
 use crate::ffi::sinks::{self, wasmtime_rr_replayer_t};
-use crate::trace::component::{CValues, ComponentEvent};
+use crate::trace::component::{ComponentEvent, Encoded};
 use crate::trace::event::{EndStatus, Event, Outcome, Values};
 use crate::rr::values;
 use std::ffi::c_void;
@@ -683,7 +683,7 @@ impl ComponentProgram {
         session: &Session,
         context: &mut capi::WasmtimeStoreContextMut<'_>,
         export: u32,
-        args: &[crate::trace::component::CValue],
+        args: &crate::trace::component::Encoded,
         out: &mut dyn Write,
     ) -> Result<()> {
         let (instance, name) = {
@@ -699,17 +699,13 @@ impl ComponentProgram {
         }
         let func = found.get_func(context.as_context_mut(), index.as_ref().ok_or_else(missing)?).ok_or_else(missing)?;
         let values = rr_components::replay_values(session, args)?;
-        let mut results = vec![wasmtime::component::Val::Bool(false); func.ty(context.as_context()).results().len()];
+        let count = func.ty(context.as_context()).results().len();
         // The library checks the outcome against the trace.
-        let outcome = match rr_components::call(context.as_context_mut(), &func, &values, &mut results)? {
-            Ok(()) => {
-                let mut numbering = Default::default();
-                let traced = results.iter().map(|v| crate::rr::component_values::to_trace(v, &mut numbering));
-                format!("returned {}", CValues(&traced.collect::<Result<Vec<_>>>()?))
-            }
+        let outcome = match rr_components::call(context.as_context_mut(), &func, &values, count, |_| Ok(count))? {
+            Ok(results) => format!("returned {}", Encoded::of(&results, &mut Default::default())?),
             Err(error) => format!("failed: {error:#}"),
         };
-        let _ = writeln!(out, "call {name}{} -> {outcome}", CValues(args));
+        let _ = writeln!(out, "call {name}{args} -> {outcome}");
         Ok(())
     }
 

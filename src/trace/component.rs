@@ -47,9 +47,53 @@ pub enum CValue {
 pub struct ComponentHostCall {
     pub import: u32,
     /// Present when the trace carries validation metadata.
-    pub args: Option<Vec<CValue>>,
+    pub args: Option<Encoded>,
     /// `Ok(results)` or `Err(message)` of the host's error.
-    pub outcome: std::result::Result<Vec<CValue>, String>,
+    pub outcome: std::result::Result<Encoded, String>,
+}
+
+/// Component values as the trace holds them: a count, then each value with
+/// its type tag. Kept encoded: a recording writes them straight from
+/// Wasmtime's values and a replay compares them byte for byte (the encoding
+/// is canonical), with no tree of values built on the way.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Encoded(pub Vec<u8>);
+
+impl Encoded {
+    /// Encodes values (of either kind: trace values or Wasmtime's).
+    pub fn of<V: Encode>(values: &[V], numbering: &mut V::Numbering) -> Result<Encoded> {
+        let mut out = Vec::new();
+        put_values(&mut out, values, numbering)?;
+        Ok(Encoded(out))
+    }
+
+    /// The values, decoded.
+    pub fn values(&self) -> Result<Vec<CValue>> {
+        let mut cursor = Cursor::new(&self.0);
+        let values = get_values(&mut cursor, 0)?;
+        match cursor.is_empty() {
+            true => Ok(values),
+            false => Err(malformed("bytes after component values")),
+        }
+    }
+
+    /// Reads encoded values, checking them.
+    fn read(cursor: &mut Cursor<'_>) -> Result<Encoded> {
+        let mut start = cursor.clone();
+        get_values(cursor, 0)?;
+        let length = start.remaining() - cursor.remaining();
+        Ok(Encoded(start.take(length)?.to_vec()))
+    }
+}
+
+/// Values print as `(a, b, c)`.
+impl fmt::Display for Encoded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.values() {
+            Ok(values) => CValues(&values).fmt(f),
+            Err(_) => f.write_str("(malformed values)"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,8 +106,8 @@ pub enum ComponentEvent {
     DefineImport { id: u32, name: String },
     /// A call into a component export; closed by `Returned` or by a core
     /// `Return` that says it trapped or failed.
-    Call { export: u32, args: Vec<CValue> },
-    Returned(Vec<CValue>),
+    Call { export: u32, args: Encoded },
+    Returned(Encoded),
     HostCall(ComponentHostCall),
 }
 
@@ -129,11 +173,11 @@ pub fn encode(event: &ComponentEvent, validation: bool, out: &mut Vec<u8>) -> Re
         ComponentEvent::Call { export, args } => {
             out.push(tag::CALL);
             put_uleb(out, u64::from(*export));
-            put_values(out, args);
+            out.extend_from_slice(&args.0);
         }
         ComponentEvent::Returned(values) => {
             out.push(tag::RETURNED);
-            put_values(out, values);
+            out.extend_from_slice(&values.0);
         }
         ComponentEvent::HostCall(call) => {
             out.push(match call.outcome {
@@ -142,10 +186,10 @@ pub fn encode(event: &ComponentEvent, validation: bool, out: &mut Vec<u8>) -> Re
             });
             put_uleb(out, u64::from(call.import));
             if validation {
-                put_values(out, call.args.as_deref().ok_or_else(|| malformed("validation metadata missing"))?);
+                out.extend_from_slice(&call.args.as_ref().ok_or_else(|| malformed("validation metadata missing"))?.0);
             }
             match &call.outcome {
-                Ok(values) => put_values(out, values),
+                Ok(values) => out.extend_from_slice(&values.0),
                 Err(message) => put_bytes(out, message.as_bytes()),
             }
         }
@@ -162,16 +206,16 @@ pub fn decode(tag: u8, cursor: &mut Cursor<'_>, validation: bool) -> Result<Comp
             name: cursor.string()?,
         },
         tag::DEFINE_IMPORT => ComponentEvent::DefineImport { id: cursor.uleb32()?, name: cursor.string()? },
-        tag::CALL => ComponentEvent::Call { export: cursor.uleb32()?, args: get_values(cursor, 0)? },
-        tag::RETURNED => ComponentEvent::Returned(get_values(cursor, 0)?),
+        tag::CALL => ComponentEvent::Call { export: cursor.uleb32()?, args: Encoded::read(cursor)? },
+        tag::RETURNED => ComponentEvent::Returned(Encoded::read(cursor)?),
         tag::HOST_RETURN | tag::HOST_ERROR => {
             let import = cursor.uleb32()?;
             let args = match validation {
-                true => Some(get_values(cursor, 0)?),
+                true => Some(Encoded::read(cursor)?),
                 false => None,
             };
             let outcome = match tag {
-                tag::HOST_RETURN => Ok(get_values(cursor, 0)?),
+                tag::HOST_RETURN => Ok(Encoded::read(cursor)?),
                 _ => Err(cursor.string()?),
             };
             ComponentEvent::HostCall(ComponentHostCall { import, args, outcome })
@@ -180,99 +224,177 @@ pub fn decode(tag: u8, cursor: &mut Cursor<'_>, validation: bool) -> Result<Comp
     })
 }
 
-fn put_values(out: &mut Vec<u8>, values: &[CValue]) {
-    put_uleb(out, values.len() as u64);
-    values.iter().for_each(|v| put_value(out, v));
+/// One level of a value, whatever holds it: the trace's [`CValue`] or
+/// Wasmtime's `component::Val` (`rr::component_values`). Both encode through
+/// [`put_value`], so a recording writes the same bytes a trace value would.
+pub enum View<'a, V> {
+    Bool(bool),
+    S8(i8),
+    U8(u8),
+    S16(i16),
+    U16(u16),
+    S32(i32),
+    U32(u32),
+    S64(i64),
+    U64(u64),
+    F32(u32),
+    F64(u64),
+    Char(char),
+    String(&'a str),
+    Enum(&'a str),
+    List(&'a [V]),
+    Tuple(&'a [V]),
+    FixedList(&'a [V]),
+    Record(&'a [(String, V)]),
+    Variant(&'a str, Option<&'a V>),
+    Option(Option<&'a V>),
+    Result(bool, Option<&'a V>),
+    Flags(&'a [String]),
+    Resource { owned: bool, handle: u32 },
+    Map(&'a [(V, V)]),
 }
 
-fn put_option(out: &mut Vec<u8>, value: &Option<Box<CValue>>) {
+/// A value the trace can encode.
+pub trait Encode: Sized {
+    /// What numbers resource handles (nothing, for trace values).
+    type Numbering;
+    fn view(&self, numbering: &mut Self::Numbering) -> Result<View<'_, Self>>;
+}
+
+impl Encode for CValue {
+    type Numbering = ();
+    fn view(&self, _: &mut ()) -> Result<View<'_, CValue>> {
+        Ok(match self {
+            CValue::Bool(v) => View::Bool(*v),
+            CValue::S8(v) => View::S8(*v),
+            CValue::U8(v) => View::U8(*v),
+            CValue::S16(v) => View::S16(*v),
+            CValue::U16(v) => View::U16(*v),
+            CValue::S32(v) => View::S32(*v),
+            CValue::U32(v) => View::U32(*v),
+            CValue::S64(v) => View::S64(*v),
+            CValue::U64(v) => View::U64(*v),
+            CValue::F32(bits) => View::F32(*bits),
+            CValue::F64(bits) => View::F64(*bits),
+            CValue::Char(c) => View::Char(*c),
+            CValue::String(s) => View::String(s),
+            CValue::Enum(s) => View::Enum(s),
+            CValue::List(items) => View::List(items),
+            CValue::Tuple(items) => View::Tuple(items),
+            CValue::FixedList(items) => View::FixedList(items),
+            CValue::Record(fields) => View::Record(fields),
+            CValue::Variant(case, payload) => View::Variant(case, payload.as_deref()),
+            CValue::Option(payload) => View::Option(payload.as_deref()),
+            CValue::Result(Ok(payload)) => View::Result(true, payload.as_deref()),
+            CValue::Result(Err(payload)) => View::Result(false, payload.as_deref()),
+            CValue::Flags(names) => View::Flags(names),
+            CValue::Resource { owned, handle } => View::Resource { owned: *owned, handle: *handle },
+            CValue::Map(entries) => View::Map(entries),
+        })
+    }
+}
+
+/// Appends a count, then each value.
+pub fn put_values<V: Encode>(out: &mut Vec<u8>, values: &[V], numbering: &mut V::Numbering) -> Result<()> {
+    put_uleb(out, values.len() as u64);
+    values.iter().try_for_each(|v| put_value(out, v, numbering))
+}
+
+fn put_option<V: Encode>(out: &mut Vec<u8>, value: Option<&V>, numbering: &mut V::Numbering) -> Result<()> {
     match value {
-        None => out.push(0),
+        None => {
+            out.push(0);
+            Ok(())
+        }
         Some(value) => {
             out.push(1);
-            put_value(out, value);
+            put_value(out, value, numbering)
         }
     }
 }
 
 /// Appends one value with its type tag.
-pub fn put_value(out: &mut Vec<u8>, value: &CValue) {
+pub fn put_value<V: Encode>(out: &mut Vec<u8>, value: &V, numbering: &mut V::Numbering) -> Result<()> {
     use value_tag as t;
-    match value {
-        CValue::Bool(v) => out.extend_from_slice(&[t::BOOL, u8::from(*v)]),
-        CValue::S8(v) => out.extend_from_slice(&[t::S8, *v as u8]),
-        CValue::U8(v) => out.extend_from_slice(&[t::U8, *v]),
-        CValue::S16(v) => tagged_sleb(out, t::S16, i64::from(*v)),
-        CValue::U16(v) => tagged_uleb(out, t::U16, u64::from(*v)),
-        CValue::S32(v) => tagged_sleb(out, t::S32, i64::from(*v)),
-        CValue::U32(v) => tagged_uleb(out, t::U32, u64::from(*v)),
-        CValue::S64(v) => tagged_sleb(out, t::S64, *v),
-        CValue::U64(v) => tagged_uleb(out, t::U64, *v),
-        CValue::F32(bits) => {
+    match value.view(numbering)? {
+        View::Bool(v) => out.extend_from_slice(&[t::BOOL, u8::from(v)]),
+        View::S8(v) => out.extend_from_slice(&[t::S8, v as u8]),
+        View::U8(v) => out.extend_from_slice(&[t::U8, v]),
+        View::S16(v) => tagged_sleb(out, t::S16, i64::from(v)),
+        View::U16(v) => tagged_uleb(out, t::U16, u64::from(v)),
+        View::S32(v) => tagged_sleb(out, t::S32, i64::from(v)),
+        View::U32(v) => tagged_uleb(out, t::U32, u64::from(v)),
+        View::S64(v) => tagged_sleb(out, t::S64, v),
+        View::U64(v) => tagged_uleb(out, t::U64, v),
+        View::F32(bits) => {
             out.push(t::F32);
             out.extend_from_slice(&bits.to_le_bytes());
         }
-        CValue::F64(bits) => {
+        View::F64(bits) => {
             out.push(t::F64);
             out.extend_from_slice(&bits.to_le_bytes());
         }
-        CValue::Char(c) => tagged_uleb(out, t::CHAR, u64::from(u32::from(*c))),
-        CValue::String(s) | CValue::Enum(s) => {
-            out.push(if matches!(value, CValue::String(_)) { t::STRING } else { t::ENUM });
+        View::Char(c) => tagged_uleb(out, t::CHAR, u64::from(u32::from(c))),
+        View::String(s) => {
+            out.push(t::STRING);
             put_bytes(out, s.as_bytes());
         }
-        CValue::List(items) | CValue::Tuple(items) | CValue::FixedList(items) => {
-            out.push(match value {
-                CValue::List(_) => t::LIST,
-                CValue::Tuple(_) => t::TUPLE,
-                _ => t::FIXED_LIST,
-            });
-            put_values(out, items);
+        View::Enum(s) => {
+            out.push(t::ENUM);
+            put_bytes(out, s.as_bytes());
         }
-        CValue::Record(fields) => {
+        View::List(items) => {
+            out.push(t::LIST);
+            put_values(out, items, numbering)?;
+        }
+        View::Tuple(items) => {
+            out.push(t::TUPLE);
+            put_values(out, items, numbering)?;
+        }
+        View::FixedList(items) => {
+            out.push(t::FIXED_LIST);
+            put_values(out, items, numbering)?;
+        }
+        View::Record(fields) => {
             out.push(t::RECORD);
             put_uleb(out, fields.len() as u64);
             for (name, value) in fields {
                 put_bytes(out, name.as_bytes());
-                put_value(out, value);
+                put_value(out, value, numbering)?;
             }
         }
-        CValue::Variant(case, payload) => {
+        View::Variant(case, payload) => {
             out.push(t::VARIANT);
             put_bytes(out, case.as_bytes());
-            put_option(out, payload);
+            put_option(out, payload, numbering)?;
         }
-        CValue::Option(payload) => {
+        View::Option(payload) => {
             out.push(t::OPTION);
-            put_option(out, payload);
+            put_option(out, payload, numbering)?;
         }
-        CValue::Result(result) => {
-            out.push(t::RESULT);
-            let (ok, payload) = match result {
-                Ok(payload) => (1, payload),
-                Err(payload) => (0, payload),
-            };
-            out.push(ok);
-            put_option(out, payload);
+        View::Result(ok, payload) => {
+            out.extend_from_slice(&[t::RESULT, u8::from(ok)]);
+            put_option(out, payload, numbering)?;
         }
-        CValue::Flags(names) => {
+        View::Flags(names) => {
             out.push(t::FLAGS);
             put_uleb(out, names.len() as u64);
             names.iter().for_each(|n| put_bytes(out, n.as_bytes()));
         }
-        CValue::Resource { owned, handle } => {
-            out.extend_from_slice(&[t::RESOURCE, u8::from(*owned)]);
-            put_uleb(out, u64::from(*handle));
+        View::Resource { owned, handle } => {
+            out.extend_from_slice(&[t::RESOURCE, u8::from(owned)]);
+            put_uleb(out, u64::from(handle));
         }
-        CValue::Map(entries) => {
+        View::Map(entries) => {
             out.push(t::MAP);
             put_uleb(out, entries.len() as u64);
             for (key, value) in entries {
-                put_value(out, key);
-                put_value(out, value);
+                put_value(out, key, numbering)?;
+                put_value(out, value, numbering)?;
             }
         }
     }
+    Ok(())
 }
 
 fn tagged_sleb(out: &mut Vec<u8>, tag: u8, value: i64) {
@@ -524,14 +646,17 @@ mod tests {
 
     #[test]
     fn every_value_type_round_trips_with_validation() {
+        let all = Encoded::of(&every_type(), &mut ()).unwrap();
+        let none = Encoded::of::<CValue>(&[], &mut ()).unwrap();
         let events = vec![
             ComponentEvent::DefineExport { id: 0, instance: 0, name: "api#run".into() },
             ComponentEvent::DefineImport { id: 0, name: "now".into() },
-            ComponentEvent::Call { export: 0, args: every_type() },
-            ComponentEvent::HostCall(ComponentHostCall { import: 0, args: Some(every_type()), outcome: Ok(every_type()) }),
-            ComponentEvent::HostCall(ComponentHostCall { import: 0, args: Some(vec![]), outcome: Err("boom".into()) }),
-            ComponentEvent::Returned(vec![CValue::List(every_type())]),
+            ComponentEvent::Call { export: 0, args: all.clone() },
+            ComponentEvent::HostCall(ComponentHostCall { import: 0, args: Some(all.clone()), outcome: Ok(all.clone()) }),
+            ComponentEvent::HostCall(ComponentHostCall { import: 0, args: Some(none), outcome: Err("boom".into()) }),
+            ComponentEvent::Returned(Encoded::of(&[CValue::List(every_type())], &mut ()).unwrap()),
         ];
+        assert_eq!(all.values().unwrap(), every_type());
         let mut bytes = Vec::new();
         for event in &events {
             encode(event, true, &mut bytes).unwrap();

@@ -46,6 +46,7 @@ pub fn malformed(what: impl std::fmt::Display) -> RrError {
 }
 
 /// Reads the primitives back from a byte slice.
+#[derive(Clone)]
 pub struct Cursor<'a> {
     bytes: &'a [u8],
     pos: usize,
