@@ -10,7 +10,7 @@
 //! fields, and are checked before anything is built from them.
 
 use crate::error::{ErrorKind, Result, RrError};
-use crate::trace::component::{CValue, Encode, View};
+use crate::trace::component::{Build, Encode, Node, View};
 use std::mem::{align_of, size_of};
 use wasmtime::component::{ResourceAny, Val};
 use wasmtime_c_api::wasmtime_component_val_t;
@@ -80,52 +80,50 @@ fn async_unsupported() -> RrError {
     )
 }
 
-/// Builds the Wasmtime value a trace value stands for. A resource must be
-/// one the session has seen: a replay cannot make a host's new resource.
-pub fn from_trace(value: &CValue, resources: &Resources) -> Result<Val> {
-    let list = |items: &[CValue]| -> Result<Vec<Val>> { items.iter().map(|v| from_trace(v, resources)).collect() };
-    let boxed = |v: &Option<Box<CValue>>| -> Result<Option<Box<Val>>> {
-        v.as_deref().map(|v| from_trace(v, resources).map(Box::new)).transpose()
-    };
-    Ok(match value {
-        CValue::Bool(v) => Val::Bool(*v),
-        CValue::S8(v) => Val::S8(*v),
-        CValue::U8(v) => Val::U8(*v),
-        CValue::S16(v) => Val::S16(*v),
-        CValue::U16(v) => Val::U16(*v),
-        CValue::S32(v) => Val::S32(*v),
-        CValue::U32(v) => Val::U32(*v),
-        CValue::S64(v) => Val::S64(*v),
-        CValue::U64(v) => Val::U64(*v),
-        CValue::F32(bits) => Val::Float32(f32::from_bits(*bits)),
-        CValue::F64(bits) => Val::Float64(f64::from_bits(*bits)),
-        CValue::Char(c) => Val::Char(*c),
-        CValue::String(s) => Val::String(s.clone()),
-        CValue::List(items) => Val::List(list(items)?),
-        CValue::FixedList(items) => Val::FixedLengthList(list(items)?),
-        CValue::Tuple(items) => Val::Tuple(list(items)?),
-        CValue::Record(fields) => {
-            Val::Record(fields.iter().map(|(n, v)| Ok((n.clone(), from_trace(v, resources)?))).collect::<Result<_>>()?)
-        }
-        CValue::Variant(case, payload) => Val::Variant(case.clone(), boxed(payload)?),
-        CValue::Enum(case) => Val::Enum(case.clone()),
-        CValue::Option(payload) => Val::Option(boxed(payload)?),
-        CValue::Result(Ok(payload)) => Val::Result(Ok(boxed(payload)?)),
-        CValue::Result(Err(payload)) => Val::Result(Err(boxed(payload)?)),
-        CValue::Flags(names) => Val::Flags(names.clone()),
-        CValue::Map(entries) => Val::Map(
-            entries.iter().map(|(k, v)| Ok((from_trace(k, resources)?, from_trace(v, resources)?))).collect::<Result<_>>()?,
-        ),
-        CValue::Resource { handle, .. } => Val::Resource(resources.get(*handle).ok_or_else(|| {
-            RrError::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "the trace has a host function return resource #{handle}, which the replay has not seen: a \
-                     resource the host creates cannot be replayed without the host"
-                ),
-            )
-        })?),
-    })
+/// Builds Wasmtime's values from a trace's. A resource must be one the
+/// session has seen: a replay cannot make a host's new resource.
+pub struct Replayed<'r>(pub &'r Resources);
+
+impl Build for Replayed<'_> {
+    type Out = Val;
+    fn make(&mut self, node: Node<'_, Val>) -> Result<Val> {
+        let boxed = |v: Option<Val>| v.map(Box::new);
+        Ok(match node {
+            Node::Bool(v) => Val::Bool(v),
+            Node::S8(v) => Val::S8(v),
+            Node::U8(v) => Val::U8(v),
+            Node::S16(v) => Val::S16(v),
+            Node::U16(v) => Val::U16(v),
+            Node::S32(v) => Val::S32(v),
+            Node::U32(v) => Val::U32(v),
+            Node::S64(v) => Val::S64(v),
+            Node::U64(v) => Val::U64(v),
+            Node::F32(bits) => Val::Float32(f32::from_bits(bits)),
+            Node::F64(bits) => Val::Float64(f64::from_bits(bits)),
+            Node::Char(c) => Val::Char(c),
+            Node::String(s) => Val::String(s.to_string()),
+            Node::Enum(s) => Val::Enum(s.to_string()),
+            Node::List(items) => Val::List(items),
+            Node::Tuple(items) => Val::Tuple(items),
+            Node::FixedList(items) => Val::FixedLengthList(items),
+            Node::Record(fields) => Val::Record(fields.into_iter().map(|(n, v)| (n.to_string(), v)).collect()),
+            Node::Variant(case, payload) => Val::Variant(case.to_string(), boxed(payload)),
+            Node::Option(payload) => Val::Option(boxed(payload)),
+            Node::Result(true, payload) => Val::Result(Ok(boxed(payload))),
+            Node::Result(false, payload) => Val::Result(Err(boxed(payload))),
+            Node::Flags(names) => Val::Flags(names.into_iter().map(str::to_string).collect()),
+            Node::Map(entries) => Val::Map(entries),
+            Node::Resource { handle, .. } => Val::Resource(self.0.get(handle).ok_or_else(|| {
+                RrError::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "the trace has a host function return resource #{handle}, which the replay has not seen: a \
+                         resource the host creates cannot be replayed without the host"
+                    ),
+                )
+            })?),
+        })
+    }
 }
 
 /// Converts a Wasmtime value for C, refusing the kinds the C API cannot
@@ -238,10 +236,11 @@ struct Bad {
     what: String,
 }
 
-type Read<T> = std::result::Result<T, Bad>;
+/// Boxed: the error path is rare, and a small `Result` keeps the happy path fast.
+type Read<T> = std::result::Result<T, Box<Bad>>;
 
 fn bad<T>(what: impl std::fmt::Display) -> Read<T> {
-    Err(Bad { steps: Vec::new(), what: what.to_string() })
+    Err(Box::new(Bad { steps: Vec::new(), what: what.to_string() }))
 }
 
 /// Adds the step that led to a bad value.
@@ -390,7 +389,7 @@ unsafe fn read(value: &RawVal, depth: u32) -> Read<Val> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::component::Encoded;
+    use crate::trace::component::{CValue, Encoded};
 
     #[test]
     fn c_values_are_checked_before_use() {
@@ -429,12 +428,13 @@ mod tests {
     fn trace_values_come_back_bit_for_bit() {
         let nan = Val::Float32(f32::from_bits(0x7fc0_1234));
         let mut resources = Resources::default();
-        let traced = Encoded::of(&[nan], &mut resources).unwrap().values().unwrap();
-        match from_trace(&traced[0], &resources).unwrap() {
-            Val::Float32(v) => assert_eq!(v.to_bits(), 0x7fc0_1234),
+        let traced = Encoded::of(&[nan], &mut resources).unwrap();
+        match &traced.decode(&mut Replayed(&resources)).unwrap()[..] {
+            [Val::Float32(v)] => assert_eq!(v.to_bits(), 0x7fc0_1234),
             other => panic!("{other:?}"),
         }
-        let e = from_trace(&CValue::Resource { owned: true, handle: 3 }, &resources).unwrap_err();
+        let resource = Encoded::of(&[CValue::Resource { owned: true, handle: 3 }], &mut ()).unwrap();
+        let e = resource.decode(&mut Replayed(&resources)).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unsupported);
     }
 }

@@ -9,10 +9,10 @@
 
 use crate::error::{ErrorKind, Result, RrError};
 use crate::rr::calls::{Mode, close_call, mode_of, open_instantiation, refuse_reentry};
-use crate::rr::component_values::{Resources, from_c, from_trace, to_c};
+use crate::rr::component_values::{Replayed, Resources, from_c, to_c};
 use crate::rr::modules;
 use crate::rr::session::{self, Role, Session, State, describe, divergence, next_action, role_mismatch};
-use crate::trace::component::{CValue, ComponentEvent, ComponentHostCall, Encoded};
+use crate::trace::component::{ComponentEvent, ComponentHostCall, Encoded, put_values};
 use crate::trace::event::{Event, Outcome};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -60,6 +60,9 @@ pub struct ComponentState {
     /// Replaying: the host function (serial) each trace id was matched with.
     bindings: HashMap<u32, u64>,
     resources: Resources,
+    /// Value buffers of recorded events, reused so recording a call does not
+    /// allocate them.
+    spare: Vec<Vec<u8>>,
 }
 
 fn message(error: &wasmtime::Error) -> String {
@@ -172,8 +175,29 @@ fn not_an_rr_export() -> RrError {
     )
 }
 
-fn trace_values(values: &[Val], resources: &mut Resources) -> Result<Encoded> {
-    Encoded::of(values, resources)
+fn trace_values(values: &[Val], resources: &mut Resources, spare: &mut Vec<Vec<u8>>) -> Result<Encoded> {
+    let mut out = spare.pop().unwrap_or_else(|| Vec::with_capacity(64));
+    out.clear();
+    put_values(&mut out, values, resources)?;
+    Ok(Encoded(out))
+}
+
+/// Keeps an event's value buffers for the next events.
+fn recycle(spare: &mut Vec<Vec<u8>>, event: Event) {
+    let mut keep = |encoded: Encoded| {
+        if spare.len() < 8 {
+            spare.push(encoded.0);
+        }
+    };
+    match event {
+        Event::Component(ComponentEvent::Call { args, .. }) => keep(args),
+        Event::Component(ComponentEvent::Returned(values)) => keep(values),
+        Event::Component(ComponentEvent::HostCall(call)) => {
+            call.args.into_iter().for_each(&mut keep);
+            call.outcome.into_iter().for_each(keep);
+        }
+        _ => {}
+    }
 }
 
 /// A call into a component export through `wasmtime_rr_component_func_call`,
@@ -217,10 +241,10 @@ fn check_results(expected: usize, results_len: usize) -> Result<()> {
 
 fn open_call(state: &mut State, key: ComponentFuncKey, args: &[Val], results_len: usize) -> Result<()> {
     let State { role, components, .. } = state;
-    let ComponentState { exports, resources, .. } = components;
+    let ComponentState { exports, resources, spare, .. } = components;
     let slot = exports.get_mut(&key).ok_or_else(not_an_rr_export)?;
     check_results(slot.results, results_len)?;
-    let args = trace_values(args, resources)?;
+    let args = trace_values(args, resources, spare)?;
     match role {
         Role::Record(recorder) => {
             let export = match slot.id {
@@ -233,7 +257,10 @@ fn open_call(state: &mut State, key: ComponentFuncKey, args: &[Val], results_len
                     id
                 }
             };
-            recorder.writer.record(&Event::Component(ComponentEvent::Call { export, args }))
+            let event = Event::Component(ComponentEvent::Call { export, args });
+            recorder.writer.record(&event)?;
+            recycle(spare, event);
+            Ok(())
         }
         Role::Replay(replayer) => match next_action(replayer)? {
             (index, Event::Component(ComponentEvent::Call { export, args: recorded })) => {
@@ -273,13 +300,18 @@ fn close(session: &Session, result: &wasmtime::Result<()>, results: &[Val]) -> R
     let closed = (|| {
         let State { role, components, .. } = &mut *state;
         let event = match result {
-            Ok(()) => Event::Component(ComponentEvent::Returned(trace_values(results, &mut components.resources)?)),
+            Ok(()) => Event::Component(ComponentEvent::Returned(trace_values(
+                results,
+                &mut components.resources,
+                &mut components.spare,
+            )?)),
             Err(error) => Event::Return(Outcome::Failed(message(error))),
         };
         match role {
             Role::Record(recorder) => {
                 let failed = result.is_err();
                 recorder.writer.record(&event)?;
+                recycle(&mut components.spare, event);
                 match failed || recorder.flush_each_call {
                     true => recorder.writer.flush(),
                     false => Ok(()),
@@ -407,15 +439,19 @@ impl ComponentHost {
                 id
             }
         };
+        let ComponentState { resources, spare, .. } = components;
         let args = match validation {
-            true => Some(trace_values(args, &mut components.resources)?),
+            true => Some(trace_values(args, resources, spare)?),
             false => None,
         };
         let outcome = match result {
-            Ok(()) => Ok(trace_values(rets, &mut components.resources)?),
+            Ok(()) => Ok(trace_values(rets, resources, spare)?),
             Err(error) => Err(message(error)),
         };
-        recorder.writer.record(&Event::Component(ComponentEvent::HostCall(ComponentHostCall { import, args, outcome })))
+        let event = Event::Component(ComponentEvent::HostCall(ComponentHostCall { import, args, outcome }));
+        recorder.writer.record(&event)?;
+        recycle(spare, event);
+        Ok(())
     }
 
     /// Serves a call from the trace: `Ok(Err(message))` is the host's
@@ -446,7 +482,7 @@ impl ComponentHost {
             }
         }
         if let Some(recorded_args) = &call.args {
-            let actual = trace_values(args, &mut components.resources)?;
+            let actual = trace_values(args, &mut components.resources, &mut components.spare)?;
             if *recorded_args != actual {
                 return Err(divergence(
                     index,
@@ -457,7 +493,7 @@ impl ComponentHost {
             }
         }
         let outcome = match call.outcome {
-            Ok(encoded) => Ok(encoded.values().map_err(|e| divergence(index, e.message()))?),
+            Ok(encoded) => Ok(encoded.decode(&mut Replayed(&components.resources)).map_err(|e| divergence(index, e.message()))?),
             Err(message) => Err(message),
         };
         match outcome {
@@ -466,8 +502,8 @@ impl ComponentHost {
                 format!("host function `{recorded}` returned {} values in the recording, but has {} results now", values.len(), rets.len()),
             )),
             Ok(values) => {
-                for (slot, value) in rets.iter_mut().zip(&values) {
-                    *slot = from_trace(value, &components.resources).map_err(|e| divergence(index, e.message()))?;
+                for (slot, value) in rets.iter_mut().zip(values) {
+                    *slot = value;
                 }
                 Ok(Ok(()))
             }
@@ -478,9 +514,8 @@ impl ComponentHost {
 
 /// The values a trace recorded, as this replay's values (its resources).
 pub fn replay_values(session: &Session, values: &Encoded) -> Result<Vec<Val>> {
-    let values: Vec<CValue> = values.values()?;
     let state = session.lock()?;
-    values.iter().map(|v| from_trace(v, &state.components.resources)).collect()
+    values.decode(&mut Replayed(&state.components.resources))
 }
 
 /// Reads the arguments a host passes to an export call.

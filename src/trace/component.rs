@@ -62,25 +62,31 @@ pub struct Encoded(pub Vec<u8>);
 impl Encoded {
     /// Encodes values (of either kind: trace values or Wasmtime's).
     pub fn of<V: Encode>(values: &[V], numbering: &mut V::Numbering) -> Result<Encoded> {
-        let mut out = Vec::new();
+        // Room for small values at once: growing the buffer showed in profiles.
+        let mut out = Vec::with_capacity(64);
         put_values(&mut out, values, numbering)?;
         Ok(Encoded(out))
     }
 
-    /// The values, decoded.
+    /// The values, decoded as trace values.
     pub fn values(&self) -> Result<Vec<CValue>> {
+        self.decode(&mut Tree)
+    }
+
+    /// The values, decoded with `build`.
+    pub fn decode<B: Build>(&self, build: &mut B) -> Result<Vec<B::Out>> {
         let mut cursor = Cursor::new(&self.0);
-        let values = get_values(&mut cursor, 0)?;
+        let values = get_values(&mut cursor, 0, build)?;
         match cursor.is_empty() {
             true => Ok(values),
             false => Err(malformed("bytes after component values")),
         }
     }
 
-    /// Reads encoded values, checking them.
+    /// Reads encoded values, checking them (without building them).
     fn read(cursor: &mut Cursor<'_>) -> Result<Encoded> {
         let mut start = cursor.clone();
-        get_values(cursor, 0)?;
+        get_values(cursor, 0, &mut Check)?;
         let length = start.remaining() - cursor.remaining();
         Ok(Encoded(start.take(length)?.to_vec()))
     }
@@ -417,15 +423,100 @@ fn count(cursor: &mut Cursor<'_>) -> Result<usize> {
     Ok(count as usize)
 }
 
-fn get_values(cursor: &mut Cursor<'_>, depth: u32) -> Result<Vec<CValue>> {
-    let n = count(cursor)?;
-    (0..n).map(|_| get_value(cursor, depth)).collect()
+/// One level of a decoded value, its children already built: what a
+/// [`Build`] makes a value of. Strings borrow from the trace.
+pub enum Node<'a, T> {
+    Bool(bool),
+    S8(i8),
+    U8(u8),
+    S16(i16),
+    U16(u16),
+    S32(i32),
+    U32(u32),
+    S64(i64),
+    U64(u64),
+    F32(u32),
+    F64(u64),
+    Char(char),
+    String(&'a str),
+    Enum(&'a str),
+    List(Vec<T>),
+    Tuple(Vec<T>),
+    FixedList(Vec<T>),
+    Record(Vec<(&'a str, T)>),
+    Variant(&'a str, Option<T>),
+    Option(Option<T>),
+    Result(bool, Option<T>),
+    Flags(Vec<&'a str>),
+    Resource { owned: bool, handle: u32 },
+    Map(Vec<(T, T)>),
 }
 
-fn get_option(cursor: &mut Cursor<'_>, depth: u32) -> Result<Option<Box<CValue>>> {
+/// Makes values as the decoder reads them: trace values ([`Tree`]), nothing
+/// (checking only: [`Check`]) or Wasmtime's values (`rr::component_values`).
+/// One grammar, in [`get_value`], for all of them.
+pub trait Build {
+    type Out;
+    fn make(&mut self, node: Node<'_, Self::Out>) -> Result<Self::Out>;
+}
+
+/// Builds trace values.
+pub struct Tree;
+
+impl Build for Tree {
+    type Out = CValue;
+    fn make(&mut self, node: Node<'_, CValue>) -> Result<CValue> {
+        let boxed = |v: Option<CValue>| v.map(Box::new);
+        Ok(match node {
+            Node::Bool(v) => CValue::Bool(v),
+            Node::S8(v) => CValue::S8(v),
+            Node::U8(v) => CValue::U8(v),
+            Node::S16(v) => CValue::S16(v),
+            Node::U16(v) => CValue::U16(v),
+            Node::S32(v) => CValue::S32(v),
+            Node::U32(v) => CValue::U32(v),
+            Node::S64(v) => CValue::S64(v),
+            Node::U64(v) => CValue::U64(v),
+            Node::F32(bits) => CValue::F32(bits),
+            Node::F64(bits) => CValue::F64(bits),
+            Node::Char(c) => CValue::Char(c),
+            Node::String(s) => CValue::String(s.to_string()),
+            Node::Enum(s) => CValue::Enum(s.to_string()),
+            Node::List(items) => CValue::List(items),
+            Node::Tuple(items) => CValue::Tuple(items),
+            Node::FixedList(items) => CValue::FixedList(items),
+            Node::Record(fields) => CValue::Record(fields.into_iter().map(|(n, v)| (n.to_string(), v)).collect()),
+            Node::Variant(case, payload) => CValue::Variant(case.to_string(), boxed(payload)),
+            Node::Option(payload) => CValue::Option(boxed(payload)),
+            Node::Result(true, payload) => CValue::Result(Ok(boxed(payload))),
+            Node::Result(false, payload) => CValue::Result(Err(boxed(payload))),
+            Node::Flags(names) => CValue::Flags(names.into_iter().map(str::to_string).collect()),
+            Node::Resource { owned, handle } => CValue::Resource { owned, handle },
+            Node::Map(entries) => CValue::Map(entries),
+        })
+    }
+}
+
+/// Builds nothing: reading with it checks values without allocating them.
+pub struct Check;
+
+impl Build for Check {
+    type Out = ();
+    fn make(&mut self, _: Node<'_, ()>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads a count, then that many values.
+pub fn get_values<B: Build>(cursor: &mut Cursor<'_>, depth: u32, build: &mut B) -> Result<Vec<B::Out>> {
+    let n = count(cursor)?;
+    (0..n).map(|_| get_value(cursor, depth, build)).collect()
+}
+
+fn get_option<B: Build>(cursor: &mut Cursor<'_>, depth: u32, build: &mut B) -> Result<Option<B::Out>> {
     match cursor.byte()? {
         0 => Ok(None),
-        1 => Ok(Some(Box::new(get_value(cursor, depth)?))),
+        1 => Ok(Some(get_value(cursor, depth, build)?)),
         other => Err(malformed(format!("bad option flag {other}"))),
     }
 }
@@ -438,53 +529,56 @@ fn uranged<T: TryFrom<u64>>(value: u64, what: &str) -> Result<T> {
     T::try_from(value).map_err(|_| malformed(format!("{what} value {value} out of range")))
 }
 
+fn text<'a>(cursor: &mut Cursor<'a>) -> Result<&'a str> {
+    std::str::from_utf8(cursor.bytes()?).map_err(|_| malformed("string is not UTF-8"))
+}
+
 /// Reads one tagged value.
-pub fn get_value(cursor: &mut Cursor<'_>, depth: u32) -> Result<CValue> {
+pub fn get_value<B: Build>(cursor: &mut Cursor<'_>, depth: u32, build: &mut B) -> Result<B::Out> {
     use value_tag as t;
     if depth > MAX_DEPTH {
         return Err(malformed(format!("component values nested deeper than {MAX_DEPTH}")));
     }
     let inner = depth + 1;
-    Ok(match cursor.byte()? {
+    let node = match cursor.byte()? {
         t::BOOL => match cursor.byte()? {
-            0 => CValue::Bool(false),
-            1 => CValue::Bool(true),
+            0 => Node::Bool(false),
+            1 => Node::Bool(true),
             other => return Err(malformed(format!("bad bool {other}"))),
         },
-        t::S8 => CValue::S8(cursor.byte()? as i8),
-        t::U8 => CValue::U8(cursor.byte()?),
-        t::S16 => CValue::S16(ranged(cursor.sleb()?, "s16")?),
-        t::U16 => CValue::U16(uranged(cursor.uleb()?, "u16")?),
-        t::S32 => CValue::S32(ranged(cursor.sleb()?, "s32")?),
-        t::U32 => CValue::U32(uranged(cursor.uleb()?, "u32")?),
-        t::S64 => CValue::S64(cursor.sleb()?),
-        t::U64 => CValue::U64(cursor.uleb()?),
-        t::F32 => CValue::F32(u32::from_le_bytes(cursor.array()?)),
-        t::F64 => CValue::F64(u64::from_le_bytes(cursor.array()?)),
+        t::S8 => Node::S8(cursor.byte()? as i8),
+        t::U8 => Node::U8(cursor.byte()?),
+        t::S16 => Node::S16(ranged(cursor.sleb()?, "s16")?),
+        t::U16 => Node::U16(uranged(cursor.uleb()?, "u16")?),
+        t::S32 => Node::S32(ranged(cursor.sleb()?, "s32")?),
+        t::U32 => Node::U32(uranged(cursor.uleb()?, "u32")?),
+        t::S64 => Node::S64(cursor.sleb()?),
+        t::U64 => Node::U64(cursor.uleb()?),
+        t::F32 => Node::F32(u32::from_le_bytes(cursor.array()?)),
+        t::F64 => Node::F64(u64::from_le_bytes(cursor.array()?)),
         t::CHAR => {
             let code = cursor.uleb()?;
             let c = u32::try_from(code).ok().and_then(char::from_u32);
-            CValue::Char(c.ok_or_else(|| malformed(format!("{code:#x} is not a Unicode scalar value")))?)
+            Node::Char(c.ok_or_else(|| malformed(format!("{code:#x} is not a Unicode scalar value")))?)
         }
-        t::STRING => CValue::String(cursor.string()?),
-        t::ENUM => CValue::Enum(cursor.string()?),
-        t::LIST => CValue::List(get_values(cursor, inner)?),
-        t::TUPLE => CValue::Tuple(get_values(cursor, inner)?),
-        t::FIXED_LIST => CValue::FixedList(get_values(cursor, inner)?),
+        t::STRING => Node::String(text(cursor)?),
+        t::ENUM => Node::Enum(text(cursor)?),
+        t::LIST => Node::List(get_values(cursor, inner, build)?),
+        t::TUPLE => Node::Tuple(get_values(cursor, inner, build)?),
+        t::FIXED_LIST => Node::FixedList(get_values(cursor, inner, build)?),
         t::RECORD => {
             let n = count(cursor)?;
-            CValue::Record((0..n).map(|_| Ok((cursor.string()?, get_value(cursor, inner)?))).collect::<Result<_>>()?)
+            Node::Record((0..n).map(|_| Ok((text(cursor)?, get_value(cursor, inner, build)?))).collect::<Result<_>>()?)
         }
-        t::VARIANT => CValue::Variant(cursor.string()?, get_option(cursor, inner)?),
-        t::OPTION => CValue::Option(get_option(cursor, inner)?),
+        t::VARIANT => Node::Variant(text(cursor)?, get_option(cursor, inner, build)?),
+        t::OPTION => Node::Option(get_option(cursor, inner, build)?),
         t::RESULT => match cursor.byte()? {
-            1 => CValue::Result(Ok(get_option(cursor, inner)?)),
-            0 => CValue::Result(Err(get_option(cursor, inner)?)),
+            flag @ (0 | 1) => Node::Result(flag == 1, get_option(cursor, inner, build)?),
             other => return Err(malformed(format!("bad result flag {other}"))),
         },
         t::FLAGS => {
             let n = count(cursor)?;
-            CValue::Flags((0..n).map(|_| cursor.string()).collect::<Result<_>>()?)
+            Node::Flags((0..n).map(|_| text(cursor)).collect::<Result<_>>()?)
         }
         t::RESOURCE => {
             let owned = match cursor.byte()? {
@@ -492,14 +586,19 @@ pub fn get_value(cursor: &mut Cursor<'_>, depth: u32) -> Result<CValue> {
                 1 => true,
                 other => return Err(malformed(format!("bad resource ownership {other}"))),
             };
-            CValue::Resource { owned, handle: cursor.uleb32()? }
+            Node::Resource { owned, handle: cursor.uleb32()? }
         }
         t::MAP => {
             let n = count(cursor)?;
-            CValue::Map((0..n).map(|_| Ok((get_value(cursor, inner)?, get_value(cursor, inner)?))).collect::<Result<_>>()?)
+            Node::Map(
+                (0..n)
+                    .map(|_| Ok((get_value(cursor, inner, build)?, get_value(cursor, inner, build)?)))
+                    .collect::<Result<_>>()?,
+            )
         }
         other => return Err(malformed(format!("unknown component value type {other}"))),
-    })
+    };
+    build.make(node)
 }
 
 /// Writes a string as a quoted, escaped literal.
@@ -684,15 +783,15 @@ mod tests {
     fn damaged_values_are_refused_not_trusted() {
         let bad_char = [value_tag::CHAR, 0x80, 0x80, 0x44]; // 0x110000
         assert_eq!(
-            get_value(&mut Cursor::new(&bad_char), 0).unwrap_err().message(),
+            get_value(&mut Cursor::new(&bad_char), 0, &mut Tree).unwrap_err().message(),
             "malformed trace: 0x110000 is not a Unicode scalar value"
         );
         let huge_list = [value_tag::LIST, 0xff, 0xff, 0xff, 0xff, 0x0f];
-        assert!(get_value(&mut Cursor::new(&huge_list), 0).unwrap_err().message().contains("exceeds the frame"));
+        assert!(get_value(&mut Cursor::new(&huge_list), 0, &mut Tree).unwrap_err().message().contains("exceeds the frame"));
         let mut deep = vec![value_tag::OPTION, 1].repeat(200);
         deep.extend([value_tag::BOOL, 0]);
-        assert!(get_value(&mut Cursor::new(&deep), 0).unwrap_err().message().contains("nested deeper"));
-        assert!(get_value(&mut Cursor::new(&[99]), 0).is_err());
-        assert!(get_value(&mut Cursor::new(&[value_tag::S16, 0x80, 0x80, 0x04]), 0).is_err());
+        assert!(get_value(&mut Cursor::new(&deep), 0, &mut Check).unwrap_err().message().contains("nested deeper"));
+        assert!(get_value(&mut Cursor::new(&[99]), 0, &mut Tree).is_err());
+        assert!(get_value(&mut Cursor::new(&[value_tag::S16, 0x80, 0x80, 0x04]), 0, &mut Check).is_err());
     }
 }
