@@ -332,7 +332,7 @@ wasmtime_error_t *wasmtime_rr_component_linker_add_wasip2(wasmtime_component_lin
  * `wasmtime_rr_component_linker_instantiate` when the store records or
  * replays.
  * \param context the store.
- * \param args the arguments; borrowed. May be NULL when `args_len` is 0.
+ * \param args the arguments; borrowed; may be NULL only when `args_len` is 0.
  * \param args_len their number.
  * \param results receives the results, owned by the caller (free each with
  * `wasmtime_component_val_delete`); written only on success.

@@ -175,8 +175,9 @@ ARRAY_ELEMENT_KINDS = {
     "h_args": [0, 5],     # run's parameters: (i32, funcref)
     "h_imports": [0],     # the guest's one import: a function
     "h_raw_args": [],     # raw values carry no kind to sweep
+    "h_component_args": [],  # see "const wasmtime_component_val_t *" above
 }
-ARRAY_KNOWN_KINDS = {"h_args": VAL_KINDS, "h_imports": EXTERN_KINDS, "h_raw_args": range(0)}
+ARRAY_KNOWN_KINDS = {"h_args": VAL_KINDS, "h_imports": EXTERN_KINDS, "h_raw_args": range(0), "h_component_args": range(0)}
 
 TYPES = {
     "wasm_config_t *": Spec("obj", "h_config"),
@@ -219,6 +220,23 @@ TYPES = {
     "wasmtime_val_t *": Spec("out", count=1),  # results of run: one i32
     "wasmtime_rr_recorder_t **": Spec("out"),
     "wasmtime_rr_replayer_t **": Spec("out"),
+    # Components: a component with one import and one export, `greet`
+    # (string) -> list<u32>, its linker (defining the import), the linker's
+    # root instance, and the export as a function handle.
+    "const wasmtime_component_t *": Spec("obj", "h_component", owner="engine"),
+    "wasmtime_component_t *": Spec("obj", "h_component", owner="engine"),
+    "wasmtime_component_t **": Spec("out"),
+    "const wasmtime_component_linker_t *": Spec("obj", "h_component_linker", owner="engine"),
+    "wasmtime_component_linker_t *": Spec("obj", "h_component_linker", owner="engine"),
+    "wasmtime_component_linker_instance_t *": Spec("obj", "h_linker_instance"),
+    "wasmtime_component_instance_t *": Spec("out"),
+    "wasmtime_component_func_callback_t": Spec("callback", "h_component_callback", align=1),
+    "const wasmtime_component_func_t *": Spec("obj", "h_component_func", owner="store", zeroed=True),
+    # greet's argument, the string "ab". Its kind is not swept: a kind that
+    # does not fit the payload makes the payload's bytes be read as another
+    # kind's pointers, which nobody can check (as with raw values).
+    "const wasmtime_component_val_t *": Spec("array", "h_component_args"),
+    "wasmtime_component_val_t *": Spec("out", count=1),  # greet's result
     "bool": Spec("scalar", value="true"),
     "int32_t": Spec("scalar", value="3"),  # a compression level
     "uint32_t": Spec("scalar", value="1"),
@@ -231,6 +249,7 @@ TYPES = {
 # Pointers to bytes or characters: the type says too little, the name decides.
 BY_NAME = {
     ("const uint8_t *", "wasm"): Spec("bytes", "h_wasm", align=1),      # module bytes
+    ("const uint8_t *", "buf"): Spec("bytes", "h_component_bytes", align=1),  # component bytes
     ("const uint8_t *", "data"): Spec("bytes", "h_data", align=1),      # bytes to write to memory
     ("const uint8_t *", "bytes"): Spec("bytes", "h_trace", align=1),    # a trace
     ("const char *", "module"): Spec("bytes", "h_name:env", align=1),   # import module name
@@ -285,7 +304,8 @@ NO_ATTACH = {"wasmtime_rr_store_record", "wasmtime_rr_store_replay"}
 # attached) and a replaying one (its stores replay a trace that holds one
 # instantiation of the guest). store_record and store_replay attach a session
 # themselves: each runs against the engine that accepts it, and a plain one.
-WORLD_FACTORIES = {"h_engine", "h_context", "h_linker", "h_module", "h_func", "h_memory", "h_imports", "h_args"}
+WORLD_FACTORIES = {"h_engine", "h_context", "h_linker", "h_module", "h_func", "h_memory", "h_imports", "h_args",
+                   "h_component", "h_component_linker", "h_linker_instance", "h_component_func"}
 WORLD_VARIANTS = ["plain", "recording", "replaying"]
 VARIANT_OVERRIDE = {
     "wasmtime_rr_store_record": ["plain", "recording"],
@@ -304,6 +324,12 @@ BASELINE_KIND = {
     ("wasmtime_rr_func_call_unchecked", "replaying"): "DIVERGENCE",  # likewise
     ("wasmtime_rr_memory_write", "replaying"): "DIVERGENCE",     # a write the trace does not have
     ("wasmtime_rr_store_finish", "replaying"): "DIVERGENCE",     # the instantiation is left in the trace
+    # The trace's first instantiation is the core module's.
+    ("wasmtime_rr_component_linker_instantiate", "replaying"): "MODULE_MISMATCH",
+    ("wasmtime_rr_component_func_call", "replaying"): "DIVERGENCE",  # a call the trace does not have
+    # WASI preview 2 would run unrecorded (documented).
+    ("wasmtime_rr_component_linker_add_wasip2", "recording"): "UNSUPPORTED",
+    ("wasmtime_rr_component_linker_add_wasip2", "replaying"): "UNSUPPORTED",
 }
 
 # Functions that return something other than an error object, and what is

@@ -33,6 +33,31 @@ static const char GUEST[] =
     "  (func $run (export \"run\") (param i32 funcref) (result i32) (call $f (local.get 0)))\n"
     "  (elem declare func $run))\n";
 
+/* A component: `greet` (string) -> list<u32> imported and exported. */
+static const char COMPONENT[] =
+    "(component\n"
+    "  (import \"greet\" (func $greet (param \"name\" string) (result (list u32))))\n"
+    "  (core module $mem\n"
+    "    (memory (export \"memory\") 1)\n"
+    "    (global $next (mut i32) (i32.const 4096))\n"
+    "    (func (export \"realloc\") (param i32 i32 i32 i32) (result i32)\n"
+    "      (local $ret i32)\n"
+    "      (local.set $ret (global.get $next))\n"
+    "      (global.set $next (i32.add (global.get $next) (i32.and (i32.add (local.get 3) (i32.const 7)) (i32.const -8))))\n"
+    "      (local.get $ret)))\n"
+    "  (core instance $m (instantiate $mem))\n"
+    "  (alias core export $m \"memory\" (core memory $memory))\n"
+    "  (alias core export $m \"realloc\" (core func $realloc))\n"
+    "  (core func $lowered (canon lower (func $greet) (memory $memory) (realloc $realloc)))\n"
+    "  (core module $code\n"
+    "    (import \"host\" \"greet\" (func $greet (param i32 i32 i32)))\n"
+    "    (func (export \"greet\") (param i32 i32) (result i32)\n"
+    "      (call $greet (local.get 0) (local.get 1) (i32.const 2048)) (i32.const 2048)))\n"
+    "  (core instance $c (instantiate $code (with \"host\" (instance (export \"greet\" (func $lowered))))))\n"
+    "  (func $export (param \"name\" string) (result (list u32))\n"
+    "    (canon lift (core func $c \"greet\") (memory $memory) (realloc $realloc)))\n"
+    "  (export \"greet\" (func $export)))\n";
+
 static const matrix_case_t *current;
 static h_result_t *result;
 
@@ -193,6 +218,28 @@ h_finalizer_t h_finalizer(const matrix_case_t *c, int p) {
     return nulled(c, p) ? NULL : noop_finalizer;
 }
 
+/* greet: one element per byte of the name. */
+static wasmtime_error_t *component_greet(void *env, wasmtime_context_t *context, const wasmtime_component_func_type_t *ty,
+                                         wasmtime_component_val_t *args, size_t nargs, wasmtime_component_val_t *results,
+                                         size_t nresults) {
+    (void)env, (void)context, (void)ty;
+    if (nargs != 1 || nresults != 1 || args[0].kind != WASMTIME_COMPONENT_STRING) return wasmtime_error_new("arity");
+    size_t n = args[0].of.string.size;
+    wasmtime_component_vallist_t list;
+    wasmtime_component_vallist_new_uninit(&list, n);
+    for (size_t i = 0; i < n; i++) {
+        list.data[i].kind = WASMTIME_COMPONENT_U32;
+        list.data[i].of.u32 = (uint8_t)args[0].of.string.data[i];
+    }
+    results[0].kind = WASMTIME_COMPONENT_LIST;
+    results[0].of.list = list;
+    return NULL;
+}
+
+wasmtime_component_func_callback_t h_component_callback(const matrix_case_t *c, int p) {
+    return nulled(c, p) ? NULL : component_greet;
+}
+
 wasmtime_func_callback_t h_func_callback(const matrix_case_t *c, int p) {
     return nulled(c, p) ? NULL : host_add_one;
 }
@@ -227,6 +274,11 @@ typedef struct {
     wasmtime_instance_t instance;
     wasmtime_func_t run;
     wasmtime_memory_t memory;
+    wasmtime_component_t *component;
+    wasmtime_component_linker_t *component_linker;
+    bool has_component_instance;
+    wasmtime_component_instance_t component_instance;
+    wasmtime_component_func_t greet;
 } world_t;
 
 static world_t worlds[W_COUNT];
@@ -268,8 +320,23 @@ static wasmtime_module_t *module_for(wasm_engine_t *engine) {
     return module;
 }
 
+static wasmtime_component_t *component_for(wasm_engine_t *engine) {
+    wasmtime_component_t *component = NULL;
+    SETUP(wasmtime_rr_component_new(engine, (const uint8_t *)COMPONENT, sizeof COMPONENT - 1, &component));
+    return component;
+}
+
+static wasmtime_component_linker_t *component_linker_for(wasm_engine_t *engine) {
+    wasmtime_component_linker_t *linker = wasmtime_component_linker_new(engine);
+    wasmtime_component_linker_instance_t *root = wasmtime_component_linker_root(linker);
+    SETUP(wasmtime_rr_component_linker_instance_add_func(root, "greet", 5, component_greet, NULL, NULL));
+    wasmtime_component_linker_instance_delete(root);
+    return linker;
+}
+
 /* The trace a replaying store replays: a recording of one instantiation of
- * the guest through the linker, which is what a world does first. Whatever a
+ * the guest through the linker, which is what a world does first, then one
+ * of the component (what a world with a component does next). Whatever a
  * case does after it diverges from the trace, by design. */
 static const sink_t *recorded_trace(void) {
     static sink_t trace;
@@ -285,8 +352,14 @@ static const sink_t *recorded_trace(void) {
     wasmtime_instance_t instance;
     wasm_trap_t *trap = NULL;
     SETUP(wasmtime_rr_linker_instantiate(linker, context, module, &instance, &trap));
+    wasmtime_component_linker_t *component_linker = component_linker_for(engine);
+    wasmtime_component_t *component = component_for(engine);
+    wasmtime_component_instance_t component_instance;
+    SETUP(wasmtime_rr_component_linker_instantiate(component_linker, context, component, &component_instance));
     SETUP(wasmtime_rr_store_finish(context));
     wasmtime_store_delete(store);
+    wasmtime_component_linker_delete(component_linker);
+    wasmtime_rr_component_delete(component);
     wasmtime_linker_delete(linker);
     wasmtime_rr_module_delete(module);
     wasm_engine_delete(engine);
@@ -367,6 +440,37 @@ static world_t *world_instance(int w) {
         world->has_instance = true;
     }
     return world;
+}
+
+static wasmtime_component_t *world_component(int w) {
+    world_t *world = &worlds[w];
+    if (world->component == NULL) world->component = component_for(world_engine(w));
+    return world->component;
+}
+
+static wasmtime_component_linker_t *world_component_linker(int w) {
+    world_t *world = &worlds[w];
+    if (world->component_linker == NULL) world->component_linker = component_linker_for(world_engine(w));
+    return world->component_linker;
+}
+
+/* The component's export `greet`, after the core instance (the order of a
+ * replaying world's trace). */
+static const wasmtime_component_func_t *world_greet(int w) {
+    world_t *world = &worlds[w];
+    if (!world->has_component_instance) {
+        world_instance(w);
+        wasmtime_context_t *context = world_context(w);
+        SETUP(wasmtime_rr_component_linker_instantiate(world_component_linker(w), context, world_component(w),
+                                                       &world->component_instance));
+        wasmtime_component_export_index_t *index =
+            wasmtime_component_instance_get_export_index(&world->component_instance, context, NULL, "greet", 5);
+        if (index == NULL || !wasmtime_component_instance_get_func(&world->component_instance, context, index, &world->greet))
+            setup_failed("the component has no export greet", NULL);
+        wasmtime_component_export_index_delete(index);
+        world->has_component_instance = true;
+    }
+    return &world->greet;
 }
 
 /* The world a mutation takes its object from. */
@@ -499,6 +603,51 @@ wasmtime_rr_replayer_t *h_replayer(const matrix_case_t *c, int p) {
 
 wasi_config_t *h_wasi_config(const matrix_case_t *c, int p) {
     return pointer_mutation(c, p, wasi_config_new());
+}
+
+wasmtime_component_t *h_component(const matrix_case_t *c, int p) {
+    return pointer_mutation(c, p, world_component(world_for(c, p)));
+}
+
+wasmtime_component_linker_t *h_component_linker(const matrix_case_t *c, int p) {
+    return pointer_mutation(c, p, world_component_linker(world_for(c, p)));
+}
+
+/* The root instance of a fresh linker of the case's engine. */
+wasmtime_component_linker_instance_t *h_linker_instance(const matrix_case_t *c, int p) {
+    wasmtime_component_linker_t *linker = wasmtime_component_linker_new(world_engine(world_for(c, p)));
+    return pointer_mutation(c, p, wasmtime_component_linker_root(linker));
+}
+
+const wasmtime_component_func_t *h_component_func(const matrix_case_t *c, int p) {
+    static wasmtime_component_func_t func;
+    if (nulled(c, p)) return NULL;
+    if (mutated(c, p, MUT_ZEROED)) {
+        world_greet(W_MAIN);
+        memset(&func, 0, sizeof func);
+        return &func;
+    }
+    func = *world_greet(world_for(c, p));
+    if (mutated(c, p, MUT_MISALIGNED)) return misaligned_copy(&func, sizeof func);
+    return &func;
+}
+
+/* greet's argument: the string "ab". */
+const wasmtime_component_val_t *h_component_args(const matrix_case_t *c, int p, size_t *len) {
+    static wasmtime_component_val_t args[1];
+    *len = 1;
+    if (nulled(c, p)) return NULL;
+    memset(args, 0, sizeof args);
+    args[0].kind = WASMTIME_COMPONENT_STRING;
+    args[0].of.string.size = 2;
+    args[0].of.string.data = (char *)"ab";
+    if (mutated(c, p, MUT_MISALIGNED)) return misaligned_copy(args, sizeof args);
+    return args;
+}
+
+const uint8_t *h_component_bytes(const matrix_case_t *c, int p, size_t *len) {
+    *len = sizeof COMPONENT - 1;
+    return nulled(c, p) ? NULL : (const uint8_t *)COMPONENT;
 }
 
 /* ---- bytes, strings, lengths ---- */

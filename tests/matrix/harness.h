@@ -129,6 +129,13 @@ const wasmtime_memory_t *h_memory(const matrix_case_t *c, int p);
 wasmtime_rr_recorder_t *h_recorder(const matrix_case_t *c, int p);
 wasmtime_rr_replayer_t *h_replayer(const matrix_case_t *c, int p);
 wasi_config_t *h_wasi_config(const matrix_case_t *c, int p);
+wasmtime_component_t *h_component(const matrix_case_t *c, int p);
+wasmtime_component_linker_t *h_component_linker(const matrix_case_t *c, int p);
+wasmtime_component_linker_instance_t *h_linker_instance(const matrix_case_t *c, int p);
+const wasmtime_component_func_t *h_component_func(const matrix_case_t *c, int p);
+const wasmtime_component_val_t *h_component_args(const matrix_case_t *c, int p, size_t *len);
+const uint8_t *h_component_bytes(const matrix_case_t *c, int p, size_t *len);
+wasmtime_component_func_callback_t h_component_callback(const matrix_case_t *c, int p);
 
 /* Byte strings with a length: module bytes, bytes for a memory write, trace
  * bytes, and names ("env", "g"). `len` receives the baseline length. */
