@@ -2,7 +2,8 @@
  * \file wasmtime_rr.hh
  *
  * C++ API for wasmtime-rr's record/replay configuration and record/replay (WASI preview 1
- * included), on top of Wasmtime's own C++ API (`wasmtime.hh`). Header-only: every function
+ * and components included), on top of Wasmtime's own C++ API (`wasmtime.hh`,
+ * `wasmtime/component.hh`). Header-only: every function
  * forwards to one C function of `wasmtime_rr.h` and maps its `wasmtime_error_t*` into
  * `wasmtime::Result`. It adds no logic of its own, except `Session` (the store-level
  * switch: a store records or replays while a `Session` object lives).
@@ -25,7 +26,9 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <cstring>
 #include <wasmtime.hh>
+#include <wasmtime/component.hh>
 #include <wasmtime_rr.h>
 
 namespace wasmtime {
@@ -625,6 +628,109 @@ public:
     return detail::wrap(error, std::monostate());
   }
 };
+
+/// Record/replay of components: the RR-aware variants of
+/// `wasmtime::component`'s compile, add_func, instantiate and call. Same
+/// arguments as the stock methods, as free functions.
+namespace component {
+
+/// Compiles a component and keeps its checksum (`wasmtime_rr_component_new`):
+/// the bytes may be the binary or the text format. Release it with
+/// `component_delete` to drop the checksum too.
+inline Result<wasmtime::component::Component> component_new(Engine &engine, Span<const uint8_t> bytes) {
+  wasmtime_component_t *raw = nullptr;
+  wasmtime_error_t *error = wasmtime_rr_component_new(engine.capi(), bytes.data(), bytes.size(), &raw);
+  if (error != nullptr) {
+    return Error(error);
+  }
+  return wasmtime::component::Component(raw);
+}
+
+/// `component_new` from text (or binary bytes held in a string).
+inline Result<wasmtime::component::Component> component_new(Engine &engine, std::string_view text) {
+  return component_new(engine, Span<const uint8_t>(reinterpret_cast<const uint8_t *>(text.data()), text.size()));
+}
+
+/// Frees a component from `component_new` and its checksum (`wasmtime_rr_component_delete`).
+inline void component_delete(wasmtime::component::Component &&component) {
+  wasmtime_rr_component_delete(component.capi_release());
+}
+
+namespace detail {
+
+/// Runs a C++ host function `F` for the library (the signature of
+/// `wasmtime::component::LinkerInstance::add_func`'s functions).
+template <typename F>
+wasmtime_error_t *host_call(void *env, wasmtime_context_t *store, const wasmtime_component_func_type_t *ty,
+                            wasmtime_component_val_t *args, size_t nargs, wasmtime_component_val_t *results,
+                            size_t nresults) {
+  using wasmtime::component::FuncType;
+  using wasmtime::component::Val;
+  static_assert(sizeof(Val) == sizeof(wasmtime_component_val_t), "a Val is a wasmtime_component_val_t");
+  auto *type = const_cast<wasmtime_component_func_type_t *>(ty);
+  Result<std::monostate> result = (*static_cast<F *>(env))(
+      Store::Context(store), *FuncType::from_capi(&type), Span<Val>(Val::from_capi(args), nargs),
+      Span<Val>(Val::from_capi(results), nresults));
+  return result ? nullptr : result.err().capi_release();
+}
+
+template <typename F> void host_free(void *env) { delete static_cast<F *>(env); }
+
+} // namespace detail
+
+/// Adds a recorded/replayed host function to a linker instance
+/// (`wasmtime_rr_component_linker_instance_add_func`); `f` is called as
+/// `LinkerInstance::add_func` calls it, and not at all while replaying.
+template <typename F>
+Result<std::monostate> add_func(wasmtime::component::LinkerInstance &instance, std::string_view name, F &&f) {
+  using Fn = std::remove_reference_t<F>;
+  wasmtime_error_t *error = wasmtime_rr_component_linker_instance_add_func(
+      instance.capi(), name.data(), name.size(), detail::host_call<Fn>, new Fn(std::forward<F>(f)),
+      detail::host_free<Fn>);
+  return rr::detail::wrap(error, std::monostate());
+}
+
+/// Instantiates a component, recorded or replayed (`wasmtime_rr_component_linker_instantiate`).
+inline Result<wasmtime::component::Instance> instantiate(wasmtime::component::Linker &linker, Store::Context cx,
+                                                        const wasmtime::component::Component &component) {
+  wasmtime_component_instance_t raw;
+  wasmtime_error_t *error = wasmtime_rr_component_linker_instantiate(linker.capi(), cx.capi(), component.capi(), &raw);
+  if (error != nullptr) {
+    return Error(error);
+  }
+  return wasmtime::component::Instance(raw);
+}
+
+/// Calls a component export, recorded or replayed (`wasmtime_rr_component_func_call`).
+/// As with `Func::call`, what `results` held is released once the call succeeds.
+inline Result<std::monostate> call(Store::Context cx, const wasmtime::component::Func &func,
+                                   Span<const wasmtime::component::Val> args,
+                                   Span<wasmtime::component::Val> results) {
+  using wasmtime::component::Val;
+  // The library writes over the results without reading them: the old
+  // values are kept aside and released after a successful call.
+  std::vector<wasmtime_component_val_t> old(results.size());
+  if (!old.empty()) {
+    std::memcpy(static_cast<void *>(old.data()), Val::to_capi(results.data()), old.size() * sizeof old[0]);
+  }
+  wasmtime_error_t *error = wasmtime_rr_component_func_call(func.capi(), cx.capi(), Val::to_capi(args.data()),
+                                                            args.size(), Val::to_capi(results.data()), results.size());
+  if (error != nullptr) {
+    return Error(error);
+  }
+  for (wasmtime_component_val_t &value : old) {
+    wasmtime_component_val_delete(&value);
+  }
+  return std::monostate();
+}
+
+/// Adds WASI preview 2 to a linker, or refuses with `Unsupported` when its
+/// engine records or replays (`wasmtime_rr_component_linker_add_wasip2`).
+inline Result<std::monostate> add_wasip2(wasmtime::component::Linker &linker) {
+  return rr::detail::wrap(wasmtime_rr_component_linker_add_wasip2(linker.capi()), std::monostate());
+}
+
+} // namespace component
 
 } // namespace rr
 } // namespace wasmtime

@@ -47,6 +47,10 @@ if [ "$expect_rr" = 1 ]; then
     tests/c/test_components.c -o "$out/test_components" "${link[@]}"
   COMPONENT_TRACE_OUT="$out/seeds/component.wrr" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "$out/test_components"
+  echo "== C++ API: test_components_hh (wasmtime::rr::component over wasmtime/component.hh; C++17, ASan+UBSan)"
+  c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c tests/c/test_components_hh.cpp \
+    -o "$out/test_components_hh" "${link[@]}"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_components_hh" tests/guests/components/values.wat
   echo "== components: wasmtime-rr inspect prints component values readably"
   listing=$("$profile_dir/wasmtime-rr" inspect "$out/seeds/component.wrr")
   for expected in \

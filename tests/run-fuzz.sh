@@ -77,11 +77,14 @@ grep -q '^replay matched the recording: [0-9]* events (the recording was cut off
 
 checked=0
 for file in "$work/trace_bytes"/* fuzz/corpus/trace_bytes/* "$fresh"/*; do
-  for command in inspect replay; do
-    args=("$file")
-    [ "$command" = inspect ] || args=("$work/guest.wasm" "$file")
+  for command in inspect replay component; do
+    case $command in
+      inspect) args=(inspect "$file") ;;
+      replay) args=(replay "$work/guest.wasm" "$file") ;;
+      component) args=(replay tests/guests/components/values.wat "$file") ;;
+    esac
     rc=0
-    timeout 20 "$cli" "$command" "${args[@]}" >/dev/null 2>"$work/cli.err" || rc=$?
+    timeout 20 "$cli" "${args[@]}" >/dev/null 2>"$work/cli.err" || rc=$?
     if [ "$rc" -gt 1 ]; then
       echo "wasmtime-rr $command $file: exit $rc"
       tail -n 5 "$work/cli.err"

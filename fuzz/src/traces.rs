@@ -1,4 +1,5 @@
-//! The checks every fuzzed trace goes through, and the re-sealing that lets
+//! The checks every fuzzed trace goes through (read, inspected, replayed
+//! with the core guest and with the component), and the re-sealing that lets
 //! mutated payloads past the CRC checks.
 
 use crate::memory::check_bounded_and_leak_free;
@@ -11,6 +12,10 @@ use wasmtime_rr::trace::TraceReader;
 /// The guest the test suite records (tests/c/test_replay.c): the seeds of
 /// `trace_mutate` are its traces.
 pub const GUEST_WAT: &str = include_str!("../../tests/guests/replay_guest.wat");
+
+/// The component the test suite records (tests/c/test_components.c), as the
+/// text it is compiled from (its traces' checksum is over these bytes).
+pub const COMPONENT_WAT: &str = include_str!("../../tests/guests/components/values.wat");
 
 /// Heap a trace check may hold at once beyond the input's own copies: the
 /// engine, module and store of a replay plus the decoder's buffers. A trace
@@ -32,6 +37,13 @@ fn standalone() -> &'static Standalone {
         .0
 }
 
+fn component_standalone() -> &'static Standalone {
+    static COMPONENT: OnceLock<Shared> = OnceLock::new();
+    &COMPONENT
+        .get_or_init(|| Shared(Standalone::new_component(COMPONENT_WAT.as_bytes()).expect("the component compiles")))
+        .0
+}
+
 /// Reads every event; the number of events, or the reader's error.
 fn read_all(bytes: &[u8]) -> Result<u64> {
     let mut reader = TraceReader::new(Box::new(Cursor::new(bytes.to_vec())))?;
@@ -48,9 +60,10 @@ fn inspect(bytes: &[u8]) -> Result<()> {
     wasmtime_rr::tools::inspect::inspect(&mut reader, &mut std::io::sink(), &mut |_| {})
 }
 
-/// `wasmtime-rr replay` of the guest, fed through the C API's byte replayer.
-fn replay(bytes: &[u8]) -> Result<u64> {
-    standalone().replay_bytes(bytes, &mut std::io::sink(), &mut |_| {}).map(|replayed| replayed.events)
+/// `wasmtime-rr replay` of the guest (or of the component), fed through the
+/// C API's byte replayer.
+fn replay(program: &Standalone, bytes: &[u8]) -> Result<u64> {
+    program.replay_bytes(bytes, &mut std::io::sink(), &mut |_| {}).map(|replayed| replayed.events)
 }
 
 /// The oracle of both trace targets. The reader, `inspect` and a replay of
@@ -62,6 +75,7 @@ fn replay(bytes: &[u8]) -> Result<u64> {
 /// trace the reader accepts.
 pub fn check_trace(bytes: &[u8]) {
     standalone();
+    component_standalone();
     check_bounded_and_leak_free(HEAP_LIMIT + 4 * bytes.len(), || {
         let read = read_all(bytes);
         let listed = inspect(bytes);
@@ -78,14 +92,16 @@ pub fn check_trace(bytes: &[u8]) {
                 error.message()
             );
         }
-        match replay(bytes) {
-            Ok(_) => assert!(
-                read.is_ok(),
-                "a replay matched a trace the reader refuses: {read:?}"
-            ),
-            Err(error) => {
-                assert_ne!(error.kind(), ErrorKind::Panic, "{}", error.message());
-                assert!(!error.message().is_empty());
+        for program in [standalone(), component_standalone()] {
+            match replay(program, bytes) {
+                Ok(_) => assert!(
+                    read.is_ok(),
+                    "a replay matched a trace the reader refuses: {read:?}"
+                ),
+                Err(error) => {
+                    assert_ne!(error.kind(), ErrorKind::Panic, "{}", error.message());
+                    assert!(!error.message().is_empty());
+                }
             }
         }
     });

@@ -1,0 +1,148 @@
+// Components through the C++ API (wasmtime::rr::component over
+// wasmtime/component.hh): tests/guests/components/values.wat's `api#greet`
+// recorded with a host function that returns a per-run nonce, replayed
+// without calling it (same results), a replay with another argument
+// diverging, another component refused, and WASI preview 2 refused on a
+// recording engine. C++17, strict warnings, ASan+UBSan.
+#include <wasmtime_rr.hh>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include "check.hh"
+
+namespace {
+
+namespace rr = wasmtime::rr;
+namespace wc = wasmtime::component;
+
+int host_calls = 0;
+
+std::string read_file(const char *path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+wasmtime::Engine engine_in(rr::Mode mode) {
+  wasmtime::Config config;
+  rr::set_mode(config, mode).unwrap();
+  rr::enforce_determinism(config).unwrap();
+  return rr::new_engine(config).unwrap();
+}
+
+// The host functions of values.wat; greet returns the name's bytes and a
+// value only this run knows.
+void define_hosts(wc::Linker &linker, uint32_t nonce) {
+  auto root = linker.root();
+  auto greet = [nonce](wasmtime::Store::Context, const wc::FuncType &, wasmtime::Span<wc::Val> args,
+                       wasmtime::Span<wc::Val> results) -> wasmtime::Result<std::monostate> {
+    ++host_calls;
+    std::vector<wc::Val> items;
+    for (char c : args[0].get_string()) items.emplace_back(static_cast<uint32_t>(static_cast<unsigned char>(c)));
+    items.emplace_back(nonce);
+    results[0] = wc::Val(wc::List(items));
+    return std::monostate();
+  };
+  auto unused = [](wasmtime::Store::Context, const wc::FuncType &, wasmtime::Span<wc::Val>,
+                   wasmtime::Span<wc::Val>) -> wasmtime::Result<std::monostate> {
+    return wasmtime::Error("not used by this test");
+  };
+  CHECK(rr::component::add_func(root, "greet", greet));
+  CHECK(rr::component::add_func(root, "host", unused));
+  CHECK(rr::component::add_func(root, "fail", unused));
+}
+
+// Runs api#greet("ab") and api#greet(other) in a store with a session on
+// `path`; the results, or the first error's message.
+struct Run {
+  std::vector<std::vector<uint32_t>> lists;
+  std::string error;
+};
+
+Run run(rr::Mode mode, const std::string &source, const std::string &path, const char *second) {
+  Run out;
+  wasmtime::Engine engine = engine_in(mode);
+  wasmtime::Store store(engine);
+  auto session = mode == rr::Mode::Recording ? rr::Session::record_to(store, path) : rr::Session::replay_from(store, path);
+  if (!session) {
+    out.error = session.err().message();
+    return out;
+  }
+  wc::Linker linker(engine);
+  define_hosts(linker, static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  auto component = rr::component::component_new(engine, source).unwrap();
+  auto instance = rr::component::instantiate(linker, store, component);
+  if (!instance) {
+    out.error = instance.err().message();
+    rr::component::component_delete(std::move(component));
+    return out;
+  }
+  auto api = instance.ok().get_export_index(store, nullptr, "api");
+  auto index = instance.ok().get_export_index(store, &*api, "greet");
+  wc::Func greet = *instance.ok().get_func(store, *index);
+  for (const char *name : {"ab", second}) {
+    std::vector<wc::Val> args{wc::Val::string(name)};
+    std::vector<wc::Val> results{wc::Val(false)};
+    auto called = rr::component::call(store, greet, args, results);
+    if (!called) {
+      out.error = called.err().message();
+      break;
+    }
+    std::vector<uint32_t> list;
+    for (const wc::Val &item : results[0].get_list()) list.push_back(item.get_u32());
+    out.lists.push_back(list);
+  }
+  if (out.error.empty()) {
+    auto finished = session.ok().finish();
+    if (!finished) out.error = finished.err().message();
+  }
+  rr::component::component_delete(std::move(component));
+  return out;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: test_components_hh VALUES_WAT\n");
+    return 2;
+  }
+  const std::string source = read_file(argv[1]);
+  const std::string path = "/tmp/test_components_hh." + std::to_string(getpid()) + ".wrr";
+
+  host_calls = 0;
+  Run recorded = run(rr::Mode::Recording, source, path, "xyz");
+  CHECK(recorded.error.empty());
+  CHECK(host_calls == 2);
+  CHECK(recorded.lists.size() == 2);
+  CHECK(recorded.lists.size() == 2 && recorded.lists[0].size() == 3 && recorded.lists[0][0] == 'a' &&
+        recorded.lists[0][1] == 'b');
+
+  host_calls = 0;
+  Run replayed = run(rr::Mode::Replaying, source, path, "xyz");
+  CHECK(replayed.error.empty());
+  CHECK(host_calls == 0); // results from the trace, the host never called
+  CHECK(replayed.lists == recorded.lists);
+
+  Run other_args = run(rr::Mode::Replaying, source, path, "xyw");
+  CHECK(other_args.error.find("component export `api#greet` was called with (\"xyz\") in the recording, but with "
+                              "(\"xyw\") now") != std::string::npos);
+
+  Run other_component = run(rr::Mode::Replaying, source + "\n;; another build\n", path, "xyz");
+  CHECK(other_component.error.find("the trace instantiates a component with sha256 ") != std::string::npos);
+
+  wasmtime::Engine recording = engine_in(rr::Mode::Recording);
+  wc::Linker linker(recording);
+  auto refused = rr::component::add_wasip2(linker);
+  CHECK(!refused && rr::error_kind(refused.err()) == rr::ErrorKind::Unsupported);
+
+  std::remove(path.c_str());
+  return checks::finish();
+}
