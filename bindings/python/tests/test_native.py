@@ -92,6 +92,17 @@ CTYPES: Dict[str, Any] = {
     "wasmtime_val_t *": c_void_p,
     "const wasmtime_memory_t *": c_void_p,
     "wasi_config_t *": c_void_p,
+    "const wasmtime_component_t *": c_void_p,
+    "wasmtime_component_t *": c_void_p,
+    "wasmtime_component_t * *": c_void_p,
+    "const wasmtime_component_linker_t *": c_void_p,
+    "wasmtime_component_linker_t *": c_void_p,
+    "wasmtime_component_linker_instance_t *": c_void_p,
+    "wasmtime_component_instance_t *": c_void_p,
+    "wasmtime_component_func_callback_t": c_void_p,
+    "const wasmtime_component_func_t *": c_void_p,
+    "const wasmtime_component_val_t *": c_void_p,
+    "wasmtime_component_val_t *": c_void_p,
 }
 
 FUNCTIONS = header_functions()
@@ -100,6 +111,12 @@ FALLIBLE = [function for function in FUNCTIONS if function[0] == "wasmtime_error
 
 def test_the_header_has_the_functions_of_this_binding() -> None:
     assert [name for _, name, _ in FUNCTIONS] == [
+        "wasmtime_rr_component_new",
+        "wasmtime_rr_component_delete",
+        "wasmtime_rr_component_linker_instantiate",
+        "wasmtime_rr_component_linker_instance_add_func",
+        "wasmtime_rr_component_linker_add_wasip2",
+        "wasmtime_rr_component_func_call",
         "wasm_config_record_set",
         "wasm_config_replay_set",
         "wasm_config_rr_mode_set",
@@ -171,6 +188,12 @@ def _raw_host(env: Any, caller: Any, args_and_results: Any, nargs_and_results: i
     return 0
 
 
+# A component with one function export.
+WORLD_COMPONENT = """(component
+  (core module $m (func (export "f") (result i32) i32.const 1))
+  (core instance $i (instantiate $m))
+  (func (export "f") (result u32) (canon lift (core func $i "f"))))"""
+
 # A module with one export of each kind the RR-aware functions take.
 WORLD_WAT = """(module (memory (export "m") 1)
   (func (export "f") (param i32) (result i32) local.get 0))"""
@@ -195,6 +218,16 @@ class World:
         # Not consumed by a failing call (the only kind made here); freed by wasmtime-py.
         self.wasi = wasmtime.WasiConfig()
         self.path = bytes(tmp_path / "trace.wrr")
+        self.component = wasmtime_py.component_new(self.engine, WORLD_COMPONENT)
+        self.component_linker = wasmtime.component.Linker(self.engine)
+        self.component_instance = wasmtime_py.component_instantiate(self.component_linker, self.store, self.component)
+        component_func = self.component_instance.get_func(self.store, "f")
+        assert component_func is not None
+        self.component_func = component_func
+        # Another linker's root, taken raw: wasmtime-py's LinkerInstance would
+        # lock that linker for as long as the world lives.
+        self.other_linker = wasmtime.component.Linker(self.engine)
+        self.linker_instance = ffi.wasmtime_component_linker_root(self.other_linker.ptr())
 
     def recorder(self) -> Any:
         """A raw recorder nobody owns: only a call that consumes it gets one."""
@@ -245,8 +278,23 @@ class World:
             "wasmtime_val_t *": lambda: byref(ffi.wasmtime_val_t()),
             "const wasmtime_memory_t *": lambda: byref(self.memory._memory),
             "wasi_config_t *": self.wasi.ptr,
+            "const wasmtime_component_t *": self.component.ptr,
+            "wasmtime_component_t * *": lambda: byref(c_void_p()),
+            "wasmtime_component_linker_t *": self.component_linker.ptr,
+            "wasmtime_component_linker_instance_t *": lambda: self.linker_instance,
+            "wasmtime_component_instance_t *": lambda: byref(ffi.wasmtime_component_instance_t()),
+            "wasmtime_component_func_callback_t": lambda: ctypes.cast(
+                wasmtime.component._linker.func_impl, c_void_p
+            ),
+            "const wasmtime_component_func_t *": lambda: byref(self.component_func._func),
+            "const wasmtime_component_val_t *": lambda: byref(ffi.wasmtime_component_val_t()),
+            "wasmtime_component_val_t *": lambda: byref(ffi.wasmtime_component_val_t()),
         }
-        aliases = {"const wasm_config_t *": "wasm_config_t *", "const wasmtime_linker_t *": "wasmtime_linker_t *"}
+        aliases = {
+            "const wasm_config_t *": "wasm_config_t *",
+            "const wasmtime_linker_t *": "wasmtime_linker_t *",
+            "const wasmtime_component_linker_t *": "wasmtime_component_linker_t *",
+        }
         ctype = aliases.get(ctype, ctype)
         if ctype in values:
             return values[ctype]()
@@ -290,7 +338,7 @@ def test_every_null_pointer_argument_is_a_null_argument_error(
 
 
 def test_null_cases_cover_every_pointer_and_callback_parameter() -> None:
-    assert len(NULL_CASES) == 96
+    assert len(NULL_CASES) == 111
 
 
 @pytest.mark.parametrize(

@@ -260,6 +260,30 @@ class Library:
         self.wasmtime_rr_memory_write = declare(
             "wasmtime_rr_memory_write", ErrorPointer, c_void_p, c_void_p, c_uint64, c_char_p, c_size_t
         )
+        # include/wasmtime_rr.h: components
+        self.wasmtime_rr_component_new = declare(
+            "wasmtime_rr_component_new", ErrorPointer, EnginePointer, c_char_p, c_size_t, c_void_p
+        )
+        self.wasmtime_rr_component_delete = declare("wasmtime_rr_component_delete", None, c_void_p)
+        self.wasmtime_rr_component_linker_instantiate = declare(
+            "wasmtime_rr_component_linker_instantiate", ErrorPointer, c_void_p, c_void_p, c_void_p, c_void_p
+        )
+        self.wasmtime_rr_component_linker_instance_add_func = declare(
+            "wasmtime_rr_component_linker_instance_add_func",
+            ErrorPointer,
+            c_void_p,
+            c_char_p,
+            c_size_t,
+            c_void_p,
+            c_void_p,
+            Finalizer,
+        )
+        self.wasmtime_rr_component_linker_add_wasip2 = declare(
+            "wasmtime_rr_component_linker_add_wasip2", ErrorPointer, c_void_p
+        )
+        self.wasmtime_rr_component_func_call = declare(
+            "wasmtime_rr_component_func_call", ErrorPointer, c_void_p, c_void_p, c_void_p, c_size_t, c_void_p, c_size_t
+        )
         # include/wasmtime_rr.h: WASI preview 1 (RR-aware definitions and context, deterministic sources)
         self.wasmtime_rr_linker_define_wasi = declare("wasmtime_rr_linker_define_wasi", ErrorPointer, c_void_p)
         self.wasmtime_rr_context_set_wasi = declare("wasmtime_rr_context_set_wasi", ErrorPointer, c_void_p, c_void_p)

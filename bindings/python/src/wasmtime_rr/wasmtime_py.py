@@ -17,6 +17,12 @@ wasmtime-py's calls, which record or replay what happens on that store:
 and return wasmtime-py objects; on a store with nothing attached they do what
 wasmtime-py's calls do.
 
+Components (``wasmtime.component``): :func:`component_new`
+(``Component(...)``), :func:`component_add_func` (``LinkerInstance.add_func``),
+:func:`component_instantiate` (``Linker.instantiate``), :func:`component_call`
+(``func(store, ...)``) and :func:`component_add_wasip2`
+(``Linker.add_wasip2``, refused while recording or replaying).
+
 WASI preview 1: :func:`define_wasi` (``Linker.define_wasi``) and
 :func:`set_wasi` (``Store.set_wasi``) record and replay a guest's WASI calls;
 :func:`random_seed`, :func:`wall_clock` and :func:`monotonic_clock` make a
@@ -36,10 +42,11 @@ from __future__ import annotations
 
 import ctypes
 import os
-from ctypes import byref
+from ctypes import byref, c_void_p
 from typing import Any, Callable, ContextManager, List, NamedTuple, Optional, Sequence, Tuple, Union, overload
 
 import wasmtime
+import wasmtime.component
 from wasmtime import _ffi as ffi
 from wasmtime._exportable import AsExtern
 from wasmtime._extern import get_extern_ptr
@@ -50,6 +57,7 @@ from ._callbacks import Read, Write, callbacks, finalizer, invoke, keep, read_tr
 from ._errors import LibraryMismatchError
 from ._native import (
     CFunction,
+    Finalizer,
     Library,
     RecorderPointer,
     ReplayerPointer,
@@ -899,3 +907,163 @@ def monotonic_clock(wasi: wasmtime.WasiConfig, start_ns: int, step_ns: int) -> N
     wall clock. A guest that sleeps still waits for real time, but reads the
     same times."""
     _clock("wasi_config_monotonic_clock_set", wasi, start_ns, step_ns)
+
+
+# ---- components -------------------------------------------------------------
+
+
+class RRComponent(wasmtime.component.Component):
+    """A ``wasmtime.component.Component`` made by :func:`component_new`.
+
+    Freeing it calls ``wasmtime_rr_component_delete``, which also forgets the
+    checksum recorded for it.
+    """
+
+    def _delete(self, ptr: Any) -> None:
+        library().wasmtime_rr_component_delete(ptr)
+
+
+def component_new(engine: EngineLike, wasm: Union[str, bytes, bytearray]) -> RRComponent:
+    """Compiles a component (``wasmtime_rr_component_new``), as
+    ``wasmtime.component.Component(engine, wasm)`` does, and, when the engine
+    records or replays, remembers the SHA-256 of its binary: only such
+    components can be instantiated in a recorded or replayed store. ``wasm``
+    is a binary or text (WAT).
+
+    Raises :class:`wasmtime_rr.WasmtimeError` when it does not compile.
+    """
+    target = library()
+    binary = bytes(_to_wasm(wasm))
+    pointer = _new(
+        target,
+        target.wasmtime_rr_component_new,
+        ctypes.POINTER(ffi.wasmtime_component_t),
+        native_pointer(engine, target, Engine),
+        binary,
+        len(binary),
+    )
+    component = RRComponent.__new__(RRComponent)
+    component._set_ptr(pointer)
+    return component
+
+
+def component_add_func(instance: Any, name: str, func: Callable[..., Any]) -> None:
+    """Defines a host function in a ``wasmtime.component.LinkerInstance``
+    (``wasmtime_rr_component_linker_instance_add_func``), as
+    ``instance.add_func(name, func)`` does: ``func(store, *args)`` gets and
+    returns Python values as wasmtime-py converts them. On a store that
+    records, its results (or its exception, as an error) are recorded; on a
+    store that replays, it is not called and the guest gets the recorded
+    results.
+    """
+    from wasmtime.component import LinkerInstance
+    from wasmtime.component._linker import FUNCTIONS, func_finalize, func_impl
+
+    _expect(instance, LinkerInstance, "a wasmtime.component.LinkerInstance")
+    instance._assert_not_locked()
+    target = library()
+    encoded = name.encode("utf-8")
+    index = FUNCTIONS.allocate(func)
+    invoke(
+        target,
+        target.wasmtime_rr_component_linker_instance_add_func,
+        instance.ptr(),
+        encoded,
+        len(encoded),
+        ctypes.cast(func_impl, c_void_p),
+        index,
+        ctypes.cast(func_finalize, Finalizer),
+    )
+
+
+def component_instantiate(linker: Any, store: wasmtime.Store, component: Any) -> Any:
+    """Instantiates ``component`` (``wasmtime_rr_component_linker_instantiate``):
+    ``linker.instantiate(store, component)``, recorded or replayed. While
+    recording or replaying, ``component`` must come from
+    :func:`component_new` (:class:`InvalidArgumentError`); a replay of another
+    component raises :class:`ModuleMismatchError`; a component that imports
+    WASI preview 2 raises :class:`UnsupportedError`.
+    """
+    from wasmtime.component import Component, Instance, Linker
+
+    _expect(linker, Linker, "a wasmtime.component.Linker")
+    _expect(component, Component, "a wasmtime.component.Component")
+    linker._assert_not_locked()
+    target = library()
+    instance = ffi.wasmtime_component_instance_t()
+    invoke(target, target.wasmtime_rr_component_linker_instantiate, linker.ptr(), _context(store), component.ptr(),
+           byref(instance))
+    return Instance._from_raw(instance)
+
+
+def _host_exception(target: Library) -> Callable[[Any], Optional[BaseException]]:
+    """An exception a host function raised (wasmtime-py keeps it aside while
+    the call returns an error): raised instead of the error, which becomes
+    its ``__cause__``."""
+    from wasmtime.component import _enter
+
+    def special(error: Any) -> Optional[BaseException]:
+        exception = _enter.LAST_EXCEPTION
+        if exception is None:
+            return None
+        _enter.LAST_EXCEPTION = None
+        exception.__cause__ = target.take_error(error)
+        return exception
+
+    return special
+
+
+def component_call(store: StoreLike, func: Any, *params: Any) -> Any:
+    """Calls a component export (``wasmtime_rr_component_func_call``):
+    ``func(store, *params)``, recorded or replayed, with wasmtime-py's value
+    conversions (its result, or ``None``). While recording or replaying,
+    ``func`` must be an export of an instance made by
+    :func:`component_instantiate`. A replayed call with other arguments than
+    recorded raises :class:`DivergenceError`; an exception a host function
+    raised is raised again (not while replaying: the host does not run).
+    """
+    from wasmtime.component import Func
+
+    _expect(func, Func, "a wasmtime.component.Func")
+    ty = func.type(store)
+    param_types, result_type = ty.params, ty.result
+    if len(params) != len(param_types):
+        raise TypeError(f"the function takes {len(param_types)} arguments ({len(params)} given)")
+    target = library()
+    raw_params = (ffi.wasmtime_component_val_t * len(params))()
+    converted = 0
+    try:
+        for (_, param_type), value in zip(param_types, params):
+            param_type.convert_to_c(store, value, ctypes.pointer(raw_params[converted]))
+            converted += 1
+        result = ffi.wasmtime_component_val_t()
+        count = 0 if result_type is None else 1
+        invoke(
+            target,
+            target.wasmtime_rr_component_func_call,
+            byref(func._func),
+            _context(store),
+            raw_params,
+            converted,
+            byref(result),
+            count,
+            special=_host_exception(target),
+        )
+        # wasmtime-py's conversion takes the result over (and frees it).
+        return None if result_type is None else result_type.convert_from_c(result)
+    finally:
+        for i in range(converted):
+            ffi.wasmtime_component_val_delete(byref(raw_params[i]))
+
+
+def component_add_wasip2(linker: Any) -> None:
+    """``linker.add_wasip2()`` (``wasmtime_rr_component_linker_add_wasip2``),
+    refused with :class:`UnsupportedError` when the linker's engine records
+    or replays: Wasmtime serves WASI preview 2 with host functions that run
+    outside the library, so their results would be missing from the trace."""
+    from wasmtime.component import Linker
+
+    _expect(linker, Linker, "a wasmtime.component.Linker")
+    linker._assert_not_locked()
+    target = library()
+    invoke(target, target.wasmtime_rr_component_linker_add_wasip2, linker.ptr())
