@@ -15,21 +15,9 @@
 #include <time.h>
 #include <wasmtime_rr.h>
 
+#include "bench.h"
+
 enum { ROUNDS = 7, CALLS = 20000 };
-
-static void die(const char *what, wasmtime_error_t *error) {
-    if (error == NULL) return;
-    wasm_name_t message;
-    wasmtime_error_message(error, &message);
-    fprintf(stderr, "%s: %.*s\n", what, (int)message.size, message.data);
-    exit(1);
-}
-
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
 
 static wasmtime_error_t *greet(void *env, wasmtime_context_t *context, const wasmtime_component_func_type_t *ty,
                                wasmtime_component_val_t *args, size_t nargs, wasmtime_component_val_t *results,
@@ -136,11 +124,6 @@ static double run_once(const setup_t *s, mode_t_ mode, const char *path) {
     if (mode != PLAIN) die("finish", wasmtime_rr_store_finish(context));
     wasmtime_store_delete(store);
     return elapsed;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv) {

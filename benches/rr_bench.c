@@ -19,6 +19,8 @@
 #include <unistd.h>
 #include <wasmtime_rr.h>
 
+#include "bench.h"
+
 enum { CALLS = 1000000, ROUNDS = 7 };
 
 static const char LOOP_WAT[] =
@@ -60,20 +62,6 @@ static wasm_trap_t *host_f_raw(void *env, wasmtime_caller_t *caller, wasmtime_va
     host_sum += x;
     args_and_results[0].i32 = (int32_t)((x * 2654435761u) >> 7);
     return NULL;
-}
-
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static void die(const char *what, wasmtime_error_t *error) {
-    if (error == NULL) return;
-    wasm_name_t message;
-    wasmtime_error_message(error, &message);
-    fprintf(stderr, "%s: %.*s\n", what, (int)message.size, message.data);
-    exit(1);
 }
 
 typedef enum { PLAIN, RR_NONE, RECORD, REPLAY } variant_t;
@@ -167,11 +155,6 @@ static double run(setup_t *s, variant_t variant, int calls, int work, const char
     }
     wasmtime_store_delete(store);
     return elapsed;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 static double median(double *values) {

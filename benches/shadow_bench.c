@@ -15,6 +15,8 @@
 #include <time.h>
 #include <wasmtime_rr.h>
 
+#include "bench.h"
+
 enum { ROUNDS = 7, CALLS = 2000 };
 
 /* How often the host function writes guest memory through a raw pointer
@@ -38,20 +40,6 @@ static wasm_trap_t *host(void *env, wasmtime_caller_t *caller, const wasmtime_va
 }
 
 typedef enum { OFF, EAGER, ANNOUNCED } shadow_t;
-
-static void die(const char *what, wasmtime_error_t *error) {
-    if (error == NULL) return;
-    wasm_name_t message;
-    wasmtime_error_message(error, &message);
-    fprintf(stderr, "%s: %.*s\n", what, (int)message.size, message.data);
-    exit(1);
-}
-
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
 
 /* One recording of CALLS host calls with `pages` of memory; milliseconds. */
 static double record_once(wasm_engine_t *engine, wasmtime_module_t *module, wasmtime_linker_t *linker, shadow_t shadow,
@@ -83,11 +71,6 @@ static double record_once(wasm_engine_t *engine, wasmtime_module_t *module, wasm
     die("finish", wasmtime_rr_store_finish(context));
     wasmtime_store_delete(store);
     return elapsed;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv) {

@@ -9,17 +9,14 @@
 #include <time.h>
 #include <wasmtime_rr.h>
 
+#include "bench.h"
+
 enum { N = 2000, ROUNDS = 9 };
 
 static double now_us(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 static wasm_config_t *recording_config(void) {

@@ -27,21 +27,9 @@
 #include <unistd.h>
 #include <wasmtime_rr.h>
 
+#include "bench.h"
+
 enum { ROUNDS = 7 };
-
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static void die(const char *what, wasmtime_error_t *error) {
-    if (error == NULL) return;
-    wasm_name_t message;
-    wasmtime_error_message(error, &message);
-    fprintf(stderr, "%s: %.*s\n", what, (int)message.size, message.data);
-    exit(1);
-}
 
 typedef enum { PLAIN, RR_IDLE, RECORD, REPLAY, RECORD_ZSTD, VARIANTS } variant_t;
 static const char *const NAMES[VARIANTS] = {"plain", "rr-idle", "record", "replay", "record-zstd3"};

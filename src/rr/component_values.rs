@@ -1,5 +1,5 @@
 //! Component values: the C API's `wasmtime_component_val_t`, Wasmtime's
-//! `component::Val` and the trace's [`CValue`], and the conversions between
+//! `component::Val` and the trace's encoding, and the conversions between
 //! them.
 //!
 //! The C API converts C values with `From` impls that panic on what a C
@@ -10,7 +10,7 @@
 //! fields, and are checked before anything is built from them.
 
 use crate::error::{ErrorKind, Result, RrError};
-use crate::trace::component::{Build, Encode, Node, View};
+use crate::trace::component::{Build, Encode, Node, Shape, View};
 use std::mem::{align_of, size_of};
 use wasmtime::component::{ResourceAny, Val};
 use wasmtime_c_api::wasmtime_component_val_t;
@@ -43,31 +43,31 @@ impl Encode for Val {
     type Numbering = Resources;
     fn view(&self, resources: &mut Resources) -> Result<View<'_, Val>> {
         Ok(match self {
-            Val::Bool(v) => View::Bool(*v),
-            Val::S8(v) => View::S8(*v),
-            Val::U8(v) => View::U8(*v),
-            Val::S16(v) => View::S16(*v),
-            Val::U16(v) => View::U16(*v),
-            Val::S32(v) => View::S32(*v),
-            Val::U32(v) => View::U32(*v),
-            Val::S64(v) => View::S64(*v),
-            Val::U64(v) => View::U64(*v),
-            Val::Float32(v) => View::F32(v.to_bits()),
-            Val::Float64(v) => View::F64(v.to_bits()),
-            Val::Char(v) => View::Char(*v),
-            Val::String(v) => View::String(v),
-            Val::Enum(v) => View::Enum(v),
-            Val::List(items) => View::List(items),
-            Val::FixedLengthList(items) => View::FixedList(items),
-            Val::Tuple(items) => View::Tuple(items),
-            Val::Record(fields) => View::Record(fields),
-            Val::Variant(case, payload) => View::Variant(case, payload.as_deref()),
-            Val::Option(payload) => View::Option(payload.as_deref()),
-            Val::Result(Ok(payload)) => View::Result(true, payload.as_deref()),
-            Val::Result(Err(payload)) => View::Result(false, payload.as_deref()),
-            Val::Flags(names) => View::Flags(names),
-            Val::Map(entries) => View::Map(entries),
-            Val::Resource(resource) => View::Resource { owned: resource.owned(), handle: resources.number(*resource) },
+            Val::Bool(v) => Shape::Bool(*v),
+            Val::S8(v) => Shape::S8(*v),
+            Val::U8(v) => Shape::U8(*v),
+            Val::S16(v) => Shape::S16(*v),
+            Val::U16(v) => Shape::U16(*v),
+            Val::S32(v) => Shape::S32(*v),
+            Val::U32(v) => Shape::U32(*v),
+            Val::S64(v) => Shape::S64(*v),
+            Val::U64(v) => Shape::U64(*v),
+            Val::Float32(v) => Shape::F32(v.to_bits()),
+            Val::Float64(v) => Shape::F64(v.to_bits()),
+            Val::Char(v) => Shape::Char(*v),
+            Val::String(v) => Shape::String(v),
+            Val::Enum(v) => Shape::Enum(v),
+            Val::List(items) => Shape::List(items),
+            Val::FixedLengthList(items) => Shape::FixedList(items),
+            Val::Tuple(items) => Shape::Tuple(items),
+            Val::Record(fields) => Shape::Record(fields),
+            Val::Variant(case, payload) => Shape::Variant(case, payload.as_deref()),
+            Val::Option(payload) => Shape::Option(payload.as_deref()),
+            Val::Result(Ok(payload)) => Shape::Result(true, payload.as_deref()),
+            Val::Result(Err(payload)) => Shape::Result(false, payload.as_deref()),
+            Val::Flags(names) => Shape::Flags(names),
+            Val::Map(entries) => Shape::Map(entries),
+            Val::Resource(resource) => Shape::Resource { owned: resource.owned(), handle: resources.number(*resource) },
             Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => return Err(async_unsupported()),
         })
     }
@@ -89,31 +89,31 @@ impl Build for Replayed<'_> {
     fn make(&mut self, node: Node<'_, Val>) -> Result<Val> {
         let boxed = |v: Option<Val>| v.map(Box::new);
         Ok(match node {
-            Node::Bool(v) => Val::Bool(v),
-            Node::S8(v) => Val::S8(v),
-            Node::U8(v) => Val::U8(v),
-            Node::S16(v) => Val::S16(v),
-            Node::U16(v) => Val::U16(v),
-            Node::S32(v) => Val::S32(v),
-            Node::U32(v) => Val::U32(v),
-            Node::S64(v) => Val::S64(v),
-            Node::U64(v) => Val::U64(v),
-            Node::F32(bits) => Val::Float32(f32::from_bits(bits)),
-            Node::F64(bits) => Val::Float64(f64::from_bits(bits)),
-            Node::Char(c) => Val::Char(c),
-            Node::String(s) => Val::String(s.to_string()),
-            Node::Enum(s) => Val::Enum(s.to_string()),
-            Node::List(items) => Val::List(items),
-            Node::Tuple(items) => Val::Tuple(items),
-            Node::FixedList(items) => Val::FixedLengthList(items),
-            Node::Record(fields) => Val::Record(fields.into_iter().map(|(n, v)| (n.to_string(), v)).collect()),
-            Node::Variant(case, payload) => Val::Variant(case.to_string(), boxed(payload)),
-            Node::Option(payload) => Val::Option(boxed(payload)),
-            Node::Result(true, payload) => Val::Result(Ok(boxed(payload))),
-            Node::Result(false, payload) => Val::Result(Err(boxed(payload))),
-            Node::Flags(names) => Val::Flags(names.into_iter().map(str::to_string).collect()),
-            Node::Map(entries) => Val::Map(entries),
-            Node::Resource { handle, .. } => Val::Resource(self.0.get(handle).ok_or_else(|| {
+            Shape::Bool(v) => Val::Bool(v),
+            Shape::S8(v) => Val::S8(v),
+            Shape::U8(v) => Val::U8(v),
+            Shape::S16(v) => Val::S16(v),
+            Shape::U16(v) => Val::U16(v),
+            Shape::S32(v) => Val::S32(v),
+            Shape::U32(v) => Val::U32(v),
+            Shape::S64(v) => Val::S64(v),
+            Shape::U64(v) => Val::U64(v),
+            Shape::F32(bits) => Val::Float32(f32::from_bits(bits)),
+            Shape::F64(bits) => Val::Float64(f64::from_bits(bits)),
+            Shape::Char(c) => Val::Char(c),
+            Shape::String(s) => Val::String(s.to_string()),
+            Shape::Enum(s) => Val::Enum(s.to_string()),
+            Shape::List(items) => Val::List(items),
+            Shape::Tuple(items) => Val::Tuple(items),
+            Shape::FixedList(items) => Val::FixedLengthList(items),
+            Shape::Record(fields) => Val::Record(fields.into_iter().map(|(n, v)| (n.to_string(), v)).collect()),
+            Shape::Variant(case, payload) => Val::Variant(case.to_string(), boxed(payload)),
+            Shape::Option(payload) => Val::Option(boxed(payload)),
+            Shape::Result(true, payload) => Val::Result(Ok(boxed(payload))),
+            Shape::Result(false, payload) => Val::Result(Err(boxed(payload))),
+            Shape::Flags(names) => Val::Flags(names.into_iter().map(str::to_string).collect()),
+            Shape::Map(entries) => Val::Map(entries),
+            Shape::Resource { handle, .. } => Val::Resource(self.0.get(handle).ok_or_else(|| {
                 RrError::new(
                     ErrorKind::Unsupported,
                     format!(
@@ -389,7 +389,7 @@ unsafe fn read(value: &RawVal, depth: u32) -> Read<Val> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::component::{CValue, Encoded};
+    use crate::trace::component::Encoded;
 
     #[test]
     fn c_values_are_checked_before_use() {
@@ -433,7 +433,8 @@ mod tests {
             [Val::Float32(v)] => assert_eq!(v.to_bits(), 0x7fc0_1234),
             other => panic!("{other:?}"),
         }
-        let resource = Encoded::of(&[CValue::Resource { owned: true, handle: 3 }], &mut ()).unwrap();
+        // A resource handle this session never saw (#0 of a fresh numbering).
+        let resource = Encoded(vec![1, 21, 1, 0]);
         let e = resource.decode(&mut Replayed(&resources)).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unsupported);
     }

@@ -4,43 +4,15 @@
 //! Unlike core values, component values carry their own type tags: a
 //! component function's type is a tree (records, variants, lists of lists)
 //! that would cost more to declare than to tag, and tagged values let
-//! `wasmtime-rr inspect` print a trace without the component.
+//! `wasmtime-rr inspect` print a trace without the component. Values stay
+//! encoded ([`Encoded`]); the encoder takes any value that shows its levels
+//! as [`View`]s ([`Encode`]), the decoder hands each level as a [`Node`] to
+//! a [`Build`]er: [`Check`] (checking only), [`Text`] (printing) or the
+//! record/replay engine's (Wasmtime's own values).
 
 use super::wire::{Cursor, malformed, put_bytes, put_sleb, put_uleb};
 use crate::error::Result;
 use std::fmt;
-
-/// A component value as the trace keeps it. Floats are kept as bits so
-/// comparison is bit for bit (NaN payloads included).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CValue {
-    Bool(bool),
-    S8(i8),
-    U8(u8),
-    S16(i16),
-    U16(u16),
-    S32(i32),
-    U32(u32),
-    S64(i64),
-    U64(u64),
-    F32(u32),
-    F64(u64),
-    Char(char),
-    String(String),
-    List(Vec<CValue>),
-    Record(Vec<(String, CValue)>),
-    Tuple(Vec<CValue>),
-    Variant(String, Option<Box<CValue>>),
-    Enum(String),
-    Option(Option<Box<CValue>>),
-    Result(std::result::Result<Option<Box<CValue>>, Option<Box<CValue>>>),
-    Flags(Vec<String>),
-    /// A resource handle, named by the order in which the session first saw
-    /// it: the same handle has the same number in a recording and its replay.
-    Resource { owned: bool, handle: u32 },
-    Map(Vec<(CValue, CValue)>),
-    FixedList(Vec<CValue>),
-}
 
 /// One call from a component to a host function, as it returned.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,11 +40,6 @@ impl Encoded {
         Ok(Encoded(out))
     }
 
-    /// The values, decoded as trace values.
-    pub fn values(&self) -> Result<Vec<CValue>> {
-        self.decode(&mut Tree)
-    }
-
     /// The values, decoded with `build`.
     pub fn decode<B: Build>(&self, build: &mut B) -> Result<Vec<B::Out>> {
         let mut cursor = Cursor::new(&self.0);
@@ -92,11 +59,11 @@ impl Encoded {
     }
 }
 
-/// Values print as `(a, b, c)`.
+/// Values print as `(a, b, c)`, each as [`Text`] writes it.
 impl fmt::Display for Encoded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.values() {
-            Ok(values) => CValues(&values).fmt(f),
+        match self.decode(&mut Text) {
+            Ok(values) => write!(f, "({})", values.join(", ")),
             Err(_) => f.write_str("(malformed values)"),
         }
     }
@@ -230,10 +197,11 @@ pub fn decode(tag: u8, cursor: &mut Cursor<'_>, validation: bool) -> Result<Comp
     })
 }
 
-/// One level of a value, whatever holds it: the trace's [`CValue`] or
-/// Wasmtime's `component::Val` (`rr::component_values`). Both encode through
-/// [`put_value`], so a recording writes the same bytes a trace value would.
-pub enum View<'a, V> {
+/// One level of a component value: its type tag and payload, with its
+/// children in whatever form the side at hand holds them. The encoder reads
+/// [`View`]s (children borrowed from the value being encoded), the decoder
+/// hands [`Node`]s to a [`Build`]er (children already built).
+pub enum Shape<'a, Items, Fields, Payload, Names, Entries> {
     Bool(bool),
     S8(i8),
     U8(u8),
@@ -248,56 +216,31 @@ pub enum View<'a, V> {
     Char(char),
     String(&'a str),
     Enum(&'a str),
-    List(&'a [V]),
-    Tuple(&'a [V]),
-    FixedList(&'a [V]),
-    Record(&'a [(String, V)]),
-    Variant(&'a str, Option<&'a V>),
-    Option(Option<&'a V>),
-    Result(bool, Option<&'a V>),
-    Flags(&'a [String]),
+    List(Items),
+    Tuple(Items),
+    FixedList(Items),
+    Record(Fields),
+    Variant(&'a str, Payload),
+    Option(Payload),
+    Result(bool, Payload),
+    Flags(Names),
     Resource { owned: bool, handle: u32 },
-    Map(&'a [(V, V)]),
+    Map(Entries),
 }
+
+/// A level of a value being encoded (Wasmtime's `component::Val` in
+/// `rr::component_values`): every value encodes through [`put_value`].
+pub type View<'a, V> = Shape<'a, &'a [V], &'a [(String, V)], Option<&'a V>, &'a [String], &'a [(V, V)]>;
+
+/// A level of a decoded value, its children already built; strings borrow
+/// from the trace.
+pub type Node<'a, T> = Shape<'a, Vec<T>, Vec<(&'a str, T)>, Option<T>, Vec<&'a str>, Vec<(T, T)>>;
 
 /// A value the trace can encode.
 pub trait Encode: Sized {
     /// What numbers resource handles (nothing, for trace values).
     type Numbering;
     fn view(&self, numbering: &mut Self::Numbering) -> Result<View<'_, Self>>;
-}
-
-impl Encode for CValue {
-    type Numbering = ();
-    fn view(&self, _: &mut ()) -> Result<View<'_, CValue>> {
-        Ok(match self {
-            CValue::Bool(v) => View::Bool(*v),
-            CValue::S8(v) => View::S8(*v),
-            CValue::U8(v) => View::U8(*v),
-            CValue::S16(v) => View::S16(*v),
-            CValue::U16(v) => View::U16(*v),
-            CValue::S32(v) => View::S32(*v),
-            CValue::U32(v) => View::U32(*v),
-            CValue::S64(v) => View::S64(*v),
-            CValue::U64(v) => View::U64(*v),
-            CValue::F32(bits) => View::F32(*bits),
-            CValue::F64(bits) => View::F64(*bits),
-            CValue::Char(c) => View::Char(*c),
-            CValue::String(s) => View::String(s),
-            CValue::Enum(s) => View::Enum(s),
-            CValue::List(items) => View::List(items),
-            CValue::Tuple(items) => View::Tuple(items),
-            CValue::FixedList(items) => View::FixedList(items),
-            CValue::Record(fields) => View::Record(fields),
-            CValue::Variant(case, payload) => View::Variant(case, payload.as_deref()),
-            CValue::Option(payload) => View::Option(payload.as_deref()),
-            CValue::Result(Ok(payload)) => View::Result(true, payload.as_deref()),
-            CValue::Result(Err(payload)) => View::Result(false, payload.as_deref()),
-            CValue::Flags(names) => View::Flags(names),
-            CValue::Resource { owned, handle } => View::Resource { owned: *owned, handle: *handle },
-            CValue::Map(entries) => View::Map(entries),
-        })
-    }
 }
 
 /// Appends a count, then each value.
@@ -323,45 +266,45 @@ fn put_option<V: Encode>(out: &mut Vec<u8>, value: Option<&V>, numbering: &mut V
 pub fn put_value<V: Encode>(out: &mut Vec<u8>, value: &V, numbering: &mut V::Numbering) -> Result<()> {
     use value_tag as t;
     match value.view(numbering)? {
-        View::Bool(v) => out.extend_from_slice(&[t::BOOL, u8::from(v)]),
-        View::S8(v) => out.extend_from_slice(&[t::S8, v as u8]),
-        View::U8(v) => out.extend_from_slice(&[t::U8, v]),
-        View::S16(v) => tagged_sleb(out, t::S16, i64::from(v)),
-        View::U16(v) => tagged_uleb(out, t::U16, u64::from(v)),
-        View::S32(v) => tagged_sleb(out, t::S32, i64::from(v)),
-        View::U32(v) => tagged_uleb(out, t::U32, u64::from(v)),
-        View::S64(v) => tagged_sleb(out, t::S64, v),
-        View::U64(v) => tagged_uleb(out, t::U64, v),
-        View::F32(bits) => {
+        Shape::Bool(v) => out.extend_from_slice(&[t::BOOL, u8::from(v)]),
+        Shape::S8(v) => out.extend_from_slice(&[t::S8, v as u8]),
+        Shape::U8(v) => out.extend_from_slice(&[t::U8, v]),
+        Shape::S16(v) => tagged_sleb(out, t::S16, i64::from(v)),
+        Shape::U16(v) => tagged_uleb(out, t::U16, u64::from(v)),
+        Shape::S32(v) => tagged_sleb(out, t::S32, i64::from(v)),
+        Shape::U32(v) => tagged_uleb(out, t::U32, u64::from(v)),
+        Shape::S64(v) => tagged_sleb(out, t::S64, v),
+        Shape::U64(v) => tagged_uleb(out, t::U64, v),
+        Shape::F32(bits) => {
             out.push(t::F32);
             out.extend_from_slice(&bits.to_le_bytes());
         }
-        View::F64(bits) => {
+        Shape::F64(bits) => {
             out.push(t::F64);
             out.extend_from_slice(&bits.to_le_bytes());
         }
-        View::Char(c) => tagged_uleb(out, t::CHAR, u64::from(u32::from(c))),
-        View::String(s) => {
+        Shape::Char(c) => tagged_uleb(out, t::CHAR, u64::from(u32::from(c))),
+        Shape::String(s) => {
             out.push(t::STRING);
             put_bytes(out, s.as_bytes());
         }
-        View::Enum(s) => {
+        Shape::Enum(s) => {
             out.push(t::ENUM);
             put_bytes(out, s.as_bytes());
         }
-        View::List(items) => {
+        Shape::List(items) => {
             out.push(t::LIST);
             put_values(out, items, numbering)?;
         }
-        View::Tuple(items) => {
+        Shape::Tuple(items) => {
             out.push(t::TUPLE);
             put_values(out, items, numbering)?;
         }
-        View::FixedList(items) => {
+        Shape::FixedList(items) => {
             out.push(t::FIXED_LIST);
             put_values(out, items, numbering)?;
         }
-        View::Record(fields) => {
+        Shape::Record(fields) => {
             out.push(t::RECORD);
             put_uleb(out, fields.len() as u64);
             for (name, value) in fields {
@@ -369,29 +312,29 @@ pub fn put_value<V: Encode>(out: &mut Vec<u8>, value: &V, numbering: &mut V::Num
                 put_value(out, value, numbering)?;
             }
         }
-        View::Variant(case, payload) => {
+        Shape::Variant(case, payload) => {
             out.push(t::VARIANT);
             put_bytes(out, case.as_bytes());
             put_option(out, payload, numbering)?;
         }
-        View::Option(payload) => {
+        Shape::Option(payload) => {
             out.push(t::OPTION);
             put_option(out, payload, numbering)?;
         }
-        View::Result(ok, payload) => {
+        Shape::Result(ok, payload) => {
             out.extend_from_slice(&[t::RESULT, u8::from(ok)]);
             put_option(out, payload, numbering)?;
         }
-        View::Flags(names) => {
+        Shape::Flags(names) => {
             out.push(t::FLAGS);
             put_uleb(out, names.len() as u64);
             names.iter().for_each(|n| put_bytes(out, n.as_bytes()));
         }
-        View::Resource { owned, handle } => {
+        Shape::Resource { owned, handle } => {
             out.extend_from_slice(&[t::RESOURCE, u8::from(owned)]);
             put_uleb(out, u64::from(handle));
         }
-        View::Map(entries) => {
+        Shape::Map(entries) => {
             out.push(t::MAP);
             put_uleb(out, entries.len() as u64);
             for (key, value) in entries {
@@ -423,35 +366,6 @@ fn count(cursor: &mut Cursor<'_>) -> Result<usize> {
     Ok(count as usize)
 }
 
-/// One level of a decoded value, its children already built: what a
-/// [`Build`] makes a value of. Strings borrow from the trace.
-pub enum Node<'a, T> {
-    Bool(bool),
-    S8(i8),
-    U8(u8),
-    S16(i16),
-    U16(u16),
-    S32(i32),
-    U32(u32),
-    S64(i64),
-    U64(u64),
-    F32(u32),
-    F64(u64),
-    Char(char),
-    String(&'a str),
-    Enum(&'a str),
-    List(Vec<T>),
-    Tuple(Vec<T>),
-    FixedList(Vec<T>),
-    Record(Vec<(&'a str, T)>),
-    Variant(&'a str, Option<T>),
-    Option(Option<T>),
-    Result(bool, Option<T>),
-    Flags(Vec<&'a str>),
-    Resource { owned: bool, handle: u32 },
-    Map(Vec<(T, T)>),
-}
-
 /// Makes values as the decoder reads them: trace values ([`Tree`]), nothing
 /// (checking only: [`Check`]) or Wasmtime's values (`rr::component_values`).
 /// One grammar, in [`get_value`], for all of them.
@@ -460,39 +374,50 @@ pub trait Build {
     fn make(&mut self, node: Node<'_, Self::Out>) -> Result<Self::Out>;
 }
 
-/// Builds trace values.
-pub struct Tree;
+/// Writes values in the WebAssembly Value Encoding's style: `"text"`,
+/// `[1, 2]`, `{name: "a", id: 3}`, `some(5)`, `err("no")`, `{read, write}`;
+/// NaNs show their bits (`nan:0x7fc00001`), since replay compares bits.
+pub struct Text;
 
-impl Build for Tree {
-    type Out = CValue;
-    fn make(&mut self, node: Node<'_, CValue>) -> Result<CValue> {
-        let boxed = |v: Option<CValue>| v.map(Box::new);
+impl Build for Text {
+    type Out = String;
+    fn make(&mut self, node: Node<'_, String>) -> Result<String> {
+        let list = |items: Vec<String>| items.join(", ");
+        let payload = |case: &str, value: Option<String>| match value {
+            Some(value) => format!("{case}({value})"),
+            None => case.to_string(),
+        };
         Ok(match node {
-            Node::Bool(v) => CValue::Bool(v),
-            Node::S8(v) => CValue::S8(v),
-            Node::U8(v) => CValue::U8(v),
-            Node::S16(v) => CValue::S16(v),
-            Node::U16(v) => CValue::U16(v),
-            Node::S32(v) => CValue::S32(v),
-            Node::U32(v) => CValue::U32(v),
-            Node::S64(v) => CValue::S64(v),
-            Node::U64(v) => CValue::U64(v),
-            Node::F32(bits) => CValue::F32(bits),
-            Node::F64(bits) => CValue::F64(bits),
-            Node::Char(c) => CValue::Char(c),
-            Node::String(s) => CValue::String(s.to_string()),
-            Node::Enum(s) => CValue::Enum(s.to_string()),
-            Node::List(items) => CValue::List(items),
-            Node::Tuple(items) => CValue::Tuple(items),
-            Node::FixedList(items) => CValue::FixedList(items),
-            Node::Record(fields) => CValue::Record(fields.into_iter().map(|(n, v)| (n.to_string(), v)).collect()),
-            Node::Variant(case, payload) => CValue::Variant(case.to_string(), boxed(payload)),
-            Node::Option(payload) => CValue::Option(boxed(payload)),
-            Node::Result(true, payload) => CValue::Result(Ok(boxed(payload))),
-            Node::Result(false, payload) => CValue::Result(Err(boxed(payload))),
-            Node::Flags(names) => CValue::Flags(names.into_iter().map(str::to_string).collect()),
-            Node::Resource { owned, handle } => CValue::Resource { owned, handle },
-            Node::Map(entries) => CValue::Map(entries),
+            Shape::Bool(v) => v.to_string(),
+            Shape::S8(v) => v.to_string(),
+            Shape::U8(v) => v.to_string(),
+            Shape::S16(v) => v.to_string(),
+            Shape::U16(v) => v.to_string(),
+            Shape::S32(v) => v.to_string(),
+            Shape::U32(v) => v.to_string(),
+            Shape::S64(v) => v.to_string(),
+            Shape::U64(v) => v.to_string(),
+            Shape::F32(bits) if f32::from_bits(bits).is_nan() => format!("nan:{bits:#x}"),
+            Shape::F32(bits) => f32::from_bits(bits).to_string(),
+            Shape::F64(bits) if f64::from_bits(bits).is_nan() => format!("nan:{bits:#x}"),
+            Shape::F64(bits) => f64::from_bits(bits).to_string(),
+            Shape::Char(c) => format!("{c:?}"),
+            Shape::String(s) => format!("{s:?}"),
+            Shape::Enum(s) => s.to_string(),
+            Shape::List(items) | Shape::FixedList(items) => format!("[{}]", list(items)),
+            Shape::Tuple(items) => format!("({})", list(items)),
+            Shape::Record(fields) => {
+                format!("{{{}}}", list(fields.into_iter().map(|(name, value)| format!("{name}: {value}")).collect()))
+            }
+            Shape::Variant(case, value) => payload(case, value),
+            Shape::Option(None) => "none".to_string(),
+            Shape::Option(Some(value)) => format!("some({value})"),
+            Shape::Result(ok, value) => payload(if ok { "ok" } else { "err" }, value),
+            Shape::Flags(names) => format!("{{{}}}", names.join(", ")),
+            Shape::Resource { owned, handle } => format!("{}#{handle}", if owned { "own" } else { "borrow" }),
+            Shape::Map(entries) => {
+                format!("map{{{}}}", list(entries.into_iter().map(|(key, value)| format!("{key}: {value}")).collect()))
+            }
         })
     }
 }
@@ -542,43 +467,43 @@ pub fn get_value<B: Build>(cursor: &mut Cursor<'_>, depth: u32, build: &mut B) -
     let inner = depth + 1;
     let node = match cursor.byte()? {
         t::BOOL => match cursor.byte()? {
-            0 => Node::Bool(false),
-            1 => Node::Bool(true),
+            0 => Shape::Bool(false),
+            1 => Shape::Bool(true),
             other => return Err(malformed(format!("bad bool {other}"))),
         },
-        t::S8 => Node::S8(cursor.byte()? as i8),
-        t::U8 => Node::U8(cursor.byte()?),
-        t::S16 => Node::S16(ranged(cursor.sleb()?, "s16")?),
-        t::U16 => Node::U16(uranged(cursor.uleb()?, "u16")?),
-        t::S32 => Node::S32(ranged(cursor.sleb()?, "s32")?),
-        t::U32 => Node::U32(uranged(cursor.uleb()?, "u32")?),
-        t::S64 => Node::S64(cursor.sleb()?),
-        t::U64 => Node::U64(cursor.uleb()?),
-        t::F32 => Node::F32(u32::from_le_bytes(cursor.array()?)),
-        t::F64 => Node::F64(u64::from_le_bytes(cursor.array()?)),
+        t::S8 => Shape::S8(cursor.byte()? as i8),
+        t::U8 => Shape::U8(cursor.byte()?),
+        t::S16 => Shape::S16(ranged(cursor.sleb()?, "s16")?),
+        t::U16 => Shape::U16(uranged(cursor.uleb()?, "u16")?),
+        t::S32 => Shape::S32(ranged(cursor.sleb()?, "s32")?),
+        t::U32 => Shape::U32(uranged(cursor.uleb()?, "u32")?),
+        t::S64 => Shape::S64(cursor.sleb()?),
+        t::U64 => Shape::U64(cursor.uleb()?),
+        t::F32 => Shape::F32(u32::from_le_bytes(cursor.array()?)),
+        t::F64 => Shape::F64(u64::from_le_bytes(cursor.array()?)),
         t::CHAR => {
             let code = cursor.uleb()?;
             let c = u32::try_from(code).ok().and_then(char::from_u32);
-            Node::Char(c.ok_or_else(|| malformed(format!("{code:#x} is not a Unicode scalar value")))?)
+            Shape::Char(c.ok_or_else(|| malformed(format!("{code:#x} is not a Unicode scalar value")))?)
         }
-        t::STRING => Node::String(text(cursor)?),
-        t::ENUM => Node::Enum(text(cursor)?),
-        t::LIST => Node::List(get_values(cursor, inner, build)?),
-        t::TUPLE => Node::Tuple(get_values(cursor, inner, build)?),
-        t::FIXED_LIST => Node::FixedList(get_values(cursor, inner, build)?),
+        t::STRING => Shape::String(text(cursor)?),
+        t::ENUM => Shape::Enum(text(cursor)?),
+        t::LIST => Shape::List(get_values(cursor, inner, build)?),
+        t::TUPLE => Shape::Tuple(get_values(cursor, inner, build)?),
+        t::FIXED_LIST => Shape::FixedList(get_values(cursor, inner, build)?),
         t::RECORD => {
             let n = count(cursor)?;
-            Node::Record((0..n).map(|_| Ok((text(cursor)?, get_value(cursor, inner, build)?))).collect::<Result<_>>()?)
+            Shape::Record((0..n).map(|_| Ok((text(cursor)?, get_value(cursor, inner, build)?))).collect::<Result<_>>()?)
         }
-        t::VARIANT => Node::Variant(text(cursor)?, get_option(cursor, inner, build)?),
-        t::OPTION => Node::Option(get_option(cursor, inner, build)?),
+        t::VARIANT => Shape::Variant(text(cursor)?, get_option(cursor, inner, build)?),
+        t::OPTION => Shape::Option(get_option(cursor, inner, build)?),
         t::RESULT => match cursor.byte()? {
-            flag @ (0 | 1) => Node::Result(flag == 1, get_option(cursor, inner, build)?),
+            flag @ (0 | 1) => Shape::Result(flag == 1, get_option(cursor, inner, build)?),
             other => return Err(malformed(format!("bad result flag {other}"))),
         },
         t::FLAGS => {
             let n = count(cursor)?;
-            Node::Flags((0..n).map(|_| text(cursor)).collect::<Result<_>>()?)
+            Shape::Flags((0..n).map(|_| text(cursor)).collect::<Result<_>>()?)
         }
         t::RESOURCE => {
             let owned = match cursor.byte()? {
@@ -586,11 +511,11 @@ pub fn get_value<B: Build>(cursor: &mut Cursor<'_>, depth: u32, build: &mut B) -
                 1 => true,
                 other => return Err(malformed(format!("bad resource ownership {other}"))),
             };
-            Node::Resource { owned, handle: cursor.uleb32()? }
+            Shape::Resource { owned, handle: cursor.uleb32()? }
         }
         t::MAP => {
             let n = count(cursor)?;
-            Node::Map(
+            Shape::Map(
                 (0..n)
                     .map(|_| Ok((get_value(cursor, inner, build)?, get_value(cursor, inner, build)?)))
                     .collect::<Result<_>>()?,
@@ -601,161 +526,60 @@ pub fn get_value<B: Build>(cursor: &mut Cursor<'_>, depth: u32, build: &mut B) -
     build.make(node)
 }
 
-/// Writes a string as a quoted, escaped literal.
-fn quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
-    write!(f, "{s:?}")
-}
-
-fn payload(f: &mut fmt::Formatter<'_>, value: &Option<Box<CValue>>) -> fmt::Result {
-    match value {
-        Some(value) => write!(f, "({value})"),
-        None => Ok(()),
-    }
-}
-
-/// Writes items separated by ", ".
-fn joined<T>(f: &mut fmt::Formatter<'_>, items: &[T], mut item: impl FnMut(&mut fmt::Formatter<'_>, &T) -> fmt::Result) -> fmt::Result {
-    for (i, value) in items.iter().enumerate() {
-        if i > 0 {
-            f.write_str(", ")?;
-        }
-        item(f, value)?;
-    }
-    Ok(())
-}
-
-/// Values print in the WebAssembly Value Encoding's style: `"text"`,
-/// `[1, 2]`, `{name: "a", id: 3}`, `some(5)`, `err("no")`, `{read, write}`.
-impl fmt::Display for CValue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CValue::Bool(v) => write!(f, "{v}"),
-            CValue::S8(v) => write!(f, "{v}"),
-            CValue::U8(v) => write!(f, "{v}"),
-            CValue::S16(v) => write!(f, "{v}"),
-            CValue::U16(v) => write!(f, "{v}"),
-            CValue::S32(v) => write!(f, "{v}"),
-            CValue::U32(v) => write!(f, "{v}"),
-            CValue::S64(v) => write!(f, "{v}"),
-            CValue::U64(v) => write!(f, "{v}"),
-            CValue::F32(bits) => float(f, f64::from(f32::from_bits(*bits)), f32::from_bits(*bits).is_nan(), u64::from(*bits)),
-            CValue::F64(bits) => float(f, f64::from_bits(*bits), f64::from_bits(*bits).is_nan(), *bits),
-            CValue::Char(c) => write!(f, "{c:?}"),
-            CValue::String(s) => quoted(f, s),
-            CValue::List(items) | CValue::FixedList(items) => {
-                f.write_str("[")?;
-                joined(f, items, |f, v| write!(f, "{v}"))?;
-                f.write_str("]")
-            }
-            CValue::Tuple(items) => {
-                f.write_str("(")?;
-                joined(f, items, |f, v| write!(f, "{v}"))?;
-                f.write_str(")")
-            }
-            CValue::Record(fields) => {
-                f.write_str("{")?;
-                joined(f, fields, |f, (name, value)| write!(f, "{name}: {value}"))?;
-                f.write_str("}")
-            }
-            CValue::Variant(case, value) => {
-                f.write_str(case)?;
-                payload(f, value)
-            }
-            CValue::Enum(case) => f.write_str(case),
-            CValue::Option(None) => f.write_str("none"),
-            CValue::Option(Some(value)) => write!(f, "some({value})"),
-            CValue::Result(Ok(value)) => {
-                f.write_str("ok")?;
-                payload(f, value)
-            }
-            CValue::Result(Err(value)) => {
-                f.write_str("err")?;
-                payload(f, value)
-            }
-            CValue::Flags(names) => {
-                f.write_str("{")?;
-                joined(f, names, |f, n| f.write_str(n))?;
-                f.write_str("}")
-            }
-            CValue::Resource { owned, handle } => write!(f, "{}#{handle}", if *owned { "own" } else { "borrow" }),
-            CValue::Map(entries) => {
-                f.write_str("map{")?;
-                joined(f, entries, |f, (k, v)| write!(f, "{k}: {v}"))?;
-                f.write_str("}")
-            }
-        }
-    }
-}
-
-/// NaNs show their bits, since replay compares them bit for bit.
-fn float(f: &mut fmt::Formatter<'_>, value: f64, nan: bool, bits: u64) -> fmt::Result {
-    match nan {
-        true => write!(f, "nan:{bits:#x}"),
-        false => write!(f, "{value}"),
-    }
-}
-
-/// Writes component values as `(a, b, c)`.
-pub struct CValues<'a>(pub &'a [CValue]);
-
-impl fmt::Display for CValues<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("(")?;
-        joined(f, self.0, |f, v| write!(f, "{v}"))?;
-        f.write_str(")")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn every_type() -> Vec<CValue> {
-        let boxed = |v: CValue| Some(Box::new(v));
+    /// A test value that shows itself as one level (the encoder's input).
+    struct Level(fn(&Level) -> View<'_, Level>, Vec<Level>);
+
+    impl Encode for Level {
+        type Numbering = ();
+        fn view(&self, _: &mut ()) -> Result<View<'_, Level>> {
+            Ok((self.0)(self))
+        }
+    }
+
+    fn leaf(view: fn(&Level) -> View<'_, Level>) -> Level {
+        Level(view, Vec::new())
+    }
+
+    fn every_type() -> Vec<Level> {
         vec![
-            CValue::Bool(true),
-            CValue::S8(-128),
-            CValue::U8(255),
-            CValue::S16(-300),
-            CValue::U16(65535),
-            CValue::S32(i32::MIN),
-            CValue::U32(u32::MAX),
-            CValue::S64(i64::MIN),
-            CValue::U64(u64::MAX),
-            CValue::F32(0x7fc0_0001),
-            CValue::F64((-0.0f64).to_bits()),
-            CValue::Char('\u{1F980}'),
-            CValue::String("héllo\n".into()),
-            CValue::List(vec![CValue::U32(1), CValue::U32(2)]),
-            CValue::Record(vec![("name".into(), CValue::String("a".into())), ("id".into(), CValue::U8(3))]),
-            CValue::Tuple(vec![CValue::Bool(false), CValue::S8(1)]),
-            CValue::Variant("circle".into(), boxed(CValue::F64(1.5f64.to_bits()))),
-            CValue::Variant("empty".into(), None),
-            CValue::Enum("red".into()),
-            CValue::Option(None),
-            CValue::Option(boxed(CValue::Option(boxed(CValue::U8(0))))),
-            CValue::Result(Ok(None)),
-            CValue::Result(Err(boxed(CValue::String("no".into())))),
-            CValue::Flags(vec!["read".into(), "write".into()]),
-            CValue::Resource { owned: true, handle: 7 },
-            CValue::Map(vec![(CValue::String("k".into()), CValue::U64(9))]),
-            CValue::FixedList(vec![CValue::U8(1); 3]),
+            leaf(|_| Shape::Bool(true)),
+            leaf(|_| Shape::S8(-128)),
+            leaf(|_| Shape::U16(65535)),
+            leaf(|_| Shape::S32(i32::MIN)),
+            leaf(|_| Shape::U64(u64::MAX)),
+            leaf(|_| Shape::F32(0x7fc0_0001)),
+            leaf(|_| Shape::F64((-0.0f64).to_bits())),
+            leaf(|_| Shape::Char('\u{1F980}')),
+            leaf(|_| Shape::String("héllo\n")),
+            Level(|l| Shape::List(&l.1), vec![leaf(|_| Shape::U32(1)), leaf(|_| Shape::U32(2))]),
+            Level(|l| Shape::Tuple(&l.1), vec![leaf(|_| Shape::Bool(false)), leaf(|_| Shape::S8(1))]),
+            Level(|l| Shape::Variant("circle", l.1.first()), vec![leaf(|_| Shape::F64(1.5f64.to_bits()))]),
+            leaf(|_| Shape::Variant("empty", None)),
+            leaf(|_| Shape::Enum("red")),
+            leaf(|_| Shape::Option(None)),
+            Level(|l| Shape::Option(l.1.first()), vec![leaf(|_| Shape::U8(0))]),
+            leaf(|_| Shape::Result(true, None)),
+            Level(|l| Shape::Result(false, l.1.first()), vec![leaf(|_| Shape::String("no"))]),
+            leaf(|_| Shape::Resource { owned: true, handle: 7 }),
         ]
     }
 
     #[test]
-    fn every_value_type_round_trips_with_validation() {
+    fn every_event_round_trips_with_validation_and_values_print_readably() {
         let all = Encoded::of(&every_type(), &mut ()).unwrap();
-        let none = Encoded::of::<CValue>(&[], &mut ()).unwrap();
+        let none = Encoded::of::<Level>(&[], &mut ()).unwrap();
         let events = vec![
             ComponentEvent::DefineExport { id: 0, instance: 0, name: "api#run".into() },
             ComponentEvent::DefineImport { id: 0, name: "now".into() },
             ComponentEvent::Call { export: 0, args: all.clone() },
             ComponentEvent::HostCall(ComponentHostCall { import: 0, args: Some(all.clone()), outcome: Ok(all.clone()) }),
             ComponentEvent::HostCall(ComponentHostCall { import: 0, args: Some(none), outcome: Err("boom".into()) }),
-            ComponentEvent::Returned(Encoded::of(&[CValue::List(every_type())], &mut ()).unwrap()),
+            ComponentEvent::Returned(all.clone()),
         ];
-        assert_eq!(all.values().unwrap(), every_type());
         let mut bytes = Vec::new();
         for event in &events {
             encode(event, true, &mut bytes).unwrap();
@@ -767,31 +591,27 @@ mod tests {
             assert_eq!(&decode(tag, &mut cursor, true).unwrap(), event);
         }
         assert!(cursor.is_empty());
-    }
-
-    #[test]
-    fn values_print_readably() {
-        let text = CValues(&every_type()).to_string();
-        assert!(text.contains("\"héllo\\n\""), "{text}");
-        assert!(text.contains("{name: \"a\", id: 3}"), "{text}");
-        assert!(text.contains("circle(1.5), empty, red, none, some(some(0)), ok, err(\"no\")"), "{text}");
-        assert!(text.contains("nan:0x7fc00001"), "{text}");
-        assert!(text.contains("{read, write}, own#7, map{\"k\": 9}, [1, 1, 1])"), "{text}");
+        assert_eq!(
+            all.to_string(),
+            "(true, -128, 65535, -2147483648, 18446744073709551615, nan:0x7fc00001, -0, '🦀', \"héllo\\n\", [1, 2], \
+             (false, 1), circle(1.5), empty, red, none, some(0), ok, err(\"no\"), own#7)"
+        );
     }
 
     #[test]
     fn damaged_values_are_refused_not_trusted() {
         let bad_char = [value_tag::CHAR, 0x80, 0x80, 0x44]; // 0x110000
         assert_eq!(
-            get_value(&mut Cursor::new(&bad_char), 0, &mut Tree).unwrap_err().message(),
+            get_value(&mut Cursor::new(&bad_char), 0, &mut Text).unwrap_err().message(),
             "malformed trace: 0x110000 is not a Unicode scalar value"
         );
         let huge_list = [value_tag::LIST, 0xff, 0xff, 0xff, 0xff, 0x0f];
-        assert!(get_value(&mut Cursor::new(&huge_list), 0, &mut Tree).unwrap_err().message().contains("exceeds the frame"));
+        assert!(get_value(&mut Cursor::new(&huge_list), 0, &mut Text).unwrap_err().message().contains("exceeds the frame"));
         let mut deep = vec![value_tag::OPTION, 1].repeat(200);
         deep.extend([value_tag::BOOL, 0]);
         assert!(get_value(&mut Cursor::new(&deep), 0, &mut Check).unwrap_err().message().contains("nested deeper"));
-        assert!(get_value(&mut Cursor::new(&[99]), 0, &mut Tree).is_err());
+        assert!(get_value(&mut Cursor::new(&[99]), 0, &mut Text).is_err());
         assert!(get_value(&mut Cursor::new(&[value_tag::S16, 0x80, 0x80, 0x04]), 0, &mut Check).is_err());
+        assert_eq!(Encoded(vec![1, value_tag::BOOL, 7]).to_string(), "(malformed values)");
     }
 }

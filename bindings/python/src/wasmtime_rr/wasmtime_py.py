@@ -548,19 +548,20 @@ def module_new(engine: EngineLike, wasm: Union[str, bytes, bytearray]) -> RRModu
 
     Raises :class:`wasmtime_rr.WasmtimeError` when the module does not compile.
     """
+    return _compiled("wasmtime_rr_module_new", ffi.wasmtime_module_t, RRModule, engine, wasm)
+
+
+def _compiled(function: str, raw_type: Any, cls: Any, engine: EngineLike, wasm: Union[str, bytes, bytearray]) -> Any:
+    """Compiles ``wasm`` (binary or text) with ``function`` into a ``cls``."""
     target = library()
     binary = bytes(_to_wasm(wasm))
     pointer = _new(
-        target,
-        target.wasmtime_rr_module_new,
-        ctypes.POINTER(ffi.wasmtime_module_t),
-        native_pointer(engine, target, Engine),
-        binary,
-        len(binary),
+        target, getattr(target, function), ctypes.POINTER(raw_type), native_pointer(engine, target, Engine), binary,
+        len(binary)
     )
-    module = RRModule.__new__(RRModule)
-    module._set_ptr(pointer)
-    return module
+    compiled = cls.__new__(cls)
+    compiled._set_ptr(pointer)
+    return compiled
 
 
 class _Host(NamedTuple):
@@ -932,19 +933,7 @@ def component_new(engine: EngineLike, wasm: Union[str, bytes, bytearray]) -> RRC
 
     Raises :class:`wasmtime_rr.WasmtimeError` when it does not compile.
     """
-    target = library()
-    binary = bytes(_to_wasm(wasm))
-    pointer = _new(
-        target,
-        target.wasmtime_rr_component_new,
-        ctypes.POINTER(ffi.wasmtime_component_t),
-        native_pointer(engine, target, Engine),
-        binary,
-        len(binary),
-    )
-    component = RRComponent.__new__(RRComponent)
-    component._set_ptr(pointer)
-    return component
+    return _compiled("wasmtime_rr_component_new", ffi.wasmtime_component_t, RRComponent, engine, wasm)
 
 
 def component_add_func(instance: Any, name: str, func: Callable[..., Any]) -> None:
