@@ -51,6 +51,17 @@ if [ "$expect_rr" = 1 ]; then
   c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c tests/c/test_components_hh.cpp \
     -o "$out/test_components_hh" "${link[@]}"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_components_hh" tests/guests/components/values.wat
+  echo "== components from a real toolchain: a Python guest built with componentize-py (WASI preview 2)"
+  cpy_venv="$(dirname "$profile_dir")/componentize-py"
+  if [ ! -x "$cpy_venv/bin/componentize-py" ]; then
+    source bindings/python/venv.sh
+    make_venv "$cpy_venv"
+    "$cpy_venv/bin/python" -m pip install --quiet --disable-pip-version-check componentize-py==0.25.1
+  fi
+  COMPONENTIZE_PY="$cpy_venv/bin/componentize-py" bash tests/guests/components/python/build.sh "$out/python-component"
+  cc -std=c11 -D_POSIX_C_SOURCE=200809L "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c \
+    tests/c/test_python_component.c -o "$out/test_python_component" "${link[@]}"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_python_component" "$out/python-component/app.wasm"
   echo "== components: wasmtime-rr inspect prints component values readably"
   listing=$("$profile_dir/wasmtime-rr" inspect "$out/seeds/component.wrr")
   for expected in \
