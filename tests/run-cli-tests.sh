@@ -265,6 +265,9 @@ check "replay --verbose: every event index, in order, as inspect lists it" \
 check "replay --verbose: the usual last line and the guest's stderr too" \
   sh -c "grep -q '^wasmtime-rr: replay matched the recording: [0-9]* events, exit status 7$' '$tmp/v.err' &&
          grep -qx 'guest: done, exiting with 7' '$tmp/v.err'"
+check "replay --verbose lists each event as it is replayed: the guest's stderr line comes right after the fd_write that wrote it, before proc_exit" \
+  sh -c "grep -B1 -x 'guest: done, exiting with 7' '$tmp/v.err' | head -1 | grep -q '^#[0-9]* wasi fd_write(2, ' &&
+         grep -A1 -x 'guest: done, exiting with 7' '$tmp/v.err' | tail -1 | grep -q '^#[0-9]* wasi proc_exit(7)'"
 "$cli" replay -v "$demo/guest.wasm" "$host" >"$tmp/hv.out" 2>"$tmp/hv.err"
 rc=$?
 "$cli" replay "$demo/guest.wasm" "$host" >"$tmp/h.out" 2>"$tmp/h.err"

@@ -317,7 +317,7 @@ fn replay(module_path: &str, trace_path: &str, verbose: bool) -> Result<i32> {
     // goes on while the guest runs; with --verbose the listing shows it.
     let metered = !verbose && std::io::stderr().is_terminal();
     let replay_into = |out: &mut dyn Write| match (verbose, metered) {
-        (true, _) => standalone.replay_file_listed(trace_path, out, &mut std::io::stderr(), &mut |_| {}),
+        (true, _) => standalone.replay_file_listed(trace_path, out, Box::new(std::io::stderr()), &mut |_| {}),
         (false, false) => standalone.replay_file(trace_path, out, &mut |_| {}),
         (false, true) => {
             let file = std::fs::File::open(trace_path).map_err(|e| {

@@ -254,7 +254,7 @@ pub fn inspect(
 pub struct Listing<'a> {
     /// `None` when the header does not read.
     reader: Option<TraceReader>,
-    out: &'a mut dyn Write,
+    out: Box<dyn Write + Send + 'a>,
     /// Index of the next event to list.
     next: u64,
     done: bool,
@@ -262,7 +262,7 @@ pub struct Listing<'a> {
 
 impl<'a> Listing<'a> {
     /// A listing of the trace `source` yields, to `out`.
-    pub fn new(source: Box<dyn std::io::Read + Send>, out: &'a mut dyn Write) -> Listing<'a> {
+    pub fn new(source: Box<dyn std::io::Read + Send>, out: Box<dyn Write + Send + 'a>) -> Listing<'a> {
         let reader = TraceReader::new(source).ok();
         let done = reader.is_none();
         Listing {
@@ -1374,11 +1374,12 @@ mod tests {
     #[test]
     fn a_listing_follows_a_given_index() {
         let mut out = Vec::new();
-        let mut listing = Listing::new(Box::new(std::io::Cursor::new(sample())), &mut out);
+        let mut listing = Listing::new(Box::new(std::io::Cursor::new(sample())), Box::new(&mut out));
         listing.up_to(2);
         listing.up_to(1);
         listing.rest();
         listing.rest();
+        drop(listing);
         let text = String::from_utf8(out).unwrap();
         let indices: Vec<&str> = text.lines().map(|l| l.split(' ').next().unwrap()).collect();
         assert_eq!(

@@ -26,6 +26,7 @@ use crate::rr::values;
 use std::ffi::c_void;
 use std::io::{Read, Write};
 use std::mem::MaybeUninit;
+use std::sync::{Arc, Mutex};
 use wasmtime::{AsContextMut, Extern, Instance};
 use wasmtime_c_api as capi;
 
@@ -249,18 +250,16 @@ impl Standalone {
 
     /// Replays the trace in the file at `path` like `replay_file`, and lists
     /// its events on `listing` (`#index` and the `inspect` text, one line
-    /// each) as the replay reaches them (`wasmtime-rr replay --verbose`).
-    /// The tool regains control only between calls into the guest: each
-    /// instantiation and export call is listed before it runs, the events
-    /// inside a call (host and WASI calls, the return) when it is over, and
-    /// after a failure the events up to the one that failed. The listing
-    /// reads the file a second time; a trace that cannot be read twice (a
-    /// pipe, say) is read into memory first.
+    /// each) as the replay reads them (`wasmtime-rr replay --verbose`): a
+    /// host or WASI call inside a guest call is listed when it is replayed,
+    /// before the output it echoes; after a failure, the events up to the
+    /// one that failed. The listing reads the file a second time; a trace
+    /// that cannot be read twice (a pipe, say) is read into memory first.
     pub fn replay_file_listed(
         &self,
         path: &str,
         out: &mut dyn Write,
-        listing: &mut dyn Write,
+        listing: Box<dyn Write + Send>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Replayed> {
         let io_error = |e: std::io::Error| {
@@ -272,19 +271,14 @@ impl Standalone {
         let mut file = std::fs::File::open(path).map_err(io_error)?;
         if file.metadata().map_err(io_error)?.is_file() {
             let replayer = self.file_replayer(path)?;
-            let mut listing = Listing::new(Box::new(file), listing);
-            return unsafe { self.replay(replayer.take(), out, Some(&mut listing), progress) };
+            let listing = Listing::new(Box::new(file), listing);
+            return unsafe { self.replay(replayer.take(), out, Some(listing), progress) };
         }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io_error)?;
         let bytes: std::sync::Arc<[u8]> = bytes.into();
-        let mut listing = Listing::new(Box::new(std::io::Cursor::new(bytes.clone())), listing);
-        self.replay_source(
-            Box::new(std::io::Cursor::new(bytes)),
-            out,
-            Some(&mut listing),
-            progress,
-        )
+        let listing = Listing::new(Box::new(std::io::Cursor::new(bytes.clone())), listing);
+        self.replay_source(Box::new(std::io::Cursor::new(bytes)), out, Some(listing), progress)
     }
 
     /// A replayer of the trace file at `path` (`wasmtime_rr_replayer_new_file`).
@@ -313,7 +307,7 @@ impl Standalone {
         &self,
         source: Box<dyn Read + Send>,
         out: &mut dyn Write,
-        listing: Option<&mut Listing<'_>>,
+        listing: Option<Listing<'static>>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Replayed> {
         let data = Box::into_raw(Box::new(source)).cast::<c_void>();
@@ -366,23 +360,29 @@ impl Standalone {
         &self,
         replayer: *mut wasmtime_rr_replayer_t,
         out: &mut dyn Write,
-        mut listing: Option<&mut Listing<'_>>,
+        listing: Option<Listing<'static>>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Replayed> {
         let mut store = self.store(OwnedReplayer(replayer))?;
         let mut context = capi::wasmtime_store_context(&mut store);
         let session = session::lookup(session::key_of(&context)).expect("attached in prepare");
-        let replayed = self.drive(
-            &session,
-            &mut context,
-            out,
-            listing.as_deref_mut(),
-            progress,
-        );
-        if let (Err(_), Some(listing)) = (&replayed, listing)
+        // The reader lists each event as it reads it; the loop below lists
+        // the end marker (which the reader does not count).
+        let listing = listing.map(|listing| Arc::new(Mutex::new(listing)));
+        if let Some(listing) = &listing {
+            let observed = listing.clone();
+            let mut state = session.lock()?;
+            if let Role::Replay(replayer) = &mut state.role {
+                replayer.reader.observe(Box::new(move |read| {
+                    observed.lock().unwrap_or_else(|p| p.into_inner()).up_to(read)
+                }));
+            }
+        }
+        let replayed = self.drive(&session, &mut context, out, listing.as_deref(), progress);
+        if let (Err(_), Some(listing)) = (&replayed, &listing)
             && let Some(read) = events_read(&session)
         {
-            listing.up_to(read);
+            listing.lock().unwrap_or_else(|p| p.into_inner()).up_to(read);
         }
         replayed
     }
@@ -393,7 +393,7 @@ impl Standalone {
         session: &Session,
         context: &mut capi::WasmtimeStoreContextMut<'_>,
         out: &mut dyn Write,
-        mut listing: Option<&mut Listing<'_>>,
+        listing: Option<&Mutex<Listing<'static>>>,
         progress: &mut dyn FnMut(u64),
     ) -> Result<Replayed> {
         let mut instances: Vec<Instance> = Vec::new();
@@ -401,11 +401,8 @@ impl Standalone {
         loop {
             let (event, read) = next(session)?;
             progress(read);
-            if let Some(listing) = listing.as_deref_mut() {
-                match event {
-                    Event::End { .. } => listing.rest(),
-                    _ => listing.up_to(read),
-                }
+            if let (Event::End { .. }, Some(listing)) = (&event, listing) {
+                listing.lock().unwrap_or_else(|p| p.into_inner()).rest();
             }
             match event {
                 Event::Instantiate { .. } => match &self.program {

@@ -334,6 +334,8 @@ pub struct TraceReader {
     failed: Option<RrError>,
     /// Encoded size of the event returned last.
     last_size: usize,
+    /// Told the number of events read after each one (`observe`).
+    observer: Option<Box<dyn FnMut(u64) + Send>>,
 }
 
 impl TraceReader {
@@ -413,6 +415,7 @@ impl TraceReader {
             ended: false,
             failed: None,
             last_size: 0,
+            observer: None,
         })
     }
 
@@ -474,9 +477,24 @@ impl TraceReader {
         if let Event::End { events, .. } = &event {
             self.check_end(*events)?;
         } else {
-            self.events += 1;
+            self.consumed();
         }
         Ok(Some(event))
+    }
+
+    /// Has `observer` told the number of events read after each event
+    /// (definitions included, the end marker not): `wasmtime-rr replay
+    /// --verbose` lists each event as the replay reads it.
+    pub fn observe(&mut self, observer: Box<dyn FnMut(u64) + Send>) {
+        self.observer = Some(observer);
+    }
+
+    /// One more event read.
+    fn consumed(&mut self) {
+        self.events += 1;
+        if let Some(observer) = &mut self.observer {
+            observer(self.events);
+        }
     }
 
     /// An error in the event about to be read, with where it is.
@@ -515,7 +533,7 @@ impl TraceReader {
         self.last_size = end - self.pos;
         self.pos = end;
         let index = self.events;
-        self.events += 1;
+        self.consumed();
         Ok(Some(take(index, &call)))
     }
 
@@ -551,7 +569,7 @@ impl TraceReader {
         self.last_size = end - self.pos;
         self.pos = end;
         let index = self.events;
-        self.events += 1;
+        self.consumed();
         Ok(Some(index))
     }
 
