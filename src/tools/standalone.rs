@@ -397,6 +397,9 @@ impl Standalone {
         progress: &mut dyn FnMut(u64),
     ) -> Result<Replayed> {
         let mut instances: Vec<Instance> = Vec::new();
+        // This store's component instances, by ordinal (a program replays
+        // many traces, one store each: nothing carries over).
+        let mut component_instances = Vec::new();
         let mut exit = None;
         loop {
             let (event, read) = next(session)?;
@@ -426,10 +429,12 @@ impl Standalone {
                             let _ = writeln!(out, "instantiate: trapped (as recorded)");
                         }
                     }
-                    Program::Component(program) => program.instantiate(context, out)?,
+                    Program::Component(program) => program.instantiate(context, &mut component_instances, out)?,
                 },
                 Event::Component(ComponentEvent::Call { export, args }) => match &self.program {
-                    Program::Component(program) => program.call(session, context, export, &args, out)?,
+                    Program::Component(program) => {
+                        program.call(session, context, &component_instances, export, &args, out)?
+                    }
                     Program::Module { .. } => {
                         return Err(RrError::new(
                             ErrorKind::Divergence,
@@ -582,8 +587,6 @@ impl Drop for OwnedReplayer {
 struct ComponentProgram {
     component: *mut capi::wasmtime_component_t,
     linker: CComponentLinker,
-    /// The instances made so far, by ordinal.
-    instances: std::cell::RefCell<Vec<wasmtime::component::Instance>>,
 }
 
 /// Never runs: during a replay host functions are served from the trace.
@@ -609,7 +612,6 @@ impl ComponentProgram {
         let mut program = ComponentProgram {
             component,
             linker: CComponentLinker::new(unsafe { handles::engine_ref(engine, "engine") }?),
-            instances: Default::default(),
         };
         if let Err(error) = program.define_stand_ins() {
             unsafe { program.delete() };
@@ -659,10 +661,14 @@ impl ComponentProgram {
         Ok(())
     }
 
-    fn instantiate(&self, context: &mut capi::WasmtimeStoreContextMut<'_>, out: &mut dyn Write) -> Result<()> {
+    fn instantiate(
+        &self,
+        context: &mut capi::WasmtimeStoreContextMut<'_>,
+        instances: &mut Vec<wasmtime::component::Instance>,
+        out: &mut dyn Write,
+    ) -> Result<()> {
         match rr_components::instantiate(context.as_context_mut(), &self.linker, self.compiled())? {
             Ok(instance) => {
-                let mut instances = self.instances.borrow_mut();
                 instances.push(instance);
                 let _ = writeln!(out, "instantiate #{}: ok", instances.len() - 1);
             }
@@ -679,6 +685,7 @@ impl ComponentProgram {
         &self,
         session: &Session,
         context: &mut capi::WasmtimeStoreContextMut<'_>,
+        instances: &[wasmtime::component::Instance],
         export: u32,
         args: &crate::trace::component::Encoded,
         out: &mut dyn Write,
@@ -689,7 +696,7 @@ impl ComponentProgram {
             reader.codec().component_exports[export as usize].clone()
         };
         let missing = || RrError::new(ErrorKind::Divergence, format!("instance #{instance} has no export `{name}`"));
-        let found = self.instances.borrow().get(instance as usize).copied().ok_or_else(missing)?;
+        let found = instances.get(instance as usize).copied().ok_or_else(missing)?;
         let mut index = None;
         for part in name.split('#') {
             index = Some(found.get_export_index(context.as_context_mut(), index.as_ref(), part).ok_or_else(missing)?);
