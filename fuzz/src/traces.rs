@@ -126,7 +126,7 @@ fn uleb(bytes: &[u8], mut at: usize) -> Option<(u64, usize)> {
 fn seal(bytes: &mut [u8], covered: std::ops::Range<usize>) -> Option<()> {
     let crc = crc32fast::hash(bytes.get(covered.clone())?);
     bytes
-        .get_mut(covered.end..covered.end + 4)?
+        .get_mut(covered.end..covered.end.checked_add(4)?)?
         .copy_from_slice(&crc.to_le_bytes());
     Some(())
 }
@@ -143,15 +143,16 @@ fn reseal_in_place(bytes: &mut [u8]) -> Option<()> {
     const MAGIC: usize = 8;
     let (_, at) = uleb(bytes, MAGIC)?; // format version
     let (version_len, at) = uleb(bytes, at)?;
-    let at = at.checked_add(usize::try_from(version_len).ok()?)? + 1; // version, flags
+    // Lengths come from mutated bytes: every sum is checked.
+    let at = at.checked_add(usize::try_from(version_len).ok()?)?.checked_add(1)?; // version, flags
     let (_, body_end) = uleb(bytes, at)?; // event window
     seal(bytes, MAGIC..body_end)?;
-    let mut at = body_end + 4;
+    let mut at = body_end.checked_add(4)?;
     while at < bytes.len() {
         let (len, payload) = uleb(bytes, at)?;
         let end = payload.checked_add(usize::try_from(len).ok()?)?;
         seal(bytes, payload..end)?;
-        at = end + 4;
+        at = end.checked_add(4)?;
     }
     Some(())
 }
