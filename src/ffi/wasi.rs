@@ -8,12 +8,9 @@ use crate::ffi::handles::{self, wasmtime_context_t};
 use crate::rr::wasi::{self, context::SteppingClock};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use crate::ffi::host_api::is_rr;
 use wasmtime::AsContext;
 use wasmtime_c_api::{wasi_config_t, wasmtime_error_t, wasmtime_linker_t};
-
-fn is_rr(engine: &wasmtime::Engine) -> bool {
-    engine.is_recording() || engine.is_replaying()
-}
 
 /// Defines WASI preview 1 in a linker, recorded and replayed.
 ///
