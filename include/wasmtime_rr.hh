@@ -724,8 +724,9 @@ inline Result<std::monostate> call(Store::Context cx, const wasmtime::component:
   return std::monostate();
 }
 
-/// Adds WASI preview 2 to a linker, or refuses with `Unsupported` when its
-/// engine records or replays (`wasmtime_rr_component_linker_add_wasip2`).
+/// Adds WASI preview 2 to a linker (`wasmtime_rr_component_linker_add_wasip2`):
+/// recorded and replayed when its engine records or replays; the store's
+/// WASI context then comes from `wasmtime_rr_context_set_wasi`.
 inline Result<std::monostate> add_wasip2(wasmtime::component::Linker &linker) {
   return rr::detail::wrap(wasmtime_rr_component_linker_add_wasip2(linker.capi()), std::monostate());
 }

@@ -44,13 +44,15 @@ if [ "$expect_rr" = 1 ]; then
   echo "== components: every value type, host functions, divergences, damaged traces (C11, ASan+UBSan)"
   cc -std=c11 -D_POSIX_C_SOURCE=200809L "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c \
     -DCOMPONENT_WAT="\"$PWD/tests/guests/components/values.wat\"" \
+    -DCOMPONENT_WASIP2_WAT="\"$PWD/tests/guests/components/wasip2.wat\"" \
     tests/c/test_components.c -o "$out/test_components" "${link[@]}"
-  COMPONENT_TRACE_OUT="$out/seeds/component.wrr" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  COMPONENT_TRACE_OUT="$out/seeds/component.wrr" COMPONENT_WASIP2_TRACE_OUT="$out/seeds/component-wasip2.wrr" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "$out/test_components"
   echo "== C++ API: test_components_hh (wasmtime::rr::component over wasmtime/component.hh; C++17, ASan+UBSan)"
   c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c tests/c/test_components_hh.cpp \
     -o "$out/test_components_hh" "${link[@]}"
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_components_hh" tests/guests/components/values.wat
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_components_hh" tests/guests/components/values.wat \
+    tests/guests/components/wasip2.wat
   echo "== components from a real toolchain: a Python guest built with componentize-py (WASI preview 2)"
   cpy_venv="$(dirname "$profile_dir")/componentize-py"
   if [ ! -x "$cpy_venv/bin/componentize-py" ]; then
@@ -61,7 +63,12 @@ if [ "$expect_rr" = 1 ]; then
   COMPONENTIZE_PY="$cpy_venv/bin/componentize-py" bash tests/guests/components/python/build.sh "$out/python-component"
   cc -std=c11 -D_POSIX_C_SOURCE=200809L "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c \
     tests/c/test_python_component.c -o "$out/test_python_component" "${link[@]}"
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_python_component" "$out/python-component/app.wasm"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_python_component" "$out/python-component/app.wasm" \
+    "$out/python-component.wrr"
+  echo "== WASI preview 2: wasmtime-rr replays the Python guest's trace alone (its stdout echoed, no host)"
+  replayed=$("$profile_dir/wasmtime-rr" replay "$out/python-component/app.wasm" "$out/python-component.wrr" 2>&1)
+  grep -qx 'hello, héllo' <<<"$replayed" && grep -qE '^wasmtime-rr: replay matched the recording: [0-9]+ events$' <<<"$replayed" ||
+    { echo "replay output unexpected"; echo "$replayed"; exit 1; }
   echo "== components: wasmtime-rr inspect prints component values readably"
   listing=$("$profile_dir/wasmtime-rr" inspect "$out/seeds/component.wrr")
   for expected in \
@@ -88,6 +95,20 @@ if [ "$expect_rr" = 1 ]; then
   grep -q 'module_mismatch.*the trace instantiates a component with sha256 [0-9a-f]\{64\}, but this component has sha256' <<<"$mismatch" ||
     { echo "unexpected mismatch output: $mismatch"; exit 1; }
   echo "replay checks passed"
+  echo "== WASI preview 2: inspect and replay of tests/guests/components/wasip2.wat's trace"
+  listing=$("$profile_dir/wasmtime-rr" inspect "$out/seeds/component-wasip2.wrr")
+  for expected in \
+    '#4 wasip2 wasi:cli/stdout#get-stdout() -> own#0' \
+    '#5 wasip2 wasi:io/streams#[method]output-stream.blocking-write-and-flush(borrow#0, b"tick\n") -> ok(())'; do
+    grep -qxF -- "$expected" <<<"$listing" || { echo "inspect lacks: $expected"; echo "$listing"; exit 1; }
+  done
+  grep -qE '^#6 wasip2 wasi:clocks/wall-clock#now\(\) -> \{seconds: [0-9]+, nanoseconds: [0-9]+\}$' <<<"$listing" &&
+    grep -qE '^#7 wasip2 wasi:random/random#get-random-u64\(\) -> [0-9]+$' <<<"$listing" ||
+    { echo "inspect lacks the clock or random call"; echo "$listing"; exit 1; }
+  replayed=$("$profile_dir/wasmtime-rr" replay tests/guests/components/wasip2.wat "$out/seeds/component-wasip2.wrr" 2>&1)
+  [ "$replayed" = $'tick\nwasmtime-rr: replay matched the recording: 9 events' ] ||
+    { echo "replay output unexpected"; echo "$replayed"; exit 1; }
+  echo "WASI preview 2 tool checks passed"
 
   echo "== threads: configs, engines and sessions from 8 threads at once (C11, ThreadSanitizer)"
   cc -std=c11 -D_POSIX_C_SOURCE=200809L "${strict[@]}" -g -fsanitize=thread "${includes[@]}" -Itests/c \

@@ -1,5 +1,5 @@
 //! The checks every fuzzed trace goes through (read, inspected, replayed
-//! with the core guest and with the component), and the re-sealing that lets
+//! with the core guest and with both components), and the re-sealing that lets
 //! mutated payloads past the CRC checks.
 
 use crate::memory::check_bounded_and_leak_free;
@@ -16,6 +16,11 @@ pub const GUEST_WAT: &str = include_str!("../../tests/guests/replay_guest.wat");
 /// The component the test suite records (tests/c/test_components.c), as the
 /// text it is compiled from (its traces' checksum is over these bytes).
 pub const COMPONENT_WAT: &str = include_str!("../../tests/guests/components/values.wat");
+
+/// The WASI preview 2 component the test suite records
+/// (tests/c/test_components.c): replays of its traces go through the
+/// RR-aware WASI preview 2 functions.
+pub const WASIP2_WAT: &str = include_str!("../../tests/guests/components/wasip2.wat");
 
 /// Heap a trace check may hold at once beyond the input's own copies: the
 /// engine, module and store of a replay plus the decoder's buffers. A trace
@@ -41,6 +46,13 @@ fn component_standalone() -> &'static Standalone {
     static COMPONENT: OnceLock<Shared> = OnceLock::new();
     &COMPONENT
         .get_or_init(|| Shared(Standalone::new_component(COMPONENT_WAT.as_bytes()).expect("the component compiles")))
+        .0
+}
+
+fn wasip2_standalone() -> &'static Standalone {
+    static COMPONENT: OnceLock<Shared> = OnceLock::new();
+    &COMPONENT
+        .get_or_init(|| Shared(Standalone::new_component(WASIP2_WAT.as_bytes()).expect("the component compiles")))
         .0
 }
 
@@ -76,6 +88,7 @@ fn replay(program: &Standalone, bytes: &[u8]) -> Result<u64> {
 pub fn check_trace(bytes: &[u8]) {
     standalone();
     component_standalone();
+    wasip2_standalone();
     check_bounded_and_leak_free(HEAP_LIMIT + 4 * bytes.len(), || {
         let read = read_all(bytes);
         let listed = inspect(bytes);
@@ -92,7 +105,7 @@ pub fn check_trace(bytes: &[u8]) {
                 error.message()
             );
         }
-        for program in [standalone(), component_standalone()] {
+        for program in [standalone(), component_standalone(), wasip2_standalone()] {
             match replay(program, bytes) {
                 Ok(_) => assert!(
                     read.is_ok(),

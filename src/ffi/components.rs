@@ -14,6 +14,7 @@ use crate::ffi::handles::{
 use crate::ffi::host_api::is_rr;
 use crate::rr::components::{self, ComponentHost};
 use crate::rr::modules;
+use crate::rr::wasip2;
 use std::ffi::c_void;
 use std::os::raw::c_char;
 use wasmtime::AsContext;
@@ -217,25 +218,39 @@ pub unsafe extern "C" fn wasmtime_rr_component_linker_instance_add_func(
     })
 }
 
-/// Adds WASI preview 2 to a component linker, or refuses when it would go unrecorded.
+/// Adds WASI preview 2 to a component linker, recorded and replayed.
 ///
 /// The RR-aware `wasmtime_component_linker_add_wasip2`: same parameter and
 /// result. On an engine that neither records nor replays it is exactly the
-/// stock function. On an engine that records or replays it fails: Wasmtime
-/// serves WASI preview 2 with typed host functions that run outside this
-/// library, so their results (clocks, random numbers, file contents) would
-/// be missing from the trace and a replay would differ silently. For the
-/// same reason `wasmtime_rr_component_linker_instantiate` refuses, in a
-/// store that records or replays, a component that imports a `wasi:`
-/// interface.
+/// stock function. On an engine that records or replays it adds the same
+/// interfaces (`wasi:cli/command`'s imports, synchronous), each function
+/// through which the outside world reaches the guest wrapped around
+/// Wasmtime's own implementation: wall and monotonic clocks, random and
+/// insecure random, the insecure seed, environment, arguments and initial
+/// directory, exit, stdin/stdout/stderr streams (read, write, flush, skip,
+/// splice, check-write), pollables (`poll`, `ready`, `block`), stream error
+/// texts and terminal queries. On a store with a recorder attached every
+/// such call is recorded with its arguments and its result, trap or exit.
+/// On a replaying store none of them reads the outside world: each call is
+/// checked against the trace (another function or other arguments, such as
+/// other bytes written to stdout, are a `WASMTIME_RR_ERROR_KIND_DIVERGENCE`
+/// naming the event and the function) and the recorded result is returned;
+/// the streams and timers the guest gets are stand-ins with the recorded
+/// handle numbers, and nothing is printed unless the replayer echoes
+/// (`wasmtime_rr_replayer_echo_set`). The store's WASI context is the one
+/// `wasmtime_rr_context_set_wasi` gave it (or the stock one). Filesystem
+/// and network access cannot be recorded: while recording or replaying,
+/// `get-directories` traps with `unsupported` if the context has preopened
+/// directories, and `instance-network` always does.
+/// A store that records or replays instantiates a component importing a
+/// `wasi:` interface only through a linker this function prepared.
 ///
 /// \param linker the component linker.
 ///
 /// \return NULL on success, or an error owned by the caller.
 ///
-/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL linker,
-/// `WASMTIME_RR_ERROR_KIND_UNSUPPORTED` when the linker's engine records or
-/// replays, and Wasmtime's own error when WASI is already defined.
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL linker and
+/// with Wasmtime's own error when WASI is already defined.
 ///
 /// Never aborts.
 ///
@@ -246,11 +261,17 @@ pub unsafe extern "C" fn wasmtime_rr_component_linker_instance_add_func(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn wasmtime_rr_component_linker_add_wasip2(linker: *mut wasmtime_component_linker_t) -> *mut wasmtime_error_t {
     guard_forward("wasmtime_rr_component_linker_add_wasip2", || {
-        let view = unsafe { handles::component_linker_ref(linker) }?;
-        if is_rr(view.engine()) {
-            return Err(components::unsupported_wasi("the linker's engine records or replays: "));
+        let inner = unsafe { handles::component_linker_mut(linker) }?;
+        if !is_rr(inner.engine()) {
+            return Ok(unsafe { wasmtime_c_api::wasmtime_component_linker_add_wasip2(&mut *linker) });
         }
-        Ok(unsafe { wasmtime_c_api::wasmtime_component_linker_add_wasip2(&mut *linker) })
+        match wasip2::define(inner) {
+            Ok(()) => {
+                wasip2::prepared(inner);
+                Ok(None)
+            }
+            Err(error) => Ok(Some(Box::new(wasmtime_error_t::from(error)))),
+        }
     })
 }
 

@@ -199,6 +199,14 @@ pub(crate) unsafe fn component_linker_ref<'a>(
 }
 
 /// # Safety
+/// A non-NULL `linker` must be a live component linker from the C API, unaliased.
+pub(crate) unsafe fn component_linker_mut<'a>(
+    linker: *mut wasmtime_c_api::wasmtime_component_linker_t,
+) -> Result<&'a mut CComponentLinker> {
+    unsafe { boundary::arg_mut(linker.cast::<CComponentLinker>(), "linker") }
+}
+
+/// # Safety
 /// A non-NULL `instance` must be a live linker instance from the C API, unaliased.
 pub(crate) unsafe fn linker_instance_mut<'a>(
     instance: *mut wasmtime_c_api::wasmtime_component_linker_instance_t<'a>,

@@ -113,6 +113,7 @@ impl Build for Replayed<'_> {
             Shape::Result(false, payload) => Val::Result(Err(boxed(payload))),
             Shape::Flags(names) => Val::Flags(names.into_iter().map(str::to_string).collect()),
             Shape::Map(entries) => Val::Map(entries),
+            Shape::Bytes(bytes) => Val::List(bytes.iter().map(|b| Val::U8(*b)).collect()),
             Shape::Resource { handle, .. } => Val::Resource(self.0.get(handle).ok_or_else(|| {
                 RrError::new(
                     ErrorKind::Unsupported,

@@ -63,6 +63,9 @@ pub struct ComponentState {
     /// Value buffers of recorded events, reused so recording a call does not
     /// allocate them.
     spare: Vec<Vec<u8>>,
+    /// Replaying: WASI preview 2 stand-in streams that are stdout (1) or
+    /// stderr (2), by handle, for echoing what the guest writes to them.
+    pub stdio: HashMap<u32, u64>,
 }
 
 fn message(error: &wasmtime::Error) -> String {
@@ -75,11 +78,12 @@ pub fn instantiate(
     linker: &Linker<WasmtimeStoreData>,
     component: &Component,
 ) -> Result<wasmtime::Result<Instance>> {
+    crate::rr::stores::learn_data_offset(&mut context);
     let Mode::Session(session) = mode_of(&context) else {
         return Ok(linker.instantiate(context, component));
     };
     refuse_reentry(&session)?;
-    refuse_wasi(&context, component)?;
+    refuse_wasi(&context, linker, component)?;
     // Missing or mistyped imports are the caller's mistake: Wasmtime's own
     // error, nothing recorded (as for modules).
     if let Err(error) = linker.instantiate_pre(component) {
@@ -99,29 +103,31 @@ pub fn instantiate(
     Ok(result)
 }
 
-/// WASI preview 2 is served by Wasmtime's typed host functions, which this
-/// library cannot see: a component that imports it would run them
-/// unrecorded, and its replay would differ silently. Refused instead.
-fn refuse_wasi(context: &WasmtimeStoreContextMut<'_>, component: &Component) -> Result<()> {
+/// A component that imports WASI preview 2 is recorded only if the linker
+/// serves it with the RR-aware definitions (`rr::wasip2`): the stock ones
+/// would run unrecorded, and its replay would differ silently.
+fn refuse_wasi(context: &WasmtimeStoreContextMut<'_>, linker: &Linker<WasmtimeStoreData>, component: &Component) -> Result<()> {
     let engine = context.engine();
     let ty = component.component_type();
-    let wasi = ty.imports(engine).map(|(name, _)| name).find(|name| name.starts_with("wasi:"));
-    match wasi {
-        Some(name) => Err(unsupported_wasi(&format!("the component imports `{name}`: "))),
-        None => Ok(()),
+    let Some(name) = ty.imports(engine).map(|(name, _)| name).find(|name| name.starts_with("wasi:")) else {
+        return Ok(());
+    };
+    if !crate::rr::wasip2::is_prepared(linker) {
+        return Err(RrError::new(
+            ErrorKind::Unsupported,
+            format!(
+                "the component imports `{name}`, but the linker's WASI preview 2 was not added with \
+                 wasmtime_rr_component_linker_add_wasip2: its calls would run unrecorded"
+            ),
+        ));
     }
-}
-
-/// The error for WASI preview 2 in a store that records or replays.
-pub fn unsupported_wasi(context: &str) -> RrError {
-    RrError::new(
-        ErrorKind::Unsupported,
-        format!(
-            "{context}WASI preview 2 cannot be recorded or replayed yet: Wasmtime serves it with typed host \
-             functions that run outside the library, so a recording would miss their results (use WASI preview 1 \
-             with a core module, or give the component host functions of your own)"
-        ),
-    )
+    if !crate::rr::wasi::context::with(crate::rr::stores::key_of(context), |ctx| ctx.is_some()) {
+        return Err(RrError::invalid_argument(format!(
+            "the component imports `{name}`, but the store has no WASI context: give it one with \
+             wasmtime_rr_context_set_wasi (wasmtime_context_set_wasi keeps it where a recording cannot see it)"
+        )));
+    }
+    Ok(())
 }
 
 /// Gives a new instance its ordinal and learns its exported functions, at

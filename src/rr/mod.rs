@@ -15,3 +15,4 @@ pub mod shadow;
 pub mod stores;
 pub mod values;
 pub mod wasi;
+pub mod wasip2;

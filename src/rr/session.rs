@@ -337,6 +337,7 @@ pub fn finish_all_at_exit() {
 
 /// Attaches a new session to a store.
 pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role, auto: Option<String>) -> Result<()> {
+    crate::rr::stores::learn_data_offset(&mut context);
     let shadow = match &role {
         Role::Record(recorder) => recorder.writer.settings().shadow,
         Role::Replay(replayer) => replayer.reader.header().settings.shadow,
@@ -501,6 +502,7 @@ fn describe_component(codec: &crate::trace::event::Codec, event: &ComponentEvent
             None => format!("call of component import #{}", call.import),
         },
         ComponentEvent::Returned(values) => format!("return of {}", values),
+        ComponentEvent::Wasi(call) => format!("call of WASI function `{}` with {}", call.name(), call.args),
         ComponentEvent::DefineImport { .. } | ComponentEvent::DefineExport { .. } => "a definition".to_string(),
     }
 }

@@ -25,6 +25,29 @@ pub fn key_of(context: &WasmtimeStoreContextMut<'_>) -> usize {
     unsafe { std::mem::transmute_copy::<WasmtimeStoreContextMut<'_>, usize>(context) }
 }
 
+/// Where a store's data sits in the store: the same for every store (the
+/// C API's store type is one type), learned from the first context seen.
+static DATA_OFFSET: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(usize::MAX);
+
+/// Learns where the store data sits, so [`key_of_data`] works; called
+/// wherever a context passes (attaching a session, setting WASI, adding WASI
+/// preview 2, instantiating).
+pub fn learn_data_offset(context: &mut WasmtimeStoreContextMut<'_>) {
+    let key = key_of(context);
+    let data = std::ptr::from_mut(context.data_mut()) as usize;
+    DATA_OFFSET.store(data.wrapping_sub(key), Ordering::Relaxed);
+}
+
+/// The key of the store that holds this data: what a host function gets
+/// when Wasmtime hands it only the data (WASI preview 2's bindings do).
+/// `None` before any context was seen.
+pub fn key_of_data(data: &wasmtime_c_api::WasmtimeStoreData) -> Option<usize> {
+    match DATA_OFFSET.load(Ordering::Relaxed) {
+        usize::MAX => None,
+        offset => Some((std::ptr::from_ref(data) as usize).wrapping_sub(offset)),
+    }
+}
+
 /// A value in a [`StoreMap`], with the store it belongs to.
 pub struct Entry<T> {
     key: usize,
@@ -156,6 +179,19 @@ unsafe impl<T: Send> Sync for StoreCell<T> {}
 impl<T> StoreCell<T> {
     pub fn new(value: T) -> StoreCell<T> {
         StoreCell { busy: std::cell::Cell::new(false), value: std::cell::UnsafeCell::new(value) }
+    }
+
+    /// The value for as long as the caller says, unless it is borrowed now.
+    ///
+    /// # Safety
+    /// No [`StoreCell::borrow`] of this cell may happen while the result is
+    /// used, and the cell must outlive it.
+    pub unsafe fn borrow_unguarded<'a>(&self) -> Option<&'a mut T> {
+        match self.busy.get() {
+            true => None,
+            // SAFETY: not borrowed now; the caller keeps it so.
+            false => Some(unsafe { &mut *self.value.get() }),
+        }
     }
 
     /// The value, unless it is borrowed already (re-entry).

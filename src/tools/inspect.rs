@@ -9,6 +9,7 @@ use crate::trace::event::{
     EndStatus, Event, FuncRef, HostCall, Kind, MemoryWrite, Outcome, Value, Values,
 };
 use crate::trace::component::ComponentEvent;
+use crate::trace::wasip2::{self, P2Outcome};
 use crate::trace::wasi::{self, Out, Param, WasiCall, WasiOutcome};
 use crate::trace::{Header, TraceReader};
 use std::collections::BTreeMap;
@@ -32,6 +33,7 @@ pub fn category(event: &Event) -> &'static str {
             ComponentEvent::Call { .. } => "component_call",
             ComponentEvent::Returned(_) => "component_return",
             ComponentEvent::HostCall(_) => "component_host_call",
+            ComponentEvent::Wasi(_) => "wasip2",
         },
         Event::End { .. } => "end",
     }
@@ -60,6 +62,7 @@ fn component_text(reader: &TraceReader, event: &ComponentEvent) -> String {
                 Err(message) => text + &format!(" failed: {message}"),
             }
         }
+        ComponentEvent::Wasi(call) => format!("wasip2 {}", wasip2::text(call)),
     }
 }
 
@@ -93,6 +96,14 @@ fn component_json(o: &mut Obj, codec: &crate::trace::event::Codec, event: &Compo
             match &call.outcome {
                 Ok(results) => o.str("outcome", "returned").str("results", &results.to_string()),
                 Err(message) => o.str("outcome", "failed").str("message", message),
+            };
+        }
+        ComponentEvent::Wasi(call) => {
+            o.str("name", call.name()).str("args", &call.args.to_string());
+            match &call.outcome {
+                P2Outcome::Returned(result) => o.str("outcome", "returned").str("result", &result.single_text()),
+                P2Outcome::Trapped(message) => o.str("outcome", "trapped").str("message", message),
+                P2Outcome::Exited(status) => o.str("outcome", "exit").u64("status", u64::from(*status)),
             };
         }
     }
@@ -770,6 +781,7 @@ impl Row {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Key {
     Wasi(u8),
+    WasiP2(u16),
     Import(u32),
     Export(u32),
     ComponentImport(u32),
@@ -847,6 +859,13 @@ impl Summary {
             }
             Event::MemoryWrite(write) => (Key::Other("memory_write"), write.bytes.len(), false),
             Event::Component(ComponentEvent::HostCall(call)) => (Key::ComponentImport(call.import), 0, call.outcome.is_err()),
+            Event::Component(ComponentEvent::Wasi(call)) => {
+                let data = match &call.outcome {
+                    P2Outcome::Returned(result) => result.0.len(),
+                    _ => 0,
+                };
+                (Key::WasiP2(call.func), data, matches!(call.outcome, P2Outcome::Trapped(_)))
+            }
             Event::Component(ComponentEvent::Call { export, .. }) => {
                 self.open = Some(Key::ComponentExport(*export));
                 (Key::ComponentExport(*export), 0, false)
@@ -875,6 +894,7 @@ impl Summary {
                     "wasi",
                     wasi::func(id).map_or(format!("#{id}"), |f| f.name.to_string()),
                 ),
+                Key::WasiP2(id) => ("wasip2", wasip2::FUNCS[usize::from(id)].to_string()),
                 Key::Import(id) => (
                     "host_call",
                     codec

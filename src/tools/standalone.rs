@@ -143,10 +143,12 @@ impl Standalone {
         let engine = handles::engine_into_raw(build_engine(&config)?);
         let program = unsafe { ComponentProgram::new(engine, bytes) };
         let program = program.inspect_err(|_| unsafe { capi::wasm_engine_delete(Box::from_raw(engine)) })?;
-        Ok(Standalone { engine, program: Program::Component(program), wasi: false, echo: false })
+        let wasi = program.wasi;
+        Ok(Standalone { engine, program: Program::Component(program), wasi, echo: false })
     }
 
-    /// Whether the module imports WASI preview-1 functions.
+    /// Whether the module imports WASI preview-1 functions (the component,
+    /// WASI preview 2 interfaces).
     pub fn is_wasi(&self) -> bool {
         self.wasi
     }
@@ -165,6 +167,11 @@ impl Standalone {
         let context = context_ptr(capi::wasmtime_store_context(&mut store));
         checked(unsafe { sinks::wasmtime_rr_replayer_echo_set(replayer.0, self.echo) })?;
         checked(unsafe { sinks::wasmtime_rr_store_replay(context, replayer.take()) })?;
+        if let (Program::Component(_), true) = (&self.program, self.wasi) {
+            // WASI preview 2's stand-in streams live in the context's table.
+            let config = Box::into_raw(capi::wasi_config_new());
+            checked(unsafe { crate::ffi::wasi::wasmtime_rr_context_set_wasi(context, config) })?;
+        }
         Ok(store)
     }
 }
@@ -586,7 +593,10 @@ impl Drop for OwnedReplayer {
 /// for each function it imports.
 struct ComponentProgram {
     component: *mut capi::wasmtime_component_t,
-    linker: CComponentLinker,
+    /// Boxed: the RR-aware WASI preview 2 knows a prepared linker by address.
+    linker: Box<CComponentLinker>,
+    /// Imports WASI preview 2: served by the RR-aware definitions.
+    wasi: bool,
 }
 
 /// Never runs: during a replay host functions are served from the trace.
@@ -611,7 +621,8 @@ impl ComponentProgram {
         checked(unsafe { components::wasmtime_rr_component_new(engine, bytes.as_ptr(), bytes.len(), &mut component) })?;
         let mut program = ComponentProgram {
             component,
-            linker: CComponentLinker::new(unsafe { handles::engine_ref(engine, "engine") }?),
+            linker: Box::new(CComponentLinker::new(unsafe { handles::engine_ref(engine, "engine") }?)),
+            wasi: false,
         };
         if let Err(error) = program.define_stand_ins() {
             unsafe { program.delete() };
@@ -625,15 +636,24 @@ impl ComponentProgram {
     }
 
     /// A stand-in for every function the component imports, at the top
-    /// level or inside an imported instance.
+    /// level or inside an imported instance; WASI preview 2 as the RR-aware
+    /// definitions serve it (from the trace).
     fn define_stand_ins(&mut self) -> Result<()> {
         let component = self.compiled().clone();
         let engine = component.engine().clone();
         let ty = component.component_type();
         let stand_in = |name: &str| rr_components::ComponentHost::new(component_stand_in, std::ptr::null_mut(), None, name.to_string());
         let wasmtime_error = |e: wasmtime::Error| RrError::from_wasmtime(ErrorKind::InvalidArgument, &e);
+        self.wasi = ty.imports(&engine).any(|(name, _)| name.starts_with("wasi:"));
+        if self.wasi {
+            crate::rr::wasip2::define(&mut self.linker).map_err(wasmtime_error)?;
+            crate::rr::wasip2::prepared(&self.linker);
+        }
         let mut root = self.linker.root();
         for (name, import) in ty.imports(&engine) {
+            if name.starts_with("wasi:") {
+                continue;
+            }
             match &import.ty {
                 ComponentItem::ComponentFunc(_) => {
                     let host = stand_in(name);

@@ -10,6 +10,7 @@
 //! a [`Build`]er: [`Check`] (checking only), [`Text`] (printing) or the
 //! record/replay engine's (Wasmtime's own values).
 
+use super::wasip2::{self, WasiP2Call};
 use super::wire::{Cursor, malformed, put_bytes, put_sleb, put_uleb};
 use crate::error::Result;
 use std::fmt;
@@ -50,8 +51,17 @@ impl Encoded {
         }
     }
 
+    /// The one value these hold, as [`Text`] writes it.
+    pub fn single_text(&self) -> String {
+        match self.decode(&mut Text).as_deref() {
+            Ok([value]) => value.clone(),
+            Ok(values) => format!("({})", values.join(", ")),
+            Err(_) => "(malformed values)".to_string(),
+        }
+    }
+
     /// Reads encoded values, checking them (without building them).
-    fn read(cursor: &mut Cursor<'_>) -> Result<Encoded> {
+    pub(super) fn read(cursor: &mut Cursor<'_>) -> Result<Encoded> {
         let mut start = cursor.clone();
         get_values(cursor, 0, &mut Check)?;
         let length = start.remaining() - cursor.remaining();
@@ -82,6 +92,8 @@ pub enum ComponentEvent {
     Call { export: u32, args: Encoded },
     Returned(Encoded),
     HostCall(ComponentHostCall),
+    /// A call of a WASI preview 2 function (`trace::wasip2`).
+    Wasi(WasiP2Call),
 }
 
 pub(super) mod tag {
@@ -95,7 +107,7 @@ pub(super) mod tag {
 
 /// Whether `tag` starts a component event.
 pub fn is_tag(tag: u8) -> bool {
-    (tag::DEFINE_EXPORT..=tag::HOST_ERROR).contains(&tag)
+    (tag::DEFINE_EXPORT..=wasip2::EXITED).contains(&tag)
 }
 
 /// Deepest nesting a reader accepts: a corrupt trace cannot exhaust the
@@ -127,6 +139,7 @@ mod value_tag {
     pub(super) const RESOURCE: u8 = 21;
     pub(super) const MAP: u8 = 22;
     pub(super) const FIXED_LIST: u8 = 23;
+    pub(super) const BYTES: u8 = 24;
 }
 
 /// Appends one event (tag included).
@@ -166,6 +179,7 @@ pub fn encode(event: &ComponentEvent, validation: bool, out: &mut Vec<u8>) -> Re
                 Err(message) => put_bytes(out, message.as_bytes()),
             }
         }
+        ComponentEvent::Wasi(call) => wasip2::encode(call, out),
     }
     Ok(())
 }
@@ -193,6 +207,7 @@ pub fn decode(tag: u8, cursor: &mut Cursor<'_>, validation: bool) -> Result<Comp
             };
             ComponentEvent::HostCall(ComponentHostCall { import, args, outcome })
         }
+        wasip2::RETURNED | wasip2::TRAPPED | wasip2::EXITED => ComponentEvent::Wasi(wasip2::decode(tag, cursor)?),
         other => return Err(malformed(format!("unknown component event tag 0x{other:02x}"))),
     })
 }
@@ -226,6 +241,9 @@ pub enum Shape<'a, Items, Fields, Payload, Names, Entries> {
     Flags(Names),
     Resource { owned: bool, handle: u32 },
     Map(Entries),
+    /// A `list<u8>` kept as its bytes (one byte each instead of two): WASI
+    /// preview 2's stream and random data. Decodes as a list of `u8`.
+    Bytes(&'a [u8]),
 }
 
 /// A level of a value being encoded (Wasmtime's `component::Val` in
@@ -334,6 +352,10 @@ pub fn put_value<V: Encode>(out: &mut Vec<u8>, value: &V, numbering: &mut V::Num
             out.extend_from_slice(&[t::RESOURCE, u8::from(owned)]);
             put_uleb(out, u64::from(handle));
         }
+        Shape::Bytes(bytes) => {
+            out.push(t::BYTES);
+            put_bytes(out, bytes);
+        }
         Shape::Map(entries) => {
             out.push(t::MAP);
             put_uleb(out, entries.len() as u64);
@@ -415,6 +437,7 @@ impl Build for Text {
             Shape::Result(ok, value) => payload(if ok { "ok" } else { "err" }, value),
             Shape::Flags(names) => format!("{{{}}}", names.join(", ")),
             Shape::Resource { owned, handle } => format!("{}#{handle}", if owned { "own" } else { "borrow" }),
+            Shape::Bytes(bytes) => format!("b\"{}\"", bytes.escape_ascii()),
             Shape::Map(entries) => {
                 format!("map{{{}}}", list(entries.into_iter().map(|(key, value)| format!("{key}: {value}")).collect()))
             }
@@ -521,6 +544,7 @@ pub fn get_value<B: Build>(cursor: &mut Cursor<'_>, depth: u32, build: &mut B) -
                     .collect::<Result<_>>()?,
             )
         }
+        t::BYTES => Shape::Bytes(cursor.bytes()?),
         other => return Err(malformed(format!("unknown component value type {other}"))),
     };
     build.make(node)

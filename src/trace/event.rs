@@ -300,6 +300,7 @@ impl Codec {
                     return Err(malformed(format!("component import #{} used before it is defined", call.import)));
                 }
             }
+            Event::Component(ComponentEvent::Wasi(_)) => {}
             Event::Instantiate { .. } | Event::ExportCall { .. } => {
                 if self.open.is_some() {
                     return Err(malformed("a call into the guest starts while another is open"));

@@ -6,6 +6,7 @@ pub mod blocks;
 pub mod component;
 pub mod event;
 pub mod wasi;
+pub mod wasip2;
 pub mod wire;
 
 use crate::error::{ErrorKind, Result, RrError};

@@ -525,68 +525,161 @@ static void test_stock_component_refused(void) {
     free(trace.data);
 }
 
-/* A component importing a WASI preview 2 interface. */
-static const char WASI_P2[] =
-    "(component\n"
-    "  (import \"wasi:clocks/wall-clock@0.2.0\" (instance\n"
-    "    (type $dt (record (field \"seconds\" u64) (field \"nanoseconds\" u32)))\n"
-    "    (export \"datetime\" (type $dt-e (eq $dt)))\n"
-    "    (export \"now\" (func (result $dt-e))))))";
+/* tests/guests/components/wasip2.wat: a component that uses WASI preview 2
+ * (clock, random, stdout). */
+static char *WASI_P2;
 
-/* WASI preview 2 runs outside the library: refused while recording or
- * replaying, the stock behaviour otherwise. */
-static void test_wasi_p2_is_refused(void) {
-    buffer_t trace = {.fail_after = -1}; /* recorded in the second round, replayed in the third */
-    for (int mode = 0; mode < 3; mode++) {
-        wasmtime_rr_mode_t modes[] = {WASMTIME_RR_MODE_NONE, WASMTIME_RR_MODE_RECORDING, WASMTIME_RR_MODE_REPLAYING};
-        wasm_engine_t *engine = rr_engine(modes[mode]);
-        wasmtime_component_linker_t *linker = wasmtime_component_linker_new(engine);
-        wasmtime_component_t *component = compile(engine, WASI_P2, strlen(WASI_P2));
-        wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
-        wasmtime_context_t *context = wasmtime_store_context(store);
-        wasmtime_component_instance_t instance;
-        if (modes[mode] == WASMTIME_RR_MODE_NONE) {
-            CHECK_OK(wasmtime_rr_component_linker_add_wasip2(linker));
-            CHECK_OK(wasmtime_rr_component_linker_instantiate(linker, context, component, &instance));
-        } else {
-            CHECK_ERR(wasmtime_rr_component_linker_add_wasip2(linker), WASMTIME_RR_ERROR_KIND_UNSUPPORTED,
-                      "wasmtime_rr_component_linker_add_wasip2: the linker's engine records or replays: WASI preview 2 "
-                      "cannot be recorded or replayed yet: Wasmtime serves it with typed host functions that run outside "
-                      "the library, so a recording would miss their results (use WASI preview 1 with a core module, or "
-                      "give the component host functions of your own)");
-            /* Even when the host put WASI in with the stock function. */
-            CHECK_OK(wasmtime_component_linker_add_wasip2(linker));
-            if (modes[mode] == WASMTIME_RR_MODE_RECORDING) {
-                wasmtime_rr_recorder_t *recorder = NULL;
-                CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &trace, NULL, &recorder));
-                CHECK_OK(wasmtime_rr_store_record(context, recorder));
-            } else {
-                wasmtime_rr_replayer_t *replayer = NULL;
-                CHECK_OK(wasmtime_rr_replayer_new_bytes(trace.data, trace.size, &replayer));
-                CHECK_OK(wasmtime_rr_store_replay(context, replayer));
-            }
-            CHECK_ERR_HAS(wasmtime_rr_component_linker_instantiate(linker, context, component, &instance),
-                          WASMTIME_RR_ERROR_KIND_UNSUPPORTED, "the component imports `wasi:clocks/wall-clock@0.2.0`: ");
-            CHECK_OK(wasmtime_rr_store_finish(context)); /* nothing was recorded, nothing is left to replay */
-        }
-        wasmtime_store_delete(store);
-        wasmtime_rr_component_delete(component);
-        wasmtime_component_linker_delete(linker);
-        wasm_engine_delete(engine);
+/* Writes a trace where the test command asks (the fuzz seeds and the CLI checks). */
+static void save_trace(const char *variable, const buffer_t *trace) {
+    const char *path = getenv(variable);
+    if (path == NULL) return;
+    FILE *file = fopen(path, "wb");
+    CHECK(file != NULL);
+    if (file == NULL) return;
+    CHECK(fwrite(trace->data, 1, trace->size, file) == trace->size);
+    CHECK(fclose(file) == 0);
+}
+
+/* One call of `sample` in a store of `engine`: with WASI preview 2 added by
+ * `add` and, when given, a recorder or replayer attached. */
+static wasmtime_error_t *sample_once(wasm_engine_t *engine, wasmtime_component_t *component,
+                                     wasmtime_error_t *(*add)(wasmtime_component_linker_t *), buffer_t *record_into,
+                                     const buffer_t *replay_from, bool echo, uint64_t *out) {
+    wasmtime_component_linker_t *linker = wasmtime_component_linker_new(engine);
+    CHECK_OK(add(linker));
+    wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
+    wasmtime_context_t *context = wasmtime_store_context(store);
+    CHECK_OK(wasmtime_rr_context_set_wasi(context, wasi_config_new()));
+    if (record_into) {
+        wasmtime_rr_recorder_t *recorder = NULL;
+        CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, record_into, NULL, &recorder));
+        CHECK_OK(wasmtime_rr_store_record(context, recorder));
     }
-    free(trace.data);
+    if (replay_from) {
+        wasmtime_rr_replayer_t *replayer = NULL;
+        CHECK_OK(wasmtime_rr_replayer_new_bytes(replay_from->data, replay_from->size, &replayer));
+        CHECK_OK(wasmtime_rr_replayer_echo_set(replayer, echo));
+        CHECK_OK(wasmtime_rr_store_replay(context, replayer));
+    }
+    wasmtime_component_instance_t instance;
+    wasmtime_error_t *error = wasmtime_rr_component_linker_instantiate(linker, context, component, &instance);
+    if (!error) {
+        wasmtime_component_export_index_t *index =
+            wasmtime_component_instance_get_export_index(&instance, context, NULL, "sample", 6);
+        wasmtime_component_func_t sample;
+        CHECK(index != NULL && wasmtime_component_instance_get_func(&instance, context, index, &sample));
+        wasmtime_component_export_index_delete(index);
+        wasmtime_component_val_t result;
+        error = wasmtime_rr_component_func_call(&sample, context, NULL, 0, &result, 1);
+        if (!error) {
+            CHECK(result.kind == WASMTIME_COMPONENT_U64);
+            *out = result.of.u64;
+        }
+    }
+    if (!error && (record_into || replay_from)) error = wasmtime_rr_store_finish(context);
+    wasmtime_store_delete(store);
+    wasmtime_component_linker_delete(linker);
+    return error;
+}
+
+/* Whether replaying a damaged trace fails (as it must), with an error object. */
+static bool sample_once_fails(wasm_engine_t *engine, wasmtime_component_t *component, const buffer_t *trace) {
+    wasmtime_component_linker_t *linker = wasmtime_component_linker_new(engine);
+    CHECK_OK(wasmtime_rr_component_linker_add_wasip2(linker));
+    wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
+    wasmtime_context_t *context = wasmtime_store_context(store);
+    CHECK_OK(wasmtime_rr_context_set_wasi(context, wasi_config_new()));
+    wasmtime_rr_replayer_t *replayer = NULL;
+    wasmtime_error_t *error = wasmtime_rr_replayer_new_bytes(trace->data, trace->size, &replayer);
+    if (!error) error = wasmtime_rr_store_replay(context, replayer);
+    wasmtime_component_instance_t instance;
+    if (!error) error = wasmtime_rr_component_linker_instantiate(linker, context, component, &instance);
+    if (!error) {
+        wasmtime_component_export_index_t *index =
+            wasmtime_component_instance_get_export_index(&instance, context, NULL, "sample", 6);
+        wasmtime_component_func_t sample;
+        CHECK(index != NULL && wasmtime_component_instance_get_func(&instance, context, index, &sample));
+        wasmtime_component_export_index_delete(index);
+        wasmtime_component_val_t result;
+        error = wasmtime_rr_component_func_call(&sample, context, NULL, 0, &result, 1);
+        if (!error) wasmtime_component_val_delete(&result);
+    }
+    if (!error) error = wasmtime_rr_store_finish(context);
+    wasmtime_store_delete(store);
+    wasmtime_component_linker_delete(linker);
+    bool failed = error != NULL;
+    if (error) wasmtime_error_delete(error);
+    return failed;
+}
+
+/* WASI preview 2 recorded and replayed: clock, random and stdout. */
+static void test_wasi_p2(void) {
+    wasm_engine_t *plain = rr_engine(WASMTIME_RR_MODE_NONE);
+    wasmtime_component_t *component = compile(plain, WASI_P2, strlen(WASI_P2));
+    uint64_t value = 0;
+    CHECK_OK(sample_once(plain, component, wasmtime_rr_component_linker_add_wasip2, NULL, NULL, false, &value));
+    CHECK(value > 1700000000u); /* at least the seconds since 1970, plus a random number */
+    wasmtime_rr_component_delete(component);
+    wasm_engine_delete(plain);
+
+    wasm_engine_t *recording = rr_engine(WASMTIME_RR_MODE_RECORDING);
+    component = compile(recording, WASI_P2, strlen(WASI_P2));
+    buffer_t traces[2] = {{.fail_after = -1}, {.fail_after = -1}};
+    uint64_t recorded[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        CHECK_OK(sample_once(recording, component, wasmtime_rr_component_linker_add_wasip2, &traces[i], NULL, false,
+                             &recorded[i]));
+    }
+    CHECK(recorded[0] != recorded[1]); /* a random u64 each time */
+    /* WASI preview 2 added with the stock function would run unrecorded: refused. */
+    buffer_t refused = {.fail_after = -1};
+    CHECK_ERR_HAS(sample_once(recording, component, wasmtime_component_linker_add_wasip2, &refused, NULL, false, &value),
+                  WASMTIME_RR_ERROR_KIND_UNSUPPORTED,
+                  "the component imports `wasi:clocks/wall-clock@0.2.0`, but the linker's WASI preview 2 was not "
+                  "added with wasmtime_rr_component_linker_add_wasip2: its calls would run unrecorded");
+    free(refused.data);
+    wasmtime_rr_component_delete(component);
+    wasm_engine_delete(recording);
+    save_trace("COMPONENT_WASIP2_TRACE_OUT", &traces[0]);
+
+    wasm_engine_t *replaying = rr_engine(WASMTIME_RR_MODE_REPLAYING);
+    component = compile(replaying, WASI_P2, strlen(WASI_P2));
+    for (int i = 0; i < 2; i++) {
+        uint64_t replayed = 0;
+        CHECK_OK(sample_once(replaying, component, wasmtime_rr_component_linker_add_wasip2, NULL, &traces[i], i == 1,
+                             &replayed));
+        CHECK(replayed == recorded[i]);
+    }
+    /* Damaged traces: every prefix and flipped bytes are errors, never a crash. */
+    for (size_t len = 0; len < traces[0].size; len += 1 + traces[0].size / 50) {
+        buffer_t cut = {.data = traces[0].data, .size = len, .fail_after = -1};
+        CHECK(sample_once_fails(replaying, component, &cut));
+    }
+    for (size_t at = 8; at < traces[0].size; at += 1 + traces[0].size / 40) {
+        buffer_t flipped = {.data = malloc(traces[0].size), .size = traces[0].size, .fail_after = -1};
+        memcpy(flipped.data, traces[0].data, traces[0].size);
+        flipped.data[at] ^= 0x20;
+        CHECK(sample_once_fails(replaying, component, &flipped));
+        free(flipped.data);
+    }
+    wasmtime_rr_component_delete(component);
+    wasm_engine_delete(replaying);
+    free(traces[0].data);
+    free(traces[1].data);
 }
 
 int main(void) {
     srand((unsigned)time(NULL));
     WAT = read_text_file(COMPONENT_WAT);
     WAT_LEN = strlen(WAT);
+    WASI_P2 = read_text_file(COMPONENT_WASIP2_WAT);
     test_record_and_replay(false);
     test_record_and_replay(true);
     test_bad_host_result();
     test_bad_input();
     test_stock_component_refused();
-    test_wasi_p2_is_refused();
+    test_wasi_p2();
     free(WAT);
+    free(WASI_P2);
     return finish();
 }

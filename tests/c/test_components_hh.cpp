@@ -2,8 +2,9 @@
 // wasmtime/component.hh): tests/guests/components/values.wat's `api#greet`
 // recorded with a host function that returns a per-run nonce, replayed
 // without calling it (same results), a replay with another argument
-// diverging, another component refused, and WASI preview 2 refused on a
-// recording engine. C++17, strict warnings, ASan+UBSan.
+// diverging, another component refused, and WASI preview 2
+// (tests/guests/components/wasip2.wat: clock, random, stdout) recorded and
+// replayed. C++17, strict warnings, ASan+UBSan.
 #include <wasmtime_rr.hh>
 
 #include <chrono>
@@ -107,11 +108,42 @@ Run run(rr::Mode mode, const std::string &source, const std::string &path, const
   return out;
 }
 
+// One call of wasip2.wat's `sample` (clock seconds plus a random u64) in a
+// store with a session on `path`; 0 and the error's message on failure.
+uint64_t sample(rr::Mode mode, const std::string &source, const std::string &path, std::string &error) {
+  wasmtime::Engine engine = engine_in(mode);
+  wasmtime::Store store(engine);
+  CHECK(rr::set_wasi(store.context(), wasmtime::WasiConfig()));
+  auto session = mode == rr::Mode::Recording ? rr::Session::record_to(store, path) : rr::Session::replay_from(store, path);
+  CHECK(session);
+  wc::Linker linker(engine);
+  CHECK(rr::component::add_wasip2(linker));
+  auto component = rr::component::component_new(engine, source).unwrap();
+  uint64_t value = 0;
+  auto instance = rr::component::instantiate(linker, store, component);
+  if (!instance) {
+    error = instance.err().message();
+  } else {
+    auto index = instance.ok().get_export_index(store, nullptr, "sample");
+    wc::Func func = *instance.ok().get_func(store, *index);
+    std::vector<wc::Val> args, results{wc::Val(false)};
+    auto called = rr::component::call(store, func, args, results);
+    if (!called) {
+      error = called.err().message();
+    } else {
+      value = results[0].get_u64();
+      CHECK(session.ok().finish());
+    }
+  }
+  rr::component::component_delete(std::move(component));
+  return value;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: test_components_hh VALUES_WAT\n");
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: test_components_hh VALUES_WAT WASIP2_WAT\n");
     return 2;
   }
   const std::string source = read_file(argv[1]);
@@ -138,10 +170,24 @@ int main(int argc, char **argv) {
   Run other_component = run(rr::Mode::Replaying, source + "\n;; another build\n", path, "xyz");
   CHECK(other_component.error.find("the trace instantiates a component with sha256 ") != std::string::npos);
 
+  // WASI preview 2: two recordings differ (a random u64), each replays as recorded.
+  const std::string wasip2 = read_file(argv[2]);
+  std::string error;
+  uint64_t first = sample(rr::Mode::Recording, wasip2, path, error);
+  CHECK(error.empty() && first > 1700000000u);
+  const std::string path2 = path + ".2";
+  uint64_t second = sample(rr::Mode::Recording, wasip2, path2, error);
+  CHECK(error.empty() && second != first);
+  CHECK(sample(rr::Mode::Replaying, wasip2, path, error) == first && error.empty());
+  CHECK(sample(rr::Mode::Replaying, wasip2, path2, error) == second && error.empty());
+  std::remove(path2.c_str());
+
+  // Added once; a second time is Wasmtime's own error.
   wasmtime::Engine recording = engine_in(rr::Mode::Recording);
   wc::Linker linker(recording);
-  auto refused = rr::component::add_wasip2(linker);
-  CHECK(!refused && rr::error_kind(refused.err()) == rr::ErrorKind::Unsupported);
+  CHECK(rr::component::add_wasip2(linker));
+  auto twice = rr::component::add_wasip2(linker);
+  CHECK(!twice && rr::error_kind(twice.err()) == rr::ErrorKind::Wasmtime);
 
   std::remove(path.c_str());
   return checks::finish();

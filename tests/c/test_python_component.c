@@ -2,11 +2,13 @@
  * A component from a real toolchain: a Python guest built with
  * componentize-py (tests/guests/components/python), a WASI preview 2 program.
  * On a plain engine it runs through the RR-aware functions exactly as with
- * the stock ones (its host function `greet` called, WASI preview 2 added with
- * wasmtime_rr_component_linker_add_wasip2). In a store that records it is
- * refused with `unsupported`, naming a `wasi:` import: its WASI calls would
- * run unrecorded. ASan+UBSan.
- *   test_python_component APP_WASM
+ * the stock ones (its host function `greet` called). Recorded twice (its
+ * results hold the wall clock and random bytes, so the two differ), then
+ * replayed without the host: the recorded results, every WASI preview 2 call
+ * (clock, random, stdout, environment, ...) served from the trace; another
+ * argument diverges. The stock WASI preview 2 in a recording store is
+ * refused. ASan+UBSan.
+ *   test_python_component APP_WASM [TRACE_OUT]
  */
 #include "rr_harness.h"
 
@@ -44,66 +46,171 @@ static uint8_t *read_file(const char *path, size_t *size) {
     return bytes;
 }
 
+/* The component, its linker (greet and RR-aware WASI preview 2) and a store
+ * with a WASI context and, unless mode is NONE, a recorder or replayer. */
+typedef struct {
+    wasm_engine_t *engine;
+    wasmtime_component_t *component;
+    wasmtime_component_linker_t *linker;
+    wasmtime_store_t *store;
+    wasmtime_context_t *context;
+    wasmtime_component_instance_t instance;
+} world_t;
+
+static void world_open(world_t *w, wasmtime_rr_mode_t mode, const uint8_t *bytes, size_t size) {
+    w->engine = rr_engine(mode);
+    CHECK_OK(wasmtime_rr_component_new(w->engine, bytes, size, &w->component));
+    w->linker = wasmtime_component_linker_new(w->engine);
+    wasmtime_component_linker_instance_t *root = wasmtime_component_linker_root(w->linker);
+    CHECK_OK(wasmtime_rr_component_linker_instance_add_func(root, "greet", 5, greet, NULL, NULL));
+    wasmtime_component_linker_instance_delete(root);
+    CHECK_OK(wasmtime_rr_component_linker_add_wasip2(w->linker));
+    w->store = wasmtime_store_new(w->engine, NULL, NULL);
+    w->context = wasmtime_store_context(w->store);
+}
+
+static void world_close(world_t *w) {
+    wasmtime_store_delete(w->store);
+    wasmtime_component_linker_delete(w->linker);
+    wasmtime_rr_component_delete(w->component);
+    wasm_engine_delete(w->engine);
+}
+
+/* Calls run("héllo"); the results' elements go to out (up to 9), the count is returned. */
+static size_t run_hello(world_t *w, const char *arg_text, uint32_t out[9], wasmtime_error_t **error) {
+    wasmtime_component_export_index_t *index =
+        wasmtime_component_instance_get_export_index(&w->instance, w->context, NULL, "run", 3);
+    wasmtime_component_func_t run;
+    CHECK(index != NULL && wasmtime_component_instance_get_func(&w->instance, w->context, index, &run));
+    wasmtime_component_export_index_delete(index);
+    wasmtime_component_val_t arg = {.kind = WASMTIME_COMPONENT_STRING}, result;
+    wasm_byte_vec_new(&arg.of.string, strlen(arg_text), arg_text);
+    *error = wasmtime_rr_component_func_call(&run, w->context, &arg, 1, &result, 1);
+    wasmtime_component_val_delete(&arg);
+    if (*error != NULL) return 0;
+    size_t n = 0;
+    CHECK(result.kind == WASMTIME_COMPONENT_LIST);
+    for (; result.kind == WASMTIME_COMPONENT_LIST && n < result.of.list.size && n < 9; n++) {
+        CHECK(result.of.list.data[n].kind == WASMTIME_COMPONENT_U32);
+        out[n] = result.of.list.data[n].of.u32;
+    }
+    wasmtime_component_val_delete(&result);
+    return n;
+}
+
+static const char *HELLO = "h\xc3\xa9llo"; /* "héllo": 6 bytes, 5 characters */
+
+static void check_greeting(const uint32_t got[9], size_t n) {
+    uint32_t expected[] = {'h', 0xc3, 0xa9, 'l', 'l', 'o', 5};
+    CHECK(n == 9);
+    for (size_t i = 0; i < 7 && i < n; i++) CHECK(got[i] == expected[i]);
+}
+
+/* A fresh store of w's engine, with a WASI context from wasmtime_rr_context_set_wasi. */
+static void fresh_store(world_t *w) {
+    wasmtime_store_delete(w->store);
+    w->store = wasmtime_store_new(w->engine, NULL, NULL);
+    w->context = wasmtime_store_context(w->store);
+    CHECK_OK(wasmtime_rr_context_set_wasi(w->context, wasi_config_new()));
+}
+
+/* Records one call of run("héllo") into trace, in a fresh store of w; its results go to out. */
+static void record_once(world_t *w, buffer_t *trace, uint32_t out[9]) {
+    fresh_store(w);
+    wasmtime_rr_recorder_t *recorder = NULL;
+    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, trace, NULL, &recorder));
+    CHECK_OK(wasmtime_rr_store_record(w->context, recorder));
+    CHECK_OK(wasmtime_rr_component_linker_instantiate(w->linker, w->context, w->component, &w->instance));
+    host_calls = 0;
+    wasmtime_error_t *error = NULL;
+    size_t n = run_hello(w, HELLO, out, &error);
+    CHECK_OK(error);
+    CHECK(host_calls == 1);
+    check_greeting(out, n);
+    CHECK_OK(wasmtime_rr_store_finish(w->context));
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: test_python_component APP_WASM\n");
+        fprintf(stderr, "usage: test_python_component APP_WASM [TRACE_OUT]\n");
         return 2;
     }
     size_t size = 0;
     uint8_t *bytes = read_file(argv[1], &size);
-    buffer_t trace = {.fail_after = -1};
-    /* Replaying takes the same refusal as recording (tests/c/test_components.c
-     * checks it); compiling this 18 MB component takes seconds per engine. */
-    const wasmtime_rr_mode_t modes[] = {WASMTIME_RR_MODE_NONE, WASMTIME_RR_MODE_RECORDING};
-    for (int m = 0; m < 2; m++) {
-        wasm_engine_t *engine = rr_engine(modes[m]);
-        wasmtime_component_t *component = NULL;
-        CHECK_OK(wasmtime_rr_component_new(engine, bytes, size, &component));
-        wasmtime_component_linker_t *linker = wasmtime_component_linker_new(engine);
-        wasmtime_component_linker_instance_t *root = wasmtime_component_linker_root(linker);
-        CHECK_OK(wasmtime_rr_component_linker_instance_add_func(root, "greet", 5, greet, NULL, NULL));
-        wasmtime_component_linker_instance_delete(root);
-        wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
-        wasmtime_context_t *context = wasmtime_store_context(store);
-        CHECK_OK(wasmtime_context_set_wasi(context, wasi_config_new()));
-        wasmtime_component_instance_t instance;
-        if (modes[m] == WASMTIME_RR_MODE_NONE) {
-            CHECK_OK(wasmtime_rr_component_linker_add_wasip2(linker));
-            CHECK_OK(wasmtime_rr_component_linker_instantiate(linker, context, component, &instance));
-            wasmtime_component_export_index_t *index =
-                wasmtime_component_instance_get_export_index(&instance, context, NULL, "run", 3);
-            wasmtime_component_func_t run;
-            CHECK(index != NULL && wasmtime_component_instance_get_func(&instance, context, index, &run));
-            wasmtime_component_export_index_delete(index);
-            wasmtime_component_val_t arg = {.kind = WASMTIME_COMPONENT_STRING}, result;
-            wasm_byte_vec_new(&arg.of.string, 6, "h\xc3\xa9llo"); /* "héllo": 6 bytes, 5 characters */
-            host_calls = 0;
-            CHECK_OK(wasmtime_rr_component_func_call(&run, context, &arg, 1, &result, 1));
-            CHECK(host_calls == 1);
-            uint32_t expected[] = {'h', 0xc3, 0xa9, 'l', 'l', 'o', 5};
-            CHECK(result.kind == WASMTIME_COMPONENT_LIST && result.of.list.size == 7);
-            for (size_t i = 0; result.kind == WASMTIME_COMPONENT_LIST && i < result.of.list.size && i < 7; i++) {
-                CHECK(result.of.list.data[i].of.u32 == expected[i]);
-            }
-            wasmtime_component_val_delete(&result);
-            wasmtime_component_val_delete(&arg);
-        } else {
-            CHECK_ERR_HAS(wasmtime_rr_component_linker_add_wasip2(linker), WASMTIME_RR_ERROR_KIND_UNSUPPORTED,
-                          "WASI preview 2 cannot be recorded or replayed yet");
-            CHECK_OK(wasmtime_component_linker_add_wasip2(linker)); /* the stock function: still refused below */
-            wasmtime_rr_recorder_t *recorder = NULL;
-            CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &trace, NULL, &recorder));
-            CHECK_OK(wasmtime_rr_store_record(context, recorder));
-            CHECK_ERR_HAS(wasmtime_rr_component_linker_instantiate(linker, context, component, &instance),
-                          WASMTIME_RR_ERROR_KIND_UNSUPPORTED, "the component imports `wasi:");
-            CHECK_OK(wasmtime_rr_store_finish(context));
-        }
-        wasmtime_store_delete(store);
-        wasmtime_component_linker_delete(linker);
-        wasmtime_rr_component_delete(component);
-        wasm_engine_delete(engine);
+
+    /* A plain engine: the stock path (stock WASI context), the host called. */
+    {
+        world_t w;
+        world_open(&w, WASMTIME_RR_MODE_NONE, bytes, size);
+        CHECK_OK(wasmtime_context_set_wasi(w.context, wasi_config_new()));
+        CHECK_OK(wasmtime_rr_component_linker_instantiate(w.linker, w.context, w.component, &w.instance));
+        uint32_t got[9];
+        wasmtime_error_t *error = NULL;
+        host_calls = 0;
+        size_t n = run_hello(&w, HELLO, got, &error);
+        CHECK_OK(error);
+        CHECK(host_calls == 1);
+        check_greeting(got, n);
+        world_close(&w);
     }
+
+    /* Two recordings: clock and random differ between them. */
+    buffer_t trace = {.fail_after = -1}, other = {.fail_after = -1};
+    uint32_t recorded[9], recorded_other[9];
+    world_t rec;
+    world_open(&rec, WASMTIME_RR_MODE_RECORDING, bytes, size);
+    record_once(&rec, &trace, recorded);
+    record_once(&rec, &other, recorded_other);
+    CHECK(recorded[7] != recorded_other[7] || recorded[8] != recorded_other[8]);
+    if (argc > 2) {
+        FILE *out = fopen(argv[2], "wb");
+        CHECK(out != NULL && fwrite(trace.data, 1, trace.size, out) == trace.size);
+        if (out != NULL) fclose(out);
+    }
+
+    /* The stock WASI preview 2 in a recording store is refused: its calls would go unrecorded. */
+    wasmtime_component_linker_t *stock = wasmtime_component_linker_new(rec.engine);
+    wasmtime_component_linker_instance_t *root = wasmtime_component_linker_root(stock);
+    CHECK_OK(wasmtime_rr_component_linker_instance_add_func(root, "greet", 5, greet, NULL, NULL));
+    wasmtime_component_linker_instance_delete(root);
+    CHECK_OK(wasmtime_component_linker_add_wasip2(stock));
+    fresh_store(&rec);
+    buffer_t refused = {.fail_after = -1};
+    wasmtime_rr_recorder_t *recorder = NULL;
+    CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, &refused, NULL, &recorder));
+    CHECK_OK(wasmtime_rr_store_record(rec.context, recorder));
+    CHECK_ERR_HAS(wasmtime_rr_component_linker_instantiate(stock, rec.context, rec.component, &rec.instance),
+                  WASMTIME_RR_ERROR_KIND_UNSUPPORTED, "was not added with wasmtime_rr_component_linker_add_wasip2");
+    CHECK_OK(wasmtime_rr_store_finish(rec.context));
+    wasmtime_component_linker_delete(stock);
+    free(refused.data);
+    world_close(&rec);
+
+    /* Replays: the recorded results, the host never called; another argument diverges. */
+    world_t w;
+    world_open(&w, WASMTIME_RR_MODE_REPLAYING, bytes, size);
+    for (int round = 0; round < 3; round++) {
+        fresh_store(&w);
+        wasmtime_rr_replayer_t *replayer = NULL;
+        CHECK_OK(wasmtime_rr_replayer_new_bytes(trace.data, trace.size, &replayer));
+        CHECK_OK(wasmtime_rr_store_replay(w.context, replayer));
+        CHECK_OK(wasmtime_rr_component_linker_instantiate(w.linker, w.context, w.component, &w.instance));
+        uint32_t got[9];
+        wasmtime_error_t *error = NULL;
+        host_calls = 0;
+        size_t n = run_hello(&w, round < 2 ? HELLO : "hi", got, &error);
+        CHECK(host_calls == 0);
+        if (round < 2) {
+            CHECK_OK(error);
+            CHECK(n == 9 && memcmp(got, recorded, sizeof recorded) == 0);
+            CHECK_OK(wasmtime_rr_store_finish(w.context));
+        } else {
+            CHECK_ERR_HAS(error, WASMTIME_RR_ERROR_KIND_DIVERGENCE, "\"hi\"");
+        }
+    }
+    world_close(&w);
     free(trace.data);
+    free(other.data);
     free(bytes);
     return finish();
 }

@@ -327,9 +327,6 @@ BASELINE_KIND = {
     # The trace's first instantiation is the core module's.
     ("wasmtime_rr_component_linker_instantiate", "replaying"): "MODULE_MISMATCH",
     ("wasmtime_rr_component_func_call", "replaying"): "DIVERGENCE",  # a call the trace does not have
-    # WASI preview 2 would run unrecorded (documented).
-    ("wasmtime_rr_component_linker_add_wasip2", "recording"): "UNSUPPORTED",
-    ("wasmtime_rr_component_linker_add_wasip2", "replaying"): "UNSUPPORTED",
 }
 
 # Functions that return something other than an error object, and what is

@@ -2,7 +2,8 @@
 tests/guests/components/values.wat recorded with a Python host function that
 returns a per-run value, replayed without calling it, a replay with another
 argument diverging, another component refused, a host exception, WASI
-preview 2 refused, and bad arguments."""
+preview 2 (tests/guests/components/wasip2.wat: clock, random, stdout)
+recorded and replayed, and bad arguments."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import wasmtime_rr
 from wasmtime_rr import wasmtime_py as rr
 
 VALUES = (REPO / "tests" / "guests" / "components" / "values.wat").read_text()
+WASIP2 = (REPO / "tests" / "guests" / "components" / "wasip2.wat").read_text()
 
 
 def engine(mode: wasmtime_rr.Mode) -> wasmtime.Engine:
@@ -103,12 +105,42 @@ def test_divergences_and_mismatches_are_errors(tmp_path: Path) -> None:
             rebuilt.run("xyz")
 
 
-def test_wasi_preview_2_and_bad_arguments_are_refused() -> None:
-    recording = engine(wasmtime_rr.Mode.RECORDING)
-    with pytest.raises(wasmtime_rr.UnsupportedError, match="WASI preview 2 cannot be recorded or replayed yet"):
-        rr.component_add_wasip2(Linker(recording))
-    rr.component_add_wasip2(Linker(wasmtime.Engine()))  # a plain engine: the stock behaviour
+def sample(mode: wasmtime_rr.Mode, session: Any, stock_wasi: bool = False) -> int:
+    """One call of wasip2.wat's ``sample`` (wall clock seconds plus a random
+    u64) in a store of a new engine; ``session`` attaches a recorder or
+    replayer (a context manager factory)."""
+    eng = engine(mode)
+    linker = Linker(eng)
+    if stock_wasi:
+        linker.add_wasip2()
+    else:
+        rr.component_add_wasip2(linker)
+    store = wasmtime.Store(eng)
+    rr.set_wasi(store, wasmtime.WasiConfig())
+    component = rr.component_new(eng, WASIP2)
+    with session(store):
+        instance = rr.component_instantiate(linker, store, component)
+        func = instance.get_func(store, instance.get_export_index(store, "sample"))
+        value = rr.component_call(store, func)
+    assert isinstance(value, int)
+    return value
 
+
+def test_wasi_preview_2_is_recorded_and_replayed(tmp_path: Path) -> None:
+    traces = [tmp_path / "a.wrr", tmp_path / "b.wrr"]
+    recorded = [sample(wasmtime_rr.Mode.RECORDING, lambda store, t=t: rr.recording(store, t)) for t in traces]
+    assert recorded[0] != recorded[1], "a random u64 each run"
+    assert recorded[0] > 1_700_000_000
+    for trace, value in zip(traces, recorded):
+        assert sample(wasmtime_rr.Mode.REPLAYING, lambda store, t=trace: rr.replaying(store, t)) == value
+    # The stock WASI preview 2 would run unrecorded: refused.
+    with pytest.raises(wasmtime_rr.UnsupportedError, match="was not added with wasmtime_rr_component_linker_add_wasip2"):
+        sample(wasmtime_rr.Mode.RECORDING, lambda store: rr.recording(store, tmp_path / "c.wrr"), stock_wasi=True)
+
+
+def test_bad_arguments_are_refused() -> None:
+    recording = engine(wasmtime_rr.Mode.RECORDING)
+    rr.component_add_wasip2(Linker(wasmtime.Engine()))  # a plain engine: the stock behaviour
     with pytest.raises(TypeError, match="a wasmtime.component.Linker"):
         rr.component_instantiate(object(), wasmtime.Store(recording), rr.component_new(recording, VALUES))
     with pytest.raises(wasmtime_rr.WasmtimeError):

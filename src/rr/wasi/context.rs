@@ -25,12 +25,28 @@ static SLOTS: StoreMap<WasiSlot> = StoreMap::new(&LAST);
 
 /// Gives a store its WASI context, replacing an earlier one (as the stock
 /// `wasmtime_context_set_wasi` does).
-pub fn set(context: WasmtimeStoreContextMut<'_>, ctx: WasiP1Ctx) {
+pub fn set(mut context: WasmtimeStoreContextMut<'_>, ctx: WasiP1Ctx) {
+    crate::rr::stores::learn_data_offset(&mut context);
     let key = crate::rr::stores::key_of(&context);
     match SLOTS.get(key).as_ref().and_then(|entry| entry.value.0.borrow()) {
         Some(mut slot) => *slot = ctx,
         None => drop(SLOTS.insert(context, WasiSlot(StoreCell::new(ctx)))),
     }
+}
+
+/// The WASI context of the store that holds `data`, for WASI preview 2's
+/// bindings, which get only the store data and keep what they get for one
+/// call.
+///
+/// # Safety
+/// `data` is the data of a live store, used by this thread; the result is
+/// dropped before anything else uses the store's context (a WASI function
+/// does not call back into the host).
+pub unsafe fn for_data<'a>(data: &'a mut wasmtime_c_api::WasmtimeStoreData) -> Option<&'a mut WasiP1Ctx> {
+    let key = crate::rr::stores::key_of_data(data)?;
+    // The entry lives as long as the store (the store owns a guard holding
+    // it), so as long as `data` is borrowed.
+    SLOTS.with(key, |entry| entry.and_then(|entry| unsafe { entry.value.0.borrow_unguarded() }))
 }
 
 /// Runs `body` with the WASI context of the store with this key, if it has one.

@@ -384,7 +384,7 @@ fn check_configured_strings(index: u64, caller: &mut Ctx<'_>, source: (u8, u8), 
     Ok(())
 }
 
-fn echo_text(fd: u64, text: &[u8]) {
+pub(crate) fn echo_text(fd: u64, text: &[u8]) {
     use std::io::Write;
     // Echo is best effort: a closed stdout must not end the replay. Flushed
     // at once: in a C or Go host nothing flushes Rust's stdout buffer later.

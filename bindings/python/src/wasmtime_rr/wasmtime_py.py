@@ -21,7 +21,8 @@ Components (``wasmtime.component``): :func:`component_new`
 (``Component(...)``), :func:`component_add_func` (``LinkerInstance.add_func``),
 :func:`component_instantiate` (``Linker.instantiate``), :func:`component_call`
 (``func(store, ...)``) and :func:`component_add_wasip2`
-(``Linker.add_wasip2``, refused while recording or replaying).
+(``Linker.add_wasip2``: WASI preview 2, recorded and replayed; with
+:func:`set_wasi` for the store's WASI context).
 
 WASI preview 1: :func:`define_wasi` (``Linker.define_wasi``) and
 :func:`set_wasi` (``Store.set_wasi``) record and replay a guest's WASI calls;
@@ -1046,10 +1047,13 @@ def component_call(store: StoreLike, func: Any, *params: Any) -> Any:
 
 
 def component_add_wasip2(linker: Any) -> None:
-    """``linker.add_wasip2()`` (``wasmtime_rr_component_linker_add_wasip2``),
-    refused with :class:`UnsupportedError` when the linker's engine records
-    or replays: Wasmtime serves WASI preview 2 with host functions that run
-    outside the library, so their results would be missing from the trace."""
+    """``linker.add_wasip2()`` (``wasmtime_rr_component_linker_add_wasip2``):
+    when the linker's engine records or replays, WASI preview 2 recorded and
+    replayed (clocks, random, environment, exit, stdio streams, pollables);
+    the store's WASI context must then come from :func:`set_wasi`. A replay
+    reads nothing from the outside world and prints nothing unless it echoes.
+    Preopened directories and the network are refused (``UnsupportedError``
+    from the guest's call) in a store that records or replays."""
     from wasmtime.component import Linker
 
     _expect(linker, Linker, "a wasmtime.component.Linker")
