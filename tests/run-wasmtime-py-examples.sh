@@ -264,6 +264,46 @@ else
   head -30 "$out/component.inspect"
 fi
 
+# WASI preview 2 in an unmodified wasmtime-py program: Linker.add_wasip2 and
+# Store.set_wasi are interposed too.
+echo
+echo "WASI preview 2 (wasmtime.component: Linker.add_wasip2, Store.set_wasi), switched on from the environment:"
+cat >"$out/wasip2.py" <<'EOF'
+import sys
+from wasmtime import Engine, Store, WasiConfig
+from wasmtime.component import Component, Linker
+
+engine = Engine()
+linker = Linker(engine)
+linker.add_wasip2()
+store = Store(engine)
+wasi = WasiConfig()
+wasi.inherit_stdout()
+store.set_wasi(wasi)
+with open(sys.argv[1]) as source:
+    component = Component(engine, source.read())
+instance = linker.instantiate(store, component)
+sample = instance.get_func(store, instance.get_export_index(store, "sample"))
+print("sample ->", sample(store), flush=True)
+EOF
+wasip2="$repo/tests/guests/components/wasip2.wat"
+"$python" "$out/wasip2.py" "$wasip2" >"$out/wasip2.live1" 2>&1
+"$python" "$out/wasip2.py" "$wasip2" >"$out/wasip2.live2" 2>&1
+WASMTIME_RR_RECORD="$out/wasip2.wrr" "$python" "$out/wasip2.py" "$wasip2" >"$out/wasip2.rec" 2>&1
+WASMTIME_RR_REPLAY="$out/wasip2.wrr" "$python" "$out/wasip2.py" "$wasip2" >"$out/wasip2.rep" 2>&1 || true
+sed 's/^/  recorded: /' "$out/wasip2.rec"
+"$cli" inspect "$out/wasip2.wrr" >"$out/wasip2.inspect" 2>&1 || true
+if ! cmp -s "$out/wasip2.live1" "$out/wasip2.live2" && ! cmp -s "$out/wasip2.live2" "$out/wasip2.rec" &&
+  cmp -s "$out/wasip2.rec" "$out/wasip2.rep" && [ "$(head -n 1 "$out/wasip2.rep")" = tick ] &&
+  grep -qE '^sample -> [0-9]+$' "$out/wasip2.rep" &&
+  grep -qE '^#[0-9]+ wasip2 wasi:random/random#get-random-u64\(\) -> [0-9]+$' "$out/wasip2.inspect"; then
+  pass "wasip2.py: the clock and random result differs run to run; the replay printed the recorded one and the guest's recorded stdout, byte-identical; $(grep -c ' wasip2 ' "$out/wasip2.inspect") WASI preview 2 calls in the trace"
+else
+  failure "wasip2.py: the WASI preview 2 recording or its replay is not as expected:"
+  cat "$out/wasip2.live1" "$out/wasip2.rec" "$out/wasip2.rep" | head -20
+  head -30 "$out/wasip2.inspect"
+fi
+
 took=$(awk -v start="$start" -v end="$EPOCHREALTIME" 'BEGIN { printf "%.1f s", end - start }')
 echo
 echo "$passed passed, $failed failed ($took)"
