@@ -99,14 +99,15 @@ if [ "$expect_rr" = 1 ]; then
   listing=$("$profile_dir/wasmtime-rr" inspect "$out/seeds/component-wasip2.wrr")
   for expected in \
     '#4 wasip2 wasi:cli/stdout#get-stdout() -> own#0' \
-    '#5 wasip2 wasi:io/streams#[method]output-stream.blocking-write-and-flush(borrow#0, b"tick\n") -> ok(())'; do
+    '#5 wasip2 wasi:io/streams#[method]output-stream.blocking-write-and-flush(borrow#0, b"tick\n") -> ok(())' \
+    '#7 wasip2 wasi:io/streams#[method]input-stream.blocking-read(borrow#0, 16) -> ok(b"Q")'; do
     grep -qxF -- "$expected" <<<"$listing" || { echo "inspect lacks: $expected"; echo "$listing"; exit 1; }
   done
-  grep -qE '^#6 wasip2 wasi:clocks/wall-clock#now\(\) -> \{seconds: [0-9]+, nanoseconds: [0-9]+\}$' <<<"$listing" &&
-    grep -qE '^#7 wasip2 wasi:random/random#get-random-u64\(\) -> [0-9]+$' <<<"$listing" ||
+  grep -qE '^#8 wasip2 wasi:clocks/wall-clock#now\(\) -> \{seconds: [0-9]+, nanoseconds: [0-9]+\}$' <<<"$listing" &&
+    grep -qE '^#9 wasip2 wasi:random/random#get-random-u64\(\) -> [0-9]+$' <<<"$listing" ||
     { echo "inspect lacks the clock or random call"; echo "$listing"; exit 1; }
   replayed=$("$profile_dir/wasmtime-rr" replay tests/guests/components/wasip2.wat "$out/seeds/component-wasip2.wrr" 2>&1)
-  [ "$replayed" = $'tick\nwasmtime-rr: replay matched the recording: 9 events' ] ||
+  [ "$replayed" = $'tick\nwasmtime-rr: replay matched the recording: 11 events' ] ||
     { echo "replay output unexpected"; echo "$replayed"; exit 1; }
   echo "WASI preview 2 tool checks passed"
 

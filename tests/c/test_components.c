@@ -544,12 +544,16 @@ static void save_trace(const char *variable, const buffer_t *trace) {
  * `add` and, when given, a recorder or replayer attached. */
 static wasmtime_error_t *sample_once(wasm_engine_t *engine, wasmtime_component_t *component,
                                      wasmtime_error_t *(*add)(wasmtime_component_linker_t *), buffer_t *record_into,
-                                     const buffer_t *replay_from, bool echo, uint64_t *out) {
+                                     const buffer_t *replay_from, bool echo, const char *stdin_text, uint64_t *out) {
     wasmtime_component_linker_t *linker = wasmtime_component_linker_new(engine);
     CHECK_OK(add(linker));
     wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
     wasmtime_context_t *context = wasmtime_store_context(store);
-    CHECK_OK(wasmtime_rr_context_set_wasi(context, wasi_config_new()));
+    wasi_config_t *wasi = wasi_config_new();
+    wasm_byte_vec_t input;
+    wasm_byte_vec_new(&input, strlen(stdin_text), stdin_text);
+    wasi_config_set_stdin_bytes(wasi, &input);
+    CHECK_OK(wasmtime_rr_context_set_wasi(context, wasi));
     if (record_into) {
         wasmtime_rr_recorder_t *recorder = NULL;
         CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, record_into, NULL, &recorder));
@@ -588,19 +592,19 @@ static wasmtime_error_t *sample_once(wasm_engine_t *engine, wasmtime_component_t
 static bool sample_once_fails(wasm_engine_t *engine, wasmtime_component_t *component, const buffer_t *trace) {
     uint64_t ignored = 0;
     wasmtime_error_t *error =
-        sample_once(engine, component, wasmtime_rr_component_linker_add_wasip2, NULL, trace, false, &ignored);
+        sample_once(engine, component, wasmtime_rr_component_linker_add_wasip2, NULL, trace, false, "", &ignored);
     if (error == NULL) return false;
     CHECK(wasmtime_rr_error_kind(error) != WASMTIME_RR_ERROR_KIND_PANIC);
     wasmtime_error_delete(error);
     return true;
 }
 
-/* WASI preview 2 recorded and replayed: clock, random and stdout. */
+/* WASI preview 2 recorded and replayed: clock, random, stdout and stdin. */
 static void test_wasi_p2(void) {
     wasm_engine_t *plain = rr_engine(WASMTIME_RR_MODE_NONE);
     wasmtime_component_t *component = compile(plain, WASI_P2, strlen(WASI_P2));
     uint64_t value = 0;
-    CHECK_OK(sample_once(plain, component, wasmtime_rr_component_linker_add_wasip2, NULL, NULL, false, &value));
+    CHECK_OK(sample_once(plain, component, wasmtime_rr_component_linker_add_wasip2, NULL, NULL, false, "", &value));
     CHECK(value > 1700000000u); /* at least the seconds since 1970, plus a random number */
     wasmtime_rr_component_delete(component);
     wasm_engine_delete(plain);
@@ -611,12 +615,12 @@ static void test_wasi_p2(void) {
     uint64_t recorded[2] = {0, 0};
     for (int i = 0; i < 2; i++) {
         CHECK_OK(sample_once(recording, component, wasmtime_rr_component_linker_add_wasip2, &traces[i], NULL, false,
-                             &recorded[i]));
+                             i == 0 ? "Q" : "R", &recorded[i]));
     }
     CHECK(recorded[0] != recorded[1]); /* a random u64 each time */
     /* WASI preview 2 added with the stock function would run unrecorded: refused. */
     buffer_t refused = {.fail_after = -1};
-    CHECK_ERR_HAS(sample_once(recording, component, wasmtime_component_linker_add_wasip2, &refused, NULL, false, &value),
+    CHECK_ERR_HAS(sample_once(recording, component, wasmtime_component_linker_add_wasip2, &refused, NULL, false, "", &value),
                   WASMTIME_RR_ERROR_KIND_UNSUPPORTED,
                   "the component imports `wasi:clocks/wall-clock@0.2.0`, but the linker's WASI preview 2 was not "
                   "added with wasmtime_rr_component_linker_add_wasip2: its calls would run unrecorded");
@@ -629,8 +633,9 @@ static void test_wasi_p2(void) {
     component = compile(replaying, WASI_P2, strlen(WASI_P2));
     for (int i = 0; i < 2; i++) {
         uint64_t replayed = 0;
+        /* Other stdin than recorded: the replay reads none of it. */
         CHECK_OK(sample_once(replaying, component, wasmtime_rr_component_linker_add_wasip2, NULL, &traces[i], i == 1,
-                             &replayed));
+                             "Z", &replayed));
         CHECK(replayed == recorded[i]);
     }
     /* Damaged traces: every prefix and flipped bytes are errors, never a crash. */
