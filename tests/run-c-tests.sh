@@ -100,14 +100,17 @@ if [ "$expect_rr" = 1 ]; then
   for expected in \
     '#4 wasip2 wasi:cli/stdout#get-stdout() -> own#0' \
     '#5 wasip2 wasi:io/streams#[method]output-stream.blocking-write-and-flush(borrow#0, b"tick\n") -> ok(())' \
-    '#7 wasip2 wasi:io/streams#[method]input-stream.blocking-read(borrow#0, 16) -> ok(b"Q")'; do
+    '#7 wasip2 wasi:io/streams#[method]input-stream.blocking-read(borrow#0, 16) -> ok(b"Q")' \
+    '#8 wasip2 wasi:filesystem/preopens#get-directories() -> [(own#0, "/data")]' \
+    '#9 wasip2 wasi:filesystem/types#[method]descriptor.open-at(borrow#0, {}, "input.txt", {}, {read}) -> ok(own#1)' \
+    '#10 wasip2 wasi:filesystem/types#[method]descriptor.read(borrow#1, 16, 0) -> ok((b"K", false))'; do
     grep -qxF -- "$expected" <<<"$listing" || { echo "inspect lacks: $expected"; echo "$listing"; exit 1; }
   done
-  grep -qE '^#8 wasip2 wasi:clocks/wall-clock#now\(\) -> \{seconds: [0-9]+, nanoseconds: [0-9]+\}$' <<<"$listing" &&
-    grep -qE '^#9 wasip2 wasi:random/random#get-random-u64\(\) -> [0-9]+$' <<<"$listing" ||
+  grep -qE '^#11 wasip2 wasi:clocks/wall-clock#now\(\) -> \{seconds: [0-9]+, nanoseconds: [0-9]+\}$' <<<"$listing" &&
+    grep -qE '^#12 wasip2 wasi:random/random#get-random-u64\(\) -> [0-9]+$' <<<"$listing" ||
     { echo "inspect lacks the clock or random call"; echo "$listing"; exit 1; }
   replayed=$("$profile_dir/wasmtime-rr" replay tests/guests/components/wasip2.wat "$out/seeds/component-wasip2.wrr" 2>&1)
-  [ "$replayed" = $'tick\nwasmtime-rr: replay matched the recording: 11 events' ] ||
+  [ "$replayed" = $'tick\nwasmtime-rr: replay matched the recording: 14 events' ] ||
     { echo "replay output unexpected"; echo "$replayed"; exit 1; }
   echo "WASI preview 2 tool checks passed"
 

@@ -229,19 +229,22 @@ pub unsafe extern "C" fn wasmtime_rr_component_linker_instance_add_func(
 /// insecure random, the insecure seed, environment, arguments and initial
 /// directory, exit, stdin/stdout/stderr streams (read, write, flush, skip,
 /// splice, check-write), pollables (`poll`, `ready`, `block`), stream error
-/// texts and terminal queries. On a store with a recorder attached every
-/// such call is recorded with its arguments and its result, trap or exit.
-/// On a replaying store none of them reads the outside world: each call is
-/// checked against the trace (another function or other arguments, such as
-/// other bytes written to stdout, are a `WASMTIME_RR_ERROR_KIND_DIVERGENCE`
-/// naming the event and the function) and the recorded result is returned;
-/// the streams and timers the guest gets are stand-ins with the recorded
-/// handle numbers, and nothing is printed unless the replayer echoes
+/// texts, terminal queries, preopens and the filesystem (every method of
+/// descriptors and directory entry streams: open, read, write, stat,
+/// directories, links, renames, metadata hashes...). On a store with a
+/// recorder attached every such call is recorded with its arguments (paths,
+/// offsets, lengths, flags, bytes written, handles) and its result, error
+/// code, trap or exit. On a replaying store none of them reads the outside
+/// world: each call is checked against the trace (another function or other
+/// arguments, such as other bytes written to stdout or another path, are a
+/// `WASMTIME_RR_ERROR_KIND_DIVERGENCE` naming the event and the function)
+/// and the recorded result is returned; the streams, descriptors and timers
+/// the guest gets are stand-ins with the recorded handle numbers, no file is
+/// opened, and nothing is printed unless the replayer echoes
 /// (`wasmtime_rr_replayer_echo_set`). The store's WASI context is the one
-/// `wasmtime_rr_context_set_wasi` gave it (or the stock one). Filesystem
-/// and network access cannot be recorded: while recording or replaying,
-/// `get-directories` traps with `unsupported` if the context has preopened
-/// directories, and `instance-network` always does.
+/// `wasmtime_rr_context_set_wasi` gave it (or the stock one). The network
+/// cannot be recorded: while recording or replaying `instance-network` traps
+/// with `unsupported`.
 /// A store that records or replays instantiates a component importing a
 /// `wasi:` interface only through a linker this function prepared.
 ///

@@ -10,6 +10,8 @@
 
 #include "rr_harness.h"
 
+#include <unistd.h>
+
 static char *WAT;
 static size_t WAT_LEN;
 static int host_calls;
@@ -544,7 +546,8 @@ static void save_trace(const char *variable, const buffer_t *trace) {
  * `add` and, when given, a recorder or replayer attached. */
 static wasmtime_error_t *sample_once(wasm_engine_t *engine, wasmtime_component_t *component,
                                      wasmtime_error_t *(*add)(wasmtime_component_linker_t *), buffer_t *record_into,
-                                     const buffer_t *replay_from, bool echo, const char *stdin_text, uint64_t *out) {
+                                     const buffer_t *replay_from, bool echo, const char *stdin_text,
+                                     const char *data_dir, uint64_t *out) {
     wasmtime_component_linker_t *linker = wasmtime_component_linker_new(engine);
     CHECK_OK(add(linker));
     wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
@@ -553,6 +556,7 @@ static wasmtime_error_t *sample_once(wasm_engine_t *engine, wasmtime_component_t
     wasm_byte_vec_t input;
     wasm_byte_vec_new(&input, strlen(stdin_text), stdin_text);
     wasi_config_set_stdin_bytes(wasi, &input);
+    if (data_dir) CHECK(wasi_config_preopen_dir(wasi, data_dir, "/data", false));
     CHECK_OK(wasmtime_rr_context_set_wasi(context, wasi));
     if (record_into) {
         wasmtime_rr_recorder_t *recorder = NULL;
@@ -592,19 +596,27 @@ static wasmtime_error_t *sample_once(wasm_engine_t *engine, wasmtime_component_t
 static bool sample_once_fails(wasm_engine_t *engine, wasmtime_component_t *component, const buffer_t *trace) {
     uint64_t ignored = 0;
     wasmtime_error_t *error =
-        sample_once(engine, component, wasmtime_rr_component_linker_add_wasip2, NULL, trace, false, "", &ignored);
+        sample_once(engine, component, wasmtime_rr_component_linker_add_wasip2, NULL, trace, false, "", NULL, &ignored);
     if (error == NULL) return false;
     CHECK(wasmtime_rr_error_kind(error) != WASMTIME_RR_ERROR_KIND_PANIC);
     wasmtime_error_delete(error);
     return true;
 }
 
-/* WASI preview 2 recorded and replayed: clock, random, stdout and stdin. */
+/* WASI preview 2 recorded and replayed: clock, random, stdout, stdin and a
+ * file in a preopened directory. */
 static void test_wasi_p2(void) {
+    char dir[] = "/tmp/test_components.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char file[sizeof dir + 16];
+    snprintf(file, sizeof file, "%s/input.txt", dir);
+    FILE *input = fopen(file, "wb");
+    CHECK(input != NULL && fputs("K", input) >= 0);
+    if (input) fclose(input);
     wasm_engine_t *plain = rr_engine(WASMTIME_RR_MODE_NONE);
     wasmtime_component_t *component = compile(plain, WASI_P2, strlen(WASI_P2));
     uint64_t value = 0;
-    CHECK_OK(sample_once(plain, component, wasmtime_rr_component_linker_add_wasip2, NULL, NULL, false, "", &value));
+    CHECK_OK(sample_once(plain, component, wasmtime_rr_component_linker_add_wasip2, NULL, NULL, false, "", dir, &value));
     CHECK(value > 1700000000u); /* at least the seconds since 1970, plus a random number */
     wasmtime_rr_component_delete(component);
     wasm_engine_delete(plain);
@@ -615,12 +627,20 @@ static void test_wasi_p2(void) {
     uint64_t recorded[2] = {0, 0};
     for (int i = 0; i < 2; i++) {
         CHECK_OK(sample_once(recording, component, wasmtime_rr_component_linker_add_wasip2, &traces[i], NULL, false,
-                             i == 0 ? "Q" : "R", &recorded[i]));
+                             i == 0 ? "Q" : "R", dir, &recorded[i]));
     }
     CHECK(recorded[0] != recorded[1]); /* a random u64 each time */
+    /* A directory without input.txt: open-at's error code is recorded and replayed. */
+    char empty[] = "/tmp/test_components.XXXXXX";
+    CHECK(mkdtemp(empty) != NULL);
+    buffer_t missing = {.fail_after = -1};
+    uint64_t recorded_missing = 0;
+    CHECK_OK(sample_once(recording, component, wasmtime_rr_component_linker_add_wasip2, &missing, NULL, false, "",
+                         empty, &recorded_missing));
+    CHECK(rmdir(empty) == 0);
     /* WASI preview 2 added with the stock function would run unrecorded: refused. */
     buffer_t refused = {.fail_after = -1};
-    CHECK_ERR_HAS(sample_once(recording, component, wasmtime_component_linker_add_wasip2, &refused, NULL, false, "", &value),
+    CHECK_ERR_HAS(sample_once(recording, component, wasmtime_component_linker_add_wasip2, &refused, NULL, false, "", dir, &value),
                   WASMTIME_RR_ERROR_KIND_UNSUPPORTED,
                   "the component imports `wasi:clocks/wall-clock@0.2.0`, but the linker's WASI preview 2 was not "
                   "added with wasmtime_rr_component_linker_add_wasip2: its calls would run unrecorded");
@@ -633,11 +653,16 @@ static void test_wasi_p2(void) {
     component = compile(replaying, WASI_P2, strlen(WASI_P2));
     for (int i = 0; i < 2; i++) {
         uint64_t replayed = 0;
-        /* Other stdin than recorded: the replay reads none of it. */
+        /* Other stdin than recorded and no directory: the replay reads neither. */
         CHECK_OK(sample_once(replaying, component, wasmtime_rr_component_linker_add_wasip2, NULL, &traces[i], i == 1,
-                             "Z", &replayed));
+                             "Z", NULL, &replayed));
         CHECK(replayed == recorded[i]);
     }
+    uint64_t replayed_missing = 0;
+    CHECK_OK(sample_once(replaying, component, wasmtime_rr_component_linker_add_wasip2, NULL, &missing, false, "", dir,
+                         &replayed_missing));
+    CHECK(replayed_missing == recorded_missing); /* no-entry as recorded, though the directory now has the file */
+    free(missing.data);
     /* Damaged traces: every prefix and flipped bytes are errors, never a crash. */
     for (size_t len = 0; len < traces[0].size; len += 1 + traces[0].size / 50) {
         buffer_t cut = {.data = traces[0].data, .size = len, .fail_after = -1};
@@ -654,6 +679,7 @@ static void test_wasi_p2(void) {
     wasm_engine_delete(replaying);
     free(traces[0].data);
     free(traces[1].data);
+    CHECK(remove(file) == 0 && rmdir(dir) == 0);
 }
 
 int main(void) {

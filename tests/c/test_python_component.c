@@ -12,7 +12,30 @@
  */
 #include "rr_harness.h"
 
+#include <unistd.h>
+
 static int host_calls;
+
+/* Elements of run's result: greet's 6, then length, clock, random, file length, file's first byte. */
+#define N 11
+
+/* The directory preopened as /data, and its input.txt. */
+static char data_dir[] = "/tmp/test_python_component.XXXXXX";
+
+static void write_input(const char *text) {
+    char path[sizeof data_dir + 16];
+    snprintf(path, sizeof path, "%s/input.txt", data_dir);
+    FILE *file = fopen(path, "wb");
+    CHECK(file != NULL && fputs(text, file) >= 0);
+    if (file) fclose(file);
+}
+
+/* A WASI configuration with data_dir preopened as /data. */
+static wasi_config_t *wasi_with_data(void) {
+    wasi_config_t *wasi = wasi_config_new();
+    CHECK(wasi_config_preopen_dir(wasi, data_dir, "/data", false));
+    return wasi;
+}
 
 /* greet(name): one element per byte of the name. */
 static wasmtime_error_t *greet(void *env, wasmtime_context_t *context, const wasmtime_component_func_type_t *ty,
@@ -76,8 +99,8 @@ static void world_close(world_t *w) {
     wasm_engine_delete(w->engine);
 }
 
-/* Calls run("héllo"); the results' elements go to out (up to 9), the count is returned. */
-static size_t run_hello(world_t *w, const char *arg_text, uint32_t out[9], wasmtime_error_t **error) {
+/* Calls run("héllo"); the results' elements go to out (up to N), the count is returned. */
+static size_t run_hello(world_t *w, const char *arg_text, uint32_t out[N], wasmtime_error_t **error) {
     wasmtime_component_export_index_t *index =
         wasmtime_component_instance_get_export_index(&w->instance, w->context, NULL, "run", 3);
     wasmtime_component_func_t run;
@@ -90,7 +113,7 @@ static size_t run_hello(world_t *w, const char *arg_text, uint32_t out[9], wasmt
     if (*error != NULL) return 0;
     size_t n = 0;
     CHECK(result.kind == WASMTIME_COMPONENT_LIST);
-    for (; result.kind == WASMTIME_COMPONENT_LIST && n < result.of.list.size && n < 9; n++) {
+    for (; result.kind == WASMTIME_COMPONENT_LIST && n < result.of.list.size && n < N; n++) {
         CHECK(result.of.list.data[n].kind == WASMTIME_COMPONENT_U32);
         out[n] = result.of.list.data[n].of.u32;
     }
@@ -100,9 +123,9 @@ static size_t run_hello(world_t *w, const char *arg_text, uint32_t out[9], wasmt
 
 static const char *HELLO = "h\xc3\xa9llo"; /* "héllo": 6 bytes, 5 characters */
 
-static void check_greeting(const uint32_t got[9], size_t n) {
+static void check_greeting(const uint32_t got[N], size_t n) {
     uint32_t expected[] = {'h', 0xc3, 0xa9, 'l', 'l', 'o', 5};
-    CHECK(n == 9);
+    CHECK(n == N);
     for (size_t i = 0; i < 7 && i < n; i++) CHECK(got[i] == expected[i]);
 }
 
@@ -111,11 +134,11 @@ static void fresh_store(world_t *w) {
     wasmtime_store_delete(w->store);
     w->store = wasmtime_store_new(w->engine, NULL, NULL);
     w->context = wasmtime_store_context(w->store);
-    CHECK_OK(wasmtime_rr_context_set_wasi(w->context, wasi_config_new()));
+    CHECK_OK(wasmtime_rr_context_set_wasi(w->context, wasi_with_data()));
 }
 
 /* Records one call of run("héllo") into trace, in a fresh store of w; its results go to out. */
-static void record_once(world_t *w, buffer_t *trace, uint32_t out[9]) {
+static void record_once(world_t *w, buffer_t *trace, uint32_t out[N]) {
     fresh_store(w);
     wasmtime_rr_recorder_t *recorder = NULL;
     CHECK_OK(wasmtime_rr_recorder_new_callback(buffer_append, trace, NULL, &recorder));
@@ -137,31 +160,35 @@ int main(int argc, char **argv) {
     }
     size_t size = 0;
     uint8_t *bytes = read_file(argv[1], &size);
+    CHECK(mkdtemp(data_dir) != NULL);
+    write_input("alpha");
 
     /* A plain engine: the stock path (stock WASI context), the host called. */
     {
         world_t w;
         world_open(&w, WASMTIME_RR_MODE_NONE, bytes, size);
-        CHECK_OK(wasmtime_context_set_wasi(w.context, wasi_config_new()));
+        CHECK_OK(wasmtime_context_set_wasi(w.context, wasi_with_data()));
         CHECK_OK(wasmtime_rr_component_linker_instantiate(w.linker, w.context, w.component, &w.instance));
-        uint32_t got[9];
+        uint32_t got[N];
         wasmtime_error_t *error = NULL;
         host_calls = 0;
         size_t n = run_hello(&w, HELLO, got, &error);
         CHECK_OK(error);
         CHECK(host_calls == 1);
         check_greeting(got, n);
+        CHECK(got[9] == 5 && got[10] == 'a'); /* /data/input.txt read through the preopen */
         world_close(&w);
     }
 
     /* Two recordings: clock and random differ between them. */
     buffer_t trace = {.fail_after = -1}, other = {.fail_after = -1};
-    uint32_t recorded[9], recorded_other[9];
+    uint32_t recorded[N], recorded_other[N];
     world_t rec;
     world_open(&rec, WASMTIME_RR_MODE_RECORDING, bytes, size);
     record_once(&rec, &trace, recorded);
     record_once(&rec, &other, recorded_other);
     CHECK(recorded[7] != recorded_other[7] || recorded[8] != recorded_other[8]);
+    CHECK(recorded[9] == 5 && recorded[10] == 'a');
     if (argc > 2) {
         FILE *out = fopen(argv[2], "wb");
         CHECK(out != NULL && fwrite(trace.data, 1, trace.size, out) == trace.size);
@@ -186,7 +213,9 @@ int main(int argc, char **argv) {
     free(refused.data);
     world_close(&rec);
 
-    /* Replays: the recorded results, the host never called; another argument diverges. */
+    /* Replays: the recorded results (the file's recorded contents, not today's),
+     * the host never called; another argument diverges. */
+    write_input("omega, changed since");
     world_t w;
     world_open(&w, WASMTIME_RR_MODE_REPLAYING, bytes, size);
     for (int round = 0; round < 3; round++) {
@@ -195,20 +224,23 @@ int main(int argc, char **argv) {
         CHECK_OK(wasmtime_rr_replayer_new_bytes(trace.data, trace.size, &replayer));
         CHECK_OK(wasmtime_rr_store_replay(w.context, replayer));
         CHECK_OK(wasmtime_rr_component_linker_instantiate(w.linker, w.context, w.component, &w.instance));
-        uint32_t got[9];
+        uint32_t got[N];
         wasmtime_error_t *error = NULL;
         host_calls = 0;
         size_t n = run_hello(&w, round < 2 ? HELLO : "hi", got, &error);
         CHECK(host_calls == 0);
         if (round < 2) {
             CHECK_OK(error);
-            CHECK(n == 9 && memcmp(got, recorded, sizeof recorded) == 0);
+            CHECK(n == N && memcmp(got, recorded, sizeof recorded) == 0);
             CHECK_OK(wasmtime_rr_store_finish(w.context));
         } else {
             CHECK_ERR_HAS(error, WASMTIME_RR_ERROR_KIND_DIVERGENCE, "\"hi\"");
         }
     }
     world_close(&w);
+    char path[sizeof data_dir + 16];
+    snprintf(path, sizeof path, "%s/input.txt", data_dir);
+    CHECK(remove(path) == 0 && rmdir(data_dir) == 0);
     free(trace.data);
     free(other.data);
     free(bytes);

@@ -1049,11 +1049,12 @@ def component_call(store: StoreLike, func: Any, *params: Any) -> Any:
 def component_add_wasip2(linker: Any) -> None:
     """``linker.add_wasip2()`` (``wasmtime_rr_component_linker_add_wasip2``):
     when the linker's engine records or replays, WASI preview 2 recorded and
-    replayed (clocks, random, environment, exit, stdio streams, pollables);
-    the store's WASI context must then come from :func:`set_wasi`. A replay
-    reads nothing from the outside world and prints nothing unless it echoes.
-    Preopened directories and the network are refused (``UnsupportedError``
-    from the guest's call) in a store that records or replays."""
+    replayed (clocks, random, environment, exit, stdio streams, pollables,
+    preopens and files); the store's WASI context must then come from
+    :func:`set_wasi`. A replay reads nothing from the outside world (no file
+    either) and prints nothing unless it echoes. The network is refused
+    (``UnsupportedError`` from the guest's call) in a store that records or
+    replays."""
     from wasmtime.component import Linker
 
     _expect(linker, Linker, "a wasmtime.component.Linker")
