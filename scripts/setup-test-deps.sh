@@ -6,7 +6,9 @@
 #           sanitizer runtimes (if a trivial -fsanitize program does not link),
 #           clang + wasi-libc (if clang cannot build a trivial wasm32-wasi program)
 #   pip:    pytest >= 7 (if missing; Debian's python3-pytest where pip cannot)
-#   cargo:  cargo-fuzz 0.13.2 (if `cargo fuzz` does not run)
+#   cargo:  cargo-fuzz 0.13.2 (if `cargo fuzz` does not run); wasm-tools
+#           1.263.0 with its `component` and `validate` commands only (if
+#           missing): it turns a WASI preview-1 guest into a component
 #   rustup: the nightly toolchain with rust-src (if missing), for the
 #           sanitizer builds only: the fuzz targets with ASan, the library
 #           with TSan and -Zbuild-std (tests/run-fuzz.sh, tests/run-tsan.sh)
@@ -96,6 +98,14 @@ fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
   say "cargo install cargo-fuzz 0.13.2"
   cargo install cargo-fuzz --locked --version 0.13.2 || die "cargo install cargo-fuzz failed"
+fi
+
+# wasm-tools turns the WASI preview-1 C guest into a preview 2 component
+# (tests/guests/components/adapted); only the commands the tests use, ~3 min.
+if ! wasm-tools --version 2>/dev/null | grep -qx 'wasm-tools 1.263.0.*'; then
+  say "cargo install wasm-tools 1.263.0 (component, validate)"
+  cargo install wasm-tools --locked --version 1.263.0 --no-default-features --features component,validate ||
+    die "cargo install wasm-tools failed"
 fi
 
 # Nightly Rust for the sanitizer builds (-Zsanitizer is nightly-only); the

@@ -65,6 +65,12 @@ if [ "$expect_rr" = 1 ]; then
     tests/c/test_python_component.c -o "$out/test_python_component" "${link[@]}"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_python_component" "$out/python-component/app.wasm" \
     "$out/python-component.wrr"
+  echo "== components from wasm-tools: the WASI preview-1 C guest adapted to preview 2, recorded and replayed (C11, ASan+UBSan)"
+  bash tests/guests/components/adapted/build.sh "$out/adapted"
+  cc -std=c11 -D_POSIX_C_SOURCE=200809L "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c \
+    tests/c/test_adapted_component.c -o "$out/test_adapted_component" "${link[@]}"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_adapted_component" \
+    "$out/adapted/guest-c.component.wasm"
   echo "== WASI preview 2: wasmtime-rr replays the Python guest's trace alone (its stdout echoed, no host)"
   replayed=$("$profile_dir/wasmtime-rr" replay "$out/python-component/app.wasm" "$out/python-component.wrr" 2>&1)
   grep -qx 'hello, héllo' <<<"$replayed" && grep -qE '^wasmtime-rr: replay matched the recording: [0-9]+ events$' <<<"$replayed" ||

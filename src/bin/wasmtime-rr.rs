@@ -6,7 +6,8 @@
 //!     wasmtime-rr inspect [--json | --summary] TRACE
 //!
 //! `run` runs a WASI command like `wasmtime run` (stdio inherited, the
-//! guest's exit status is the command's) and records it when asked.
+//! guest's exit status is the command's), a core module's `_start` or a
+//! WASI preview 2 component's `wasi:cli/run`, and records it when asked.
 //! `replay` re-runs the session: instantiations and export calls come from the
 //! trace, host and WASI functions are served from it, and every result is
 //! checked against the recording; a WASI program's recorded stdout and stderr
@@ -32,7 +33,8 @@ const RUN_USAGE: &str =
 const REPLAY_USAGE: &str = "usage: wasmtime-rr replay [--verbose] MODULE.wasm TRACE";
 const INSPECT_USAGE: &str = "usage: wasmtime-rr inspect [--json | --summary] TRACE";
 
-const RUN_HELP: &str = "Runs a WASI command (stdio inherited; the exit status is the guest's).
+const RUN_HELP: &str = "Runs a WASI command (stdio inherited; the exit status is the guest's):
+a core module's `_start`, or a WASI preview 2 component's `wasi:cli/run` export.
   --record TRACE       record the run into TRACE
   --dir HOST::GUEST    preopen host folder HOST as GUEST (HOST alone: the same name)
   --env NAME=VALUE     set an environment variable for the guest

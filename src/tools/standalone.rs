@@ -15,6 +15,7 @@ use crate::ffi::components;
 use crate::ffi::handles::CComponentLinker;
 use crate::ffi::host_api;
 use crate::rr::components as rr_components;
+use wasmtime::component::Val;
 use wasmtime::component::types::ComponentItem;
 use wasmtime::AsContext;
 use crate::tools::inspect::{Listing, category};
@@ -440,7 +441,9 @@ impl Standalone {
                 },
                 Event::Component(ComponentEvent::Call { export, args }) => match &self.program {
                     Program::Component(program) => {
-                        program.call(session, context, &component_instances, export, &args, out)?
+                        if let Some(status) = program.call(session, context, &component_instances, export, &args, out)? {
+                            exit = Some(status);
+                        }
                     }
                     Program::Module { .. } => {
                         return Err(RrError::new(
@@ -700,7 +703,9 @@ impl ComponentProgram {
     }
 
     /// Calls the export a trace names (`interface#function` inside an
-    /// exported instance) with the recorded arguments.
+    /// exported instance) with the recorded arguments. Returns the guest's
+    /// exit status when it exited, or when the export is a WASI command's
+    /// `run` (1 when it returned an error, as `wasmtime run` has it).
     fn call(
         &self,
         session: &Session,
@@ -709,7 +714,7 @@ impl ComponentProgram {
         export: u32,
         args: &crate::trace::component::Encoded,
         out: &mut dyn Write,
-    ) -> Result<()> {
+    ) -> Result<Option<i32>> {
         let (instance, name) = {
             let state = session.lock()?;
             let Role::Replay(Replayer { reader, .. }) = &state.role else { unreachable!("checked in next") };
@@ -725,12 +730,23 @@ impl ComponentProgram {
         let values = rr_components::replay_values(session, args)?;
         let count = func.ty(context.as_context()).results().len();
         // The library checks the outcome against the trace.
-        let outcome = match rr_components::call(context.as_context_mut(), &func, &values, count, |_| Ok(count))? {
-            Ok(results) => format!("returned {}", Encoded::of(&results, &mut Default::default())?),
-            Err(error) => format!("failed: {error:#}"),
+        let command = name.starts_with(super::run::RUN_INTERFACE) && name.ends_with("#run");
+        let (outcome, status) = match rr_components::call(context.as_context_mut(), &func, &values, count, |_| Ok(count))? {
+            Ok(results) => {
+                let status = match results.as_slice() {
+                    [Val::Result(Ok(_))] if command => Some(0),
+                    [Val::Result(Err(_))] if command => Some(1),
+                    _ => None,
+                };
+                (format!("returned {}", Encoded::of(&results, &mut Default::default())?), status)
+            }
+            Err(error) => {
+                let status = error.downcast_ref::<wasmtime_wasi::I32Exit>().map(|exit| exit.0);
+                (format!("failed: {error:#}"), status)
+            }
         };
         let _ = writeln!(out, "call {name}{args} -> {outcome}");
-        Ok(())
+        Ok(status)
     }
 
     /// # Safety

@@ -10,7 +10,7 @@
  * refused. ASan+UBSan.
  *   test_python_component APP_WASM [TRACE_OUT]
  */
-#include "rr_harness.h"
+#include "component_harness.h"
 
 #include <unistd.h>
 
@@ -56,47 +56,8 @@ static wasmtime_error_t *greet(void *env, wasmtime_context_t *context, const was
     return NULL;
 }
 
-static uint8_t *read_file(const char *path, size_t *size) {
-    FILE *file = fopen(path, "rb");
-    CHECK(file != NULL);
-    if (file == NULL) exit(finish());
-    fseek(file, 0, SEEK_END);
-    *size = (size_t)ftell(file);
-    fseek(file, 0, SEEK_SET);
-    uint8_t *bytes = malloc(*size);
-    CHECK(fread(bytes, 1, *size, file) == *size);
-    fclose(file);
-    return bytes;
-}
-
-/* The component, its linker (greet and RR-aware WASI preview 2) and a store
- * with a WASI context and, unless mode is NONE, a recorder or replayer. */
-typedef struct {
-    wasm_engine_t *engine;
-    wasmtime_component_t *component;
-    wasmtime_component_linker_t *linker;
-    wasmtime_store_t *store;
-    wasmtime_context_t *context;
-    wasmtime_component_instance_t instance;
-} world_t;
-
-static void world_open(world_t *w, wasmtime_rr_mode_t mode, const uint8_t *bytes, size_t size) {
-    w->engine = rr_engine(mode);
-    CHECK_OK(wasmtime_rr_component_new(w->engine, bytes, size, &w->component));
-    w->linker = wasmtime_component_linker_new(w->engine);
-    wasmtime_component_linker_instance_t *root = wasmtime_component_linker_root(w->linker);
+static void define_greet(wasmtime_component_linker_instance_t *root) {
     CHECK_OK(wasmtime_rr_component_linker_instance_add_func(root, "greet", 5, greet, NULL, NULL));
-    wasmtime_component_linker_instance_delete(root);
-    CHECK_OK(wasmtime_rr_component_linker_add_wasip2(w->linker));
-    w->store = wasmtime_store_new(w->engine, NULL, NULL);
-    w->context = wasmtime_store_context(w->store);
-}
-
-static void world_close(world_t *w) {
-    wasmtime_store_delete(w->store);
-    wasmtime_component_linker_delete(w->linker);
-    wasmtime_rr_component_delete(w->component);
-    wasm_engine_delete(w->engine);
 }
 
 /* Calls run("héllo"); the results' elements go to out (up to N), the count is returned. */
@@ -129,12 +90,9 @@ static void check_greeting(const uint32_t got[N], size_t n) {
     for (size_t i = 0; i < 7 && i < n; i++) CHECK(got[i] == expected[i]);
 }
 
-/* A fresh store of w's engine, with a WASI context from wasmtime_rr_context_set_wasi. */
+/* A fresh store of w's engine with data_dir preopened. */
 static void fresh_store(world_t *w) {
-    wasmtime_store_delete(w->store);
-    w->store = wasmtime_store_new(w->engine, NULL, NULL);
-    w->context = wasmtime_store_context(w->store);
-    CHECK_OK(wasmtime_rr_context_set_wasi(w->context, wasi_with_data()));
+    world_fresh_store(w, wasi_with_data());
 }
 
 /* Records one call of run("héllo") into trace, in a fresh store of w; its results go to out. */
@@ -159,14 +117,14 @@ int main(int argc, char **argv) {
         return 2;
     }
     size_t size = 0;
-    uint8_t *bytes = read_file(argv[1], &size);
+    uint8_t *bytes = read_binary_file(argv[1], &size);
     CHECK(mkdtemp(data_dir) != NULL);
     write_input("alpha");
 
     /* A plain engine: the stock path (stock WASI context), the host called. */
     {
         world_t w;
-        world_open(&w, WASMTIME_RR_MODE_NONE, bytes, size);
+        world_open(&w, WASMTIME_RR_MODE_NONE, bytes, size, define_greet);
         CHECK_OK(wasmtime_context_set_wasi(w.context, wasi_with_data()));
         CHECK_OK(wasmtime_rr_component_linker_instantiate(w.linker, w.context, w.component, &w.instance));
         uint32_t got[N];
@@ -184,7 +142,7 @@ int main(int argc, char **argv) {
     buffer_t trace = {.fail_after = -1}, other = {.fail_after = -1};
     uint32_t recorded[N], recorded_other[N];
     world_t rec;
-    world_open(&rec, WASMTIME_RR_MODE_RECORDING, bytes, size);
+    world_open(&rec, WASMTIME_RR_MODE_RECORDING, bytes, size, define_greet);
     record_once(&rec, &trace, recorded);
     record_once(&rec, &other, recorded_other);
     CHECK(recorded[7] != recorded_other[7] || recorded[8] != recorded_other[8]);
@@ -217,7 +175,7 @@ int main(int argc, char **argv) {
      * the host never called; another argument diverges. */
     write_input("omega, changed since");
     world_t w;
-    world_open(&w, WASMTIME_RR_MODE_REPLAYING, bytes, size);
+    world_open(&w, WASMTIME_RR_MODE_REPLAYING, bytes, size, define_greet);
     for (int round = 0; round < 3; round++) {
         fresh_store(&w);
         wasmtime_rr_replayer_t *replayer = NULL;
