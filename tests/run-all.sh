@@ -107,43 +107,48 @@ cli_wasi() {
   echo "wasmtime-rr run/replay/inspect of a WASI program: ok"
 }
 
-# The same C guest as a WASI preview 2 command component (wasm-tools with
-# Wasmtime's command adapter): `wasmtime-rr run` records it through the
-# RR-aware WASI preview 2, the CLI replays it with its folder gone and no stdin.
+# The WASI guests (C and Go) as WASI preview 2 command components (wasm-tools
+# with Wasmtime's command adapter): `wasmtime-rr run` records each through the
+# RR-aware WASI preview 2; the CLI replays it with its folder gone, no stdin.
 cli_wasip2() {
-  local cli=target/release/wasmtime-rr guests=target/adapted-guests tmp rc
-  tmp=$(mktemp -d)
+  local cli=target/release/wasmtime-rr guests=target/adapted-guests tmp rc guest
   bash tests/guests/components/adapted/build.sh "$guests" || return 1
-  mkdir "$tmp/data" && printf 'hello file\n' >"$tmp/data/input.txt" && printf 'x' >"$tmp/data/second.txt"
-  printf 'from stdin\n' | "$cli" run --record "$tmp/t.wrr" --dir "$tmp/data::/data" --env GUEST_NAME=p2 -- \
-    "$guests/guest-c.component.wasm" one two >"$tmp/out" 2>"$tmp/err"; rc=$?
-  # The adapter maps proc_exit(7) to wasi:cli/exit's exit(err): status 1.
-  [ "$rc" = 1 ] && grep -qx 'guest: done, exiting with 7' "$tmp/err" ||
-    { echo "run: exit $rc, expected 1"; cat "$tmp/err"; return 1; }
-  grep -qx 'args: one two' "$tmp/out" && grep -qx 'env: p2' "$tmp/out" && grep -qx 'file: hello file\\n' "$tmp/out" &&
-    grep -qx 'stdin: from stdin\\n' "$tmp/out" && grep -qE '^dir: (input.txt,second.txt|second.txt,input.txt)$' "$tmp/out" &&
-    grep -qx 'slept_ms_at_least_20: yes' "$tmp/out" || { echo "run: unexpected output"; cat "$tmp/out"; return 1; }
-  rm -rf "$tmp/data"
-  "$cli" replay "$guests/guest-c.component.wasm" "$tmp/t.wrr" </dev/null >"$tmp/rout" 2>"$tmp/rerr"; rc=$?
-  [ "$rc" = 1 ] && cmp -s "$tmp/out" "$tmp/rout" && grep -qx 'guest: done, exiting with 7' "$tmp/rerr" &&
-    grep -q '^wasmtime-rr: replay matched the recording: [0-9]* events, exit status 1$' "$tmp/rerr" ||
-    { echo "replay: exit $rc"; diff "$tmp/out" "$tmp/rout"; cat "$tmp/rerr"; return 1; }
-  "$cli" inspect "$tmp/t.wrr" >"$tmp/listing" || { echo "inspect failed"; return 1; }
-  for expected in \
-    'wasip2 wasi:cli/environment#get-arguments() -> ["guest-c.component.wasm", "one", "two"]' \
-    'wasip2 wasi:io/streams#[method]input-stream.blocking-read(' \
-    ' -> ok(b"from stdin\n")' \
-    'wasip2 wasi:random/random#get-random-bytes(' \
-    'wasip2 wasi:filesystem/types#[method]directory-entry-stream.read-directory-entry(' \
-    'wasip2 wasi:io/poll#poll(' \
-    'wasip2 wasi:cli/exit#exit(err) exit 1'; do
-    grep -qF -- "$expected" "$tmp/listing" || { echo "inspect lacks: $expected"; grep wasip2 "$tmp/listing"; return 1; }
+  for guest in guest-c guest-go; do
+    tmp=$(mktemp -d)
+    mkdir "$tmp/data" && printf 'hello file\n' >"$tmp/data/input.txt" && printf 'x' >"$tmp/data/second.txt"
+    printf 'from stdin\n' | "$cli" run --record "$tmp/t.wrr" --dir "$tmp/data::/data" --env GUEST_NAME=p2 -- \
+      "$guests/$guest.component.wasm" one two >"$tmp/out" 2>"$tmp/err"; rc=$?
+    # The adapter maps proc_exit(7) to wasi:cli/exit's exit(err): status 1.
+    [ "$rc" = 1 ] && grep -qx 'guest: done, exiting with 7' "$tmp/err" ||
+      { echo "$guest run: exit $rc, expected 1"; cat "$tmp/err"; return 1; }
+    grep -qx 'args: one two' "$tmp/out" && grep -qx 'env: p2' "$tmp/out" && grep -qx 'file: hello file\\n' "$tmp/out" &&
+      grep -qx 'stdin: from stdin\\n' "$tmp/out" && grep -qE '^dir: (input.txt,second.txt|second.txt,input.txt)$' "$tmp/out" &&
+      grep -qx 'slept_ms_at_least_20: yes' "$tmp/out" || { echo "$guest run: unexpected output"; cat "$tmp/out"; return 1; }
+    rm -rf "$tmp/data"
+    "$cli" replay "$guests/$guest.component.wasm" "$tmp/t.wrr" </dev/null >"$tmp/rout" 2>"$tmp/rerr"; rc=$?
+    [ "$rc" = 1 ] && cmp -s "$tmp/out" "$tmp/rout" && grep -qx 'guest: done, exiting with 7' "$tmp/rerr" &&
+      grep -q '^wasmtime-rr: replay matched the recording: [0-9]* events, exit status 1$' "$tmp/rerr" ||
+      { echo "$guest replay: exit $rc"; diff "$tmp/out" "$tmp/rout"; cat "$tmp/rerr"; return 1; }
+    "$cli" inspect "$tmp/t.wrr" >"$tmp/listing" || { echo "$guest inspect failed"; return 1; }
+    for expected in \
+      "wasip2 wasi:cli/environment#get-arguments() -> [\"$guest.component.wasm\", \"one\", \"two\"]" \
+      'wasip2 wasi:io/streams#[method]input-stream.blocking-read(' \
+      ' -> ok(b"from stdin\n")' \
+      'wasip2 wasi:random/random#get-random-bytes(' \
+      'wasip2 wasi:filesystem/types#[method]directory-entry-stream.read-directory-entry(' \
+      'wasip2 wasi:io/poll#poll(' \
+      'wasip2 wasi:cli/exit#exit(err) exit 1'; do
+      grep -qF -- "$expected" "$tmp/listing" || { echo "$guest inspect lacks: $expected"; grep wasip2 "$tmp/listing"; return 1; }
+    done
+    rm -rf "$tmp"
+    echo "$guest.component.wasm: run, replay, inspect: ok"
   done
+  tmp=$(mktemp -d)
   "$cli" run tests/guests/components/values.wat 2>"$tmp/err"; rc=$?
   [ "$rc" = 1 ] && grep -q 'is not a WASI command component: it exports no `wasi:cli/run@0.2` interface' "$tmp/err" ||
     { echo "run of a library component: exit $rc, $(cat "$tmp/err")"; return 1; }
   rm -rf "$tmp"
-  echo "wasmtime-rr run/replay/inspect of a WASI preview 2 command component: ok"
+  echo "wasmtime-rr run/replay/inspect of WASI preview 2 command components: ok"
 }
 
 no_rr_rust_tests() {
@@ -163,7 +168,7 @@ suite "C++ demo" check_demo examples/cpp/run.sh
 suite "record/replay showcase (C host and the wasmtime-rr CLI)" check_rr_demo
 suite "wasmtime-rr CLI exits" cli_exits
 suite "wasmtime-rr run and replay of a WASI program" cli_wasi
-suite "wasmtime-rr run and replay of a WASI preview 2 command component (wasm-tools, adapter)" cli_wasip2
+suite "wasmtime-rr run and replay of WASI preview 2 command components (C and Go guests, wasm-tools, adapter)" cli_wasip2
 suite "wasmtime-rr trace tooling: inspect --json/--summary, replay --verbose, --help, usage errors, progress" tests/run-cli-tests.sh
 suite "C++ WASI example (record, replay with echo, divergence)" examples/cpp/run-wasi.sh
 suite "unmodified C host recorded and replayed from the environment (LD_PRELOAD)" tests/run-env-tests.sh target/release

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Turns the WASI preview-1 C guest (tests/guests/wasi/guest.c, clang +
-# wasi-libc) into a WASI preview 2 command component with wasm-tools and
-# Wasmtime 48's command adapter:
+# Turns the WASI preview-1 guests (tests/guests/wasi: guest.c with clang +
+# wasi-libc, go/ with GOOS=wasip1) into WASI preview 2 command components with
+# wasm-tools and Wasmtime 48's command adapter:
 #   tests/guests/components/adapted/build.sh OUT_DIR
 #     OUT_DIR/guest-c.wasm            the core module (tests/guests/wasi/build.sh)
 #     OUT_DIR/adapter.wasm            the adapter (this folder's crate writes it)
 #     OUT_DIR/guest-c.component.wasm  `wasm-tools component new --adapt`, validated
+#     OUT_DIR/guest-go.component.wasm the same for the Go guest
 # WASM_TOOLS names the wasm-tools binary (tests/run-c-tests.sh installs one).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,6 +16,8 @@ command -v "$wasm_tools" >/dev/null || { echo "build.sh: wasm-tools is missing (
 
 bash "$here/../../wasi/build.sh" "$out" >/dev/null
 cargo run --quiet --locked --manifest-path "$here/Cargo.toml" --target-dir "$out/adapter-target" -- "$out/adapter.wasm"
-"$wasm_tools" component new "$out/guest-c.wasm" --adapt "wasi_snapshot_preview1=$out/adapter.wasm" \
-  -o "$out/guest-c.component.wasm"
-"$wasm_tools" validate "$out/guest-c.component.wasm"
+for guest in guest-c guest-go; do
+  "$wasm_tools" component new "$out/$guest.wasm" --adapt "wasi_snapshot_preview1=$out/adapter.wasm" \
+    -o "$out/$guest.component.wasm"
+  "$wasm_tools" validate "$out/$guest.component.wasm"
+done
