@@ -245,13 +245,18 @@ try:
 except Exception:
     print("fail raised", flush=True)
 EOF
-values="$repo/tests/guests/components/values.wat"
-"$python" "$out/component.py" "$values" >"$out/component.live1" 2>&1
-"$python" "$out/component.py" "$values" >"$out/component.live2" 2>&1
-WASMTIME_RR_RECORD="$out/component.wrr" "$python" "$out/component.py" "$values" >"$out/component.rec" 2>&1
-WASMTIME_RR_REPLAY="$out/component.wrr" "$python" "$out/component.py" "$values" >"$out/component.rep" 2>&1 || true
-sed 's/^/  recorded: /' "$out/component.rec"
-"$cli" inspect "$out/component.wrr" >"$out/component.inspect" 2>&1 || true
+# Runs $out/NAME.py with ARG twice live, once recorded, once replayed (the
+# recording), and lists the trace: $out/NAME.{live1,live2,rec,rep,inspect}.
+live_record_replay() {
+  local name=$1 arg=$2
+  "$python" "$out/$name.py" "$arg" >"$out/$name.live1" 2>&1
+  "$python" "$out/$name.py" "$arg" >"$out/$name.live2" 2>&1
+  WASMTIME_RR_RECORD="$out/$name.wrr" "$python" "$out/$name.py" "$arg" >"$out/$name.rec" 2>&1
+  WASMTIME_RR_REPLAY="$out/$name.wrr" "$python" "$out/$name.py" "$arg" >"$out/$name.rep" 2>&1 || true
+  sed 's/^/  recorded: /' "$out/$name.rec"
+  "$cli" inspect "$out/$name.wrr" >"$out/$name.inspect" 2>&1 || true
+}
+live_record_replay component "$repo/tests/guests/components/values.wat"
 if ! cmp -s "$out/component.live1" "$out/component.live2" && ! cmp -s "$out/component.live2" "$out/component.rec" &&
   cmp -s "$out/component.rec" "$out/component.rep" && grep -qx 'fail raised' "$out/component.rep" &&
   grep -qE "^greet 'ab' -> \[97, 98, [0-9]+\]$" "$out/component.rep" &&
@@ -286,13 +291,7 @@ instance = linker.instantiate(store, component)
 sample = instance.get_func(store, instance.get_export_index(store, "sample"))
 print("sample ->", sample(store), flush=True)
 EOF
-wasip2="$repo/tests/guests/components/wasip2.wat"
-"$python" "$out/wasip2.py" "$wasip2" >"$out/wasip2.live1" 2>&1
-"$python" "$out/wasip2.py" "$wasip2" >"$out/wasip2.live2" 2>&1
-WASMTIME_RR_RECORD="$out/wasip2.wrr" "$python" "$out/wasip2.py" "$wasip2" >"$out/wasip2.rec" 2>&1
-WASMTIME_RR_REPLAY="$out/wasip2.wrr" "$python" "$out/wasip2.py" "$wasip2" >"$out/wasip2.rep" 2>&1 || true
-sed 's/^/  recorded: /' "$out/wasip2.rec"
-"$cli" inspect "$out/wasip2.wrr" >"$out/wasip2.inspect" 2>&1 || true
+live_record_replay wasip2 "$repo/tests/guests/components/wasip2.wat"
 if ! cmp -s "$out/wasip2.live1" "$out/wasip2.live2" && ! cmp -s "$out/wasip2.live2" "$out/wasip2.rec" &&
   cmp -s "$out/wasip2.rec" "$out/wasip2.rep" && [ "$(head -n 1 "$out/wasip2.rep")" = tick ] &&
   grep -qE '^sample -> [0-9]+$' "$out/wasip2.rep" &&
