@@ -256,17 +256,25 @@ live_record_replay() {
   sed 's/^/  recorded: /' "$out/$name.rec"
   "$cli" inspect "$out/$name.wrr" >"$out/$name.inspect" 2>&1 || true
 }
+# Whether NAME's live runs differ from each other and from the recording,
+# and its replay printed the recording byte for byte.
+replayed_as_recorded() {
+  ! cmp -s "$out/$1.live1" "$out/$1.live2" && ! cmp -s "$out/$1.live2" "$out/$1.rec" && cmp -s "$out/$1.rec" "$out/$1.rep"
+}
+# What NAME printed live, recorded and replayed, and the start of its trace listing.
+show_runs() {
+  cat "$out/$1.live1" "$out/$1.rec" "$out/$1.rep" | head -20
+  head -30 "$out/$1.inspect"
+}
 live_record_replay component "$repo/tests/guests/components/values.wat"
-if ! cmp -s "$out/component.live1" "$out/component.live2" && ! cmp -s "$out/component.live2" "$out/component.rec" &&
-  cmp -s "$out/component.rec" "$out/component.rep" && grep -qx 'fail raised' "$out/component.rep" &&
+if replayed_as_recorded component && grep -qx 'fail raised' "$out/component.rep" &&
   grep -qE "^greet 'ab' -> \[97, 98, [0-9]+\]$" "$out/component.rep" &&
   grep -qE '^#[0-9]+ component host call greet(\("ab"\))? -> \(\[97, 98, [0-9]+\]\)$' "$out/component.inspect" &&
   grep -qE '^#[0-9]+ component host call fail(\(\))? failed: ' "$out/component.inspect"; then
   pass "component.py: host results (time.time_ns()) differ run to run; the replay printed the recorded ones byte-identical, host functions not called; $(grep -cE '^#[0-9]+ component host call' "$out/component.inspect") component host calls in the trace"
 else
   failure "component.py: the component recording or its replay is not as expected:"
-  cat "$out/component.live1" "$out/component.rec" "$out/component.rep" | head -20
-  head -30 "$out/component.inspect"
+  show_runs component
 fi
 
 # WASI preview 2 in an unmodified wasmtime-py program: Linker.add_wasip2 and
@@ -292,15 +300,13 @@ sample = instance.get_func(store, instance.get_export_index(store, "sample"))
 print("sample ->", sample(store), flush=True)
 EOF
 live_record_replay wasip2 "$repo/tests/guests/components/wasip2.wat"
-if ! cmp -s "$out/wasip2.live1" "$out/wasip2.live2" && ! cmp -s "$out/wasip2.live2" "$out/wasip2.rec" &&
-  cmp -s "$out/wasip2.rec" "$out/wasip2.rep" && [ "$(head -n 1 "$out/wasip2.rep")" = tick ] &&
+if replayed_as_recorded wasip2 && [ "$(head -n 1 "$out/wasip2.rep")" = tick ] &&
   grep -qE '^sample -> [0-9]+$' "$out/wasip2.rep" &&
   grep -qE '^#[0-9]+ wasip2 wasi:random/random#get-random-u64\(\) -> [0-9]+$' "$out/wasip2.inspect"; then
   pass "wasip2.py: the clock and random result differs run to run; the replay printed the recorded one and the guest's recorded stdout, byte-identical; $(grep -c ' wasip2 ' "$out/wasip2.inspect") WASI preview 2 calls in the trace"
 else
   failure "wasip2.py: the WASI preview 2 recording or its replay is not as expected:"
-  cat "$out/wasip2.live1" "$out/wasip2.rec" "$out/wasip2.rep" | head -20
-  head -30 "$out/wasip2.inspect"
+  show_runs wasip2
 fi
 
 took=$(awk -v start="$start" -v end="$EPOCHREALTIME" 'BEGIN { printf "%.1f s", end - start }')

@@ -395,14 +395,12 @@ impl ComponentHost {
         };
         if session.is_recording() {
             let result = session::in_host_call(&session, || self.invoke(ctx.as_context_mut(), ty, args, rets));
-            let mut state = session.lock().map_err(to_wasmtime)?;
-            state.check_failure().map_err(to_wasmtime)?;
+            let mut state = session.lock_live().map_err(to_wasmtime)?;
             let recorded = self.record(&mut state, session.validation(), args, &result, rets);
             recorded.map_err(|e| to_wasmtime(state.fail(e)))?;
             return result;
         }
-        let mut state = session.lock().map_err(to_wasmtime)?;
-        state.check_failure().map_err(to_wasmtime)?;
+        let mut state = session.lock_live().map_err(to_wasmtime)?;
         match self.serve(&mut state, args, rets) {
             Ok(Ok(())) => Ok(()),
             Ok(Err(message)) => Err(wasmtime::format_err!("{message}")),

@@ -142,6 +142,14 @@ impl Session {
         self.state.borrow().ok_or_else(busy)
     }
 
+    /// The state of a session that has not failed (its first failure
+    /// otherwise): what a host call inside the guest checks before it goes on.
+    pub fn lock_live(&self) -> Result<StoreRef<'_, State>> {
+        let state = self.lock()?;
+        state.check_failure()?;
+        Ok(state)
+    }
+
     pub fn is_recording(&self) -> bool {
         self.recording
     }

@@ -223,12 +223,7 @@ fn not_a_command_component(path: &str) -> RrError {
 /// Ends a recording after the guest failed (the trap is recorded too), and
 /// returns the failure.
 fn finish_after(context: *mut handles::wasmtime_context_t, options: &RunOptions, failure: RrError) -> RrError {
-    if options.record.is_some() {
-        if let Err(error) = checked(unsafe { sinks::wasmtime_rr_store_finish(context) }) {
-            return error;
-        }
-    }
-    failure
+    finish(context, options, 0).err().unwrap_or(failure)
 }
 
 fn error_of(error: &wasmtime::Error) -> RrError {

@@ -303,15 +303,13 @@ impl P2<'_> {
             Mode::Plain => real(self),
             Mode::Record(session) => {
                 let result = real(self);
-                let mut state = session.lock().map_err(to_wasmtime)?;
-                state.check_failure().map_err(to_wasmtime)?;
+                let mut state = session.lock_live().map_err(to_wasmtime)?;
                 let recorded = record(&mut state, func, args, &result);
                 recorded.map_err(|e| to_wasmtime(state.fail(e)))?;
                 result
             }
             Mode::Replay(session) => {
-                let mut state = session.lock().map_err(to_wasmtime)?;
-                state.check_failure().map_err(to_wasmtime)?;
+                let mut state = session.lock_live().map_err(to_wasmtime)?;
                 let (index, outcome) = serve(&mut state, func, args).map_err(|e| to_wasmtime(state.fail(e)))?;
                 let result = match outcome {
                     P2Outcome::Returned(values) => values,
