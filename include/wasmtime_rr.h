@@ -288,6 +288,64 @@ wasmtime_error_t *wasmtime_rr_component_linker_instance_add_func(wasmtime_compon
                                                                  void (*finalizer)(void*));
 
 /**
+ * Adds a host resource type to a component linker instance, its
+ * destructor recorded and replayed.
+ *
+ * The RR-aware `wasmtime_component_linker_instance_add_resource`: same
+ * parameters and result. The guest drops a resource of the type (an `own`
+ * handle the host made with `wasmtime_component_resource_host_new` and
+ * `_to_any`, or any of the type) by calling the destructor with the
+ * resource's `rep`. While the store records, each such call is recorded as
+ * a call of host function `[resource-drop]name` with the `rep` and the
+ * destructor's outcome (an error message is kept); while it replays, the
+ * destructor is not called: the trace must have that call next with the same
+ * `rep`, and the recorded outcome is returned. Resources the host makes and
+ * passes to the guest (from a host function added with
+ * `wasmtime_rr_component_linker_instance_add_func`, or as an argument of
+ * `wasmtime_rr_component_func_call`) are recorded with their `rep` and
+ * type number, and a replay makes them again, so a replay runs no host code
+ * for them. On a store that neither records nor replays the destructor is
+ * simply called.
+ *
+ * \param linker_instance the linker instance (from
+ * `wasmtime_component_linker_root` or `_add_instance`).
+ * \param name the resource type's name (UTF-8), `name_len` bytes.
+ * \param name_len its length.
+ * \param ty the resource type (`wasmtime_component_resource_type_new_host`);
+ * borrowed.
+ * \param destructor called with `data`, the store and the resource's `rep`
+ * when the guest drops one; returns NULL or an error (which traps the guest).
+ * \param data passed to `destructor` and `finalizer`.
+ * \param finalizer called with `data` when the definition is freed (may be
+ * NULL).
+ *
+ * \return NULL on success, or an error owned by the caller.
+ *
+ * Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+ * `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a name that is not UTF-8,
+ * and Wasmtime's own error for a name already defined. As with
+ * `wasmtime_rr_component_linker_instance_add_func`, `finalizer` is called
+ * when the definition fails after `data` was taken (Wasmtime's own error),
+ * not when an argument is refused.
+ *
+ * Never aborts.
+ *
+ * Example:
+ * \code
+ * wasmtime_component_resource_type_t *ty = wasmtime_component_resource_type_new_host(1);
+ * wasmtime_error_t *err = wasmtime_rr_component_linker_instance_add_resource(api, "counter", 7, ty, drop_counter, NULL, NULL);
+ * wasmtime_component_resource_type_delete(ty);
+ * \endcode
+ */
+wasmtime_error_t *wasmtime_rr_component_linker_instance_add_resource(wasmtime_component_linker_instance_t *linker_instance,
+                                                                     const char *name,
+                                                                     size_t name_len,
+                                                                     const wasmtime_component_resource_type_t *ty,
+                                                                     wasmtime_component_resource_destructor_t destructor,
+                                                                     void *data,
+                                                                     void (*finalizer)(void*));
+
+/**
  * Adds WASI preview 2 to a component linker, recorded and replayed.
  *
  * The RR-aware `wasmtime_component_linker_add_wasip2`: same parameter and

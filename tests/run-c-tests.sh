@@ -48,6 +48,11 @@ if [ "$expect_rr" = 1 ]; then
     tests/c/test_components.c -o "$out/test_components" "${link[@]}"
   COMPONENT_TRACE_OUT="$out/seeds/component.wrr" COMPONENT_WASIP2_TRACE_OUT="$out/seeds/component-wasip2.wrr" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "$out/test_components"
+  echo "== components: resources the host defines and makes (own, lent, destructors), recorded and replayed without the host (C11, ASan+UBSan)"
+  cc -std=c11 -D_POSIX_C_SOURCE=200809L "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c \
+    tests/c/test_host_resources.c -o "$out/test_host_resources" "${link[@]}"
+  HOST_RESOURCES_TRACE_OUT="$out/seeds/component-host-resources.wrr" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    "$out/test_host_resources" tests/guests/components/counter.wat
   echo "== C++ API: test_components_hh (wasmtime::rr::component over wasmtime/component.hh; C++17, ASan+UBSan)"
   c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c tests/c/test_components_hh.cpp \
     -o "$out/test_components_hh" "${link[@]}"

@@ -9,10 +9,10 @@ use crate::ffi::boundary::{self, guard_forward};
 use crate::ffi::checks;
 use crate::ffi::handles::{
     self, wasmtime_component_func_callback_t, wasmtime_component_func_t, wasmtime_component_instance_t,
-    wasmtime_context_t,
+    wasmtime_component_resource_destructor_t, wasmtime_context_t,
 };
 use crate::ffi::host_api::is_rr;
-use crate::rr::components::{self, ComponentHost};
+use crate::rr::components::{self, ComponentHost, HostCallback};
 use crate::rr::modules;
 use crate::rr::wasip2;
 use std::ffi::c_void;
@@ -20,8 +20,8 @@ use std::os::raw::c_char;
 use wasmtime::AsContext;
 use wasmtime_c_api::{
     WasmtimeStoreContextMut,
-    wasm_engine_t, wasmtime_component_linker_instance_t, wasmtime_component_linker_t, wasmtime_component_t,
-    wasmtime_component_val_t, wasmtime_error_t,
+    wasm_engine_t, wasmtime_component_linker_instance_t, wasmtime_component_linker_t, wasmtime_component_resource_type_t,
+    wasmtime_component_t, wasmtime_component_val_t, wasmtime_error_t,
 };
 
 /// Compiles a component and remembers the SHA-256 of its bytes for record/replay.
@@ -208,14 +208,120 @@ pub unsafe extern "C" fn wasmtime_rr_component_linker_instance_add_func(
 ) -> *mut wasmtime_error_t {
     guard_forward("wasmtime_rr_component_linker_instance_add_func", || {
         let instance = unsafe { handles::linker_instance_mut(linker_instance) }?;
-        let bytes = unsafe { boundary::slice(name.cast::<u8>(), name_len, "name") }?;
-        let name = std::str::from_utf8(bytes)
-            .map_err(|e| RrError::invalid_argument(format!("argument `name` is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to())))?;
+        let name = unsafe { utf8_name(name, name_len) }?;
         let callback = callback.ok_or_else(|| RrError::null_argument("callback"))?;
-        let host = ComponentHost::new(callback, data, finalizer, name.to_string());
+        let host = ComponentHost::new(HostCallback::Func(callback), data, finalizer, name.to_string());
         let defined = instance.func_new(name, move |ctx, ty, args, rets| host.call(ctx, ty, args, rets));
         Ok(defined.err().map(|error| Box::new(wasmtime_error_t::from(error))))
     })
+}
+
+/// Adds a host resource type to a component linker instance, its
+/// destructor recorded and replayed.
+///
+/// The RR-aware `wasmtime_component_linker_instance_add_resource`: same
+/// parameters and result. The guest drops a resource of the type (an `own`
+/// handle the host made with `wasmtime_component_resource_host_new` and
+/// `_to_any`, or any of the type) by calling the destructor with the
+/// resource's `rep`. While the store records, each such call is recorded as
+/// a call of host function `[resource-drop]name` with the `rep` and the
+/// destructor's outcome (an error message is kept); while it replays, the
+/// destructor is not called: the trace must have that call next with the same
+/// `rep`, and the recorded outcome is returned. Resources the host makes and
+/// passes to the guest (from a host function added with
+/// `wasmtime_rr_component_linker_instance_add_func`, or as an argument of
+/// `wasmtime_rr_component_func_call`) are recorded with their `rep` and
+/// type number, and a replay makes them again, so a replay runs no host code
+/// for them. On a store that neither records nor replays the destructor is
+/// simply called.
+///
+/// \param linker_instance the linker instance (from
+/// `wasmtime_component_linker_root` or `_add_instance`).
+/// \param name the resource type's name (UTF-8), `name_len` bytes.
+/// \param name_len its length.
+/// \param ty the resource type (`wasmtime_component_resource_type_new_host`);
+/// borrowed.
+/// \param destructor called with `data`, the store and the resource's `rep`
+/// when the guest drops one; returns NULL or an error (which traps the guest).
+/// \param data passed to `destructor` and `finalizer`.
+/// \param finalizer called with `data` when the definition is freed (may be
+/// NULL).
+///
+/// \return NULL on success, or an error owned by the caller.
+///
+/// Fails with `WASMTIME_RR_ERROR_KIND_NULL_ARGUMENT` for a NULL argument,
+/// `WASMTIME_RR_ERROR_KIND_INVALID_ARGUMENT` for a name that is not UTF-8,
+/// and Wasmtime's own error for a name already defined. As with
+/// `wasmtime_rr_component_linker_instance_add_func`, `finalizer` is called
+/// when the definition fails after `data` was taken (Wasmtime's own error),
+/// not when an argument is refused.
+///
+/// Never aborts.
+///
+/// Example:
+/// \code
+/// wasmtime_component_resource_type_t *ty = wasmtime_component_resource_type_new_host(1);
+/// wasmtime_error_t *err = wasmtime_rr_component_linker_instance_add_resource(api, "counter", 7, ty, drop_counter, NULL, NULL);
+/// wasmtime_component_resource_type_delete(ty);
+/// \endcode
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasmtime_rr_component_linker_instance_add_resource(
+    linker_instance: *mut wasmtime_component_linker_instance_t,
+    name: *const c_char,
+    name_len: usize,
+    ty: *const wasmtime_component_resource_type_t,
+    destructor: wasmtime_component_resource_destructor_t,
+    data: *mut c_void,
+    finalizer: Option<extern "C" fn(*mut c_void)>,
+) -> *mut wasmtime_error_t {
+    guard_forward("wasmtime_rr_component_linker_instance_add_resource", || {
+        unsafe { boundary::arg(linker_instance, "linker_instance") }?;
+        let name = unsafe { utf8_name(name, name_len) }?;
+        let ty = unsafe { boundary::arg(ty, "ty") }?;
+        let destructor = destructor.ok_or_else(|| RrError::null_argument("destructor"))?;
+        let host = Box::new(ComponentHost::new(HostCallback::Destructor(destructor), data, finalizer, format!("[resource-drop]{name}")));
+        // The stock function, checked arguments only, with the recording
+        // destructor in place of the host's (the host's runs inside it).
+        let host = Box::into_raw(host).cast::<c_void>();
+        let stock = unsafe {
+            wasmtime_c_api::wasmtime_component_linker_instance_add_resource(
+                &mut *linker_instance,
+                name.as_ptr(),
+                name.len(),
+                ty,
+                recorded_destructor,
+                host,
+                Some(drop_destructor),
+            )
+        };
+        Ok(stock)
+    })
+}
+
+/// The destructor Wasmtime calls: the host's, through the session.
+extern "C" fn recorded_destructor(
+    host: *mut c_void,
+    ctx: WasmtimeStoreContextMut<'_>,
+    rep: u32,
+) -> Option<Box<wasmtime_error_t>> {
+    // SAFETY: `host` is the box made in _add_resource, alive until `drop_destructor`.
+    let host = unsafe { &*host.cast::<ComponentHost>() };
+    host.destroy(ctx, rep).err().map(|error| Box::new(wasmtime_error_t::from(error)))
+}
+
+extern "C" fn drop_destructor(host: *mut c_void) {
+    // SAFETY: made by Box::into_raw in _add_resource; Wasmtime calls this once.
+    drop(unsafe { Box::from_raw(host.cast::<ComponentHost>()) });
+}
+
+/// A name from C: present and UTF-8.
+///
+/// # Safety
+/// A non-NULL `name` must point to `len` readable bytes.
+unsafe fn utf8_name<'a>(name: *const c_char, len: usize) -> crate::error::Result<&'a str> {
+    let bytes = unsafe { boundary::slice(name.cast::<u8>(), len, "name") }?;
+    std::str::from_utf8(bytes)
+        .map_err(|e| RrError::invalid_argument(format!("argument `name` is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to())))
 }
 
 /// Adds WASI preview 2 to a component linker, recorded and replayed.

@@ -67,6 +67,9 @@ pub(crate) type CLinkerInstance<'a> = wasmtime::component::LinkerInstance<'a, wa
 /// The C API's `wasmtime_component_func_callback_t`, nullable so a NULL
 /// callback from C is an error rather than undefined behaviour.
 pub type wasmtime_component_func_callback_t = Option<crate::rr::components::ComponentCallback>;
+/// The C API's `wasmtime_component_resource_destructor_t`, nullable so a
+/// NULL destructor from C is an error rather than undefined behaviour.
+pub type wasmtime_component_resource_destructor_t = Option<crate::rr::components::ResourceDestructor>;
 /// The C API's `wasmtime_component_func_t`: Wasmtime's component `Func`.
 pub type wasmtime_component_func_t = wasmtime::component::Func;
 /// The C API's `wasmtime_component_instance_t`: Wasmtime's component `Instance`.

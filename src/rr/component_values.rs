@@ -12,31 +12,92 @@
 use crate::error::{ErrorKind, Result, RrError};
 use crate::trace::component::{Build, Encode, Node, Shape, View};
 use std::mem::{align_of, size_of};
-use wasmtime::component::{ResourceAny, Val};
+use wasmtime::AsContextMut;
+use wasmtime::component::{ResourceAny, ResourceDynamic, Val};
 use wasmtime_c_api::wasmtime_component_val_t;
 
 /// The resources a session has seen, numbered by first appearance.
 #[derive(Default)]
 pub struct Resources {
     seen: Vec<ResourceAny>,
+    /// Resources the host made that have not been numbered yet, with their
+    /// `rep` and host type number: their first appearance records both.
+    made: Vec<(ResourceAny, u32, u32)>,
 }
 
 impl Resources {
-    fn number(&mut self, resource: ResourceAny) -> u32 {
-        match self.seen.iter().position(|r| *r == resource) {
-            Some(i) => i as u32,
-            None => {
-                self.seen.push(resource);
-                (self.seen.len() - 1) as u32
+    /// How the trace shows a resource: its number, and at the first
+    /// appearance of one the host made, how to make it again.
+    fn shape<'a>(&mut self, resource: ResourceAny) -> View<'a, Val> {
+        let owned = resource.owned();
+        if let Some(i) = self.seen.iter().position(|r| *r == resource) {
+            return Shape::Resource { owned, handle: i as u32 };
+        }
+        let handle = self.seen.len() as u32;
+        self.seen.push(resource);
+        match self.made.iter().position(|(r, ..)| *r == resource) {
+            Some(i) => {
+                let (_, rep, ty) = self.made.swap_remove(i);
+                Shape::HostResource { owned, handle, rep, ty }
             }
+            None => Shape::Resource { owned, handle },
         }
     }
 
     fn get(&self, handle: u32) -> Option<ResourceAny> {
         self.seen.get(handle as usize).copied()
     }
+
+    /// Finds the resources among `values` that the host made and this
+    /// session has not seen, so that the trace records how to make them
+    /// again. Each is taken out of the store's host table (Wasmtime checks
+    /// that its type is a host type number before it touches the table, so
+    /// guest resources are left alone) and put back as an equal resource,
+    /// which replaces it in `values`.
+    pub fn adopt_made<S: AsContextMut>(&mut self, store: &mut S, values: &mut [Val]) -> Result<()> {
+        visit_resources(values, &mut |resource| {
+            if self.seen.contains(resource) || self.made.iter().any(|(r, ..)| r == resource) {
+                return Ok(());
+            }
+            // An error is a guest resource, or a handle Wasmtime refuses
+            // anyway (it says so when lowering it).
+            let Ok(made) = resource.try_into_resource_dynamic(&mut *store) else { return Ok(()) };
+            let (rep, ty) = (made.rep(), made.ty());
+            let again = made.try_into_resource_any(&mut *store).map_err(|e| {
+                RrError::from_wasmtime(ErrorKind::InvalidArgument, &e.context("putting back a resource the host made"))
+            })?;
+            *resource = again;
+            self.made.push((again, rep, ty));
+            Ok(())
+        })
+    }
 }
 
+/// Calls `f` with every resource in `values`, however deep.
+pub fn visit_resources(values: &mut [Val], f: &mut impl FnMut(&mut ResourceAny) -> Result<()>) -> Result<()> {
+    for value in values {
+        match value {
+            Val::Resource(resource) => f(resource)?,
+            Val::List(items) | Val::FixedLengthList(items) | Val::Tuple(items) => visit_resources(items, f)?,
+            Val::Record(fields) => {
+                for (_, v) in fields {
+                    visit_resources(std::slice::from_mut(v), f)?;
+                }
+            }
+            Val::Variant(_, Some(payload)) | Val::Option(Some(payload)) | Val::Result(Ok(Some(payload)) | Err(Some(payload))) => {
+                visit_resources(std::slice::from_mut(&mut **payload), f)?
+            }
+            Val::Map(entries) => {
+                for (k, v) in entries {
+                    visit_resources(std::slice::from_mut(k), f)?;
+                    visit_resources(std::slice::from_mut(v), f)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
 /// Wasmtime's values encode as the trace's do; resources are numbered by
 /// the session.
 impl Encode for Val {
@@ -67,7 +128,7 @@ impl Encode for Val {
             Val::Result(Err(payload)) => Shape::Result(false, payload.as_deref()),
             Val::Flags(names) => Shape::Flags(names),
             Val::Map(entries) => Shape::Map(entries),
-            Val::Resource(resource) => Shape::Resource { owned: resource.owned(), handle: resources.number(*resource) },
+            Val::Resource(resource) => resources.shape(*resource),
             Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => return Err(async_unsupported()),
         })
     }
@@ -80,9 +141,32 @@ fn async_unsupported() -> RrError {
     )
 }
 
-/// Builds Wasmtime's values from a trace's. A resource must be one the
-/// session has seen: a replay cannot make a host's new resource.
-pub struct Replayed<'r>(pub &'r Resources);
+/// Makes a resource the host made in the recording (owned, rep, type).
+pub type MakeResource<'m> = &'m mut dyn FnMut(bool, u32, u32) -> Result<ResourceAny>;
+
+/// Builds Wasmtime's values from a trace's. A resource is one the session
+/// has seen, or one the host made, made again if the replay can (`make`).
+pub struct Replayed<'r> {
+    pub resources: &'r mut Resources,
+    pub make: Option<MakeResource<'r>>,
+}
+
+impl<'r> Replayed<'r> {
+    /// Resources the session has seen only.
+    pub fn seen(resources: &'r mut Resources) -> Replayed<'r> {
+        Replayed { resources, make: None }
+    }
+}
+
+/// Makes a host-made resource in `store`, as `wasmtime_component_resource_host_new`
+/// and `_to_any` did in the recording.
+pub fn make_resource(store: impl AsContextMut, owned: bool, rep: u32, ty: u32) -> Result<ResourceAny> {
+    let made = match owned {
+        true => ResourceDynamic::new_own(rep, ty),
+        false => ResourceDynamic::new_borrow(rep, ty),
+    };
+    made.try_into_resource_any(store).map_err(|e| RrError::from_wasmtime(ErrorKind::InvalidArgument, &e))
+}
 
 impl Build for Replayed<'_> {
     type Out = Val;
@@ -114,15 +198,33 @@ impl Build for Replayed<'_> {
             Shape::Flags(names) => Val::Flags(names.into_iter().map(str::to_string).collect()),
             Shape::Map(entries) => Val::Map(entries),
             Shape::Bytes(bytes) => Val::List(bytes.iter().map(|b| Val::U8(*b)).collect()),
-            Shape::Resource { handle, .. } => Val::Resource(self.0.get(handle).ok_or_else(|| {
+            Shape::Resource { handle, .. } => Val::Resource(self.resources.get(handle).ok_or_else(|| {
                 RrError::new(
                     ErrorKind::Unsupported,
                     format!(
-                        "the trace has a host function return resource #{handle}, which the replay has not seen: a \
-                         resource the host creates cannot be replayed without the host"
+                        "the trace has resource #{handle}, which the replay has not seen: a resource the host passes \
+                         to an export cannot be made without the host"
                     ),
                 )
             })?),
+            Shape::HostResource { owned, handle, rep, ty } => {
+                let Some(make) = self.make.as_mut() else {
+                    return Err(RrError::new(
+                        ErrorKind::Unsupported,
+                        format!("the trace has resource #{handle}, which the host made, where a replay cannot make it"),
+                    ));
+                };
+                let known = self.resources.seen.len();
+                if handle as usize != known {
+                    return Err(RrError::new(
+                        ErrorKind::Divergence,
+                        format!("the trace numbers a resource the host made #{handle}, but it is the replay's #{known}"),
+                    ));
+                }
+                let resource = make(owned, rep, ty)?;
+                self.resources.seen.push(resource);
+                Val::Resource(resource)
+            }
         })
     }
 }
@@ -430,13 +532,19 @@ mod tests {
         let nan = Val::Float32(f32::from_bits(0x7fc0_1234));
         let mut resources = Resources::default();
         let traced = Encoded::of(&[nan], &mut resources).unwrap();
-        match &traced.decode(&mut Replayed(&resources)).unwrap()[..] {
+        match &traced.decode(&mut Replayed::seen(&mut resources)).unwrap()[..] {
             [Val::Float32(v)] => assert_eq!(v.to_bits(), 0x7fc0_1234),
             other => panic!("{other:?}"),
         }
         // A resource handle this session never saw (#0 of a fresh numbering).
         let resource = Encoded(vec![1, 21, 1, 0]);
-        let e = resource.decode(&mut Replayed(&resources)).unwrap_err();
+        let e = resource.decode(&mut Replayed::seen(&mut resources)).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unsupported);
+        assert!(e.message().starts_with("the trace has resource #0, which the replay has not seen"), "{}", e.message());
+        // A resource the host made, where nothing can make it.
+        let made = Encoded(vec![1, 25, 1, 0, 7, 42]);
+        let e = made.decode(&mut Replayed::seen(&mut resources)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        assert_eq!(e.message(), "the trace has resource #0, which the host made, where a replay cannot make it");
     }
 }

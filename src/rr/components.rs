@@ -9,7 +9,7 @@
 
 use crate::error::{ErrorKind, Result, RrError};
 use crate::rr::calls::{Mode, close_call, mode_of, open_instantiation, refuse_reentry};
-use crate::rr::component_values::{Replayed, Resources, from_c, to_c};
+use crate::rr::component_values::{Replayed, Resources, from_c, make_resource, to_c, visit_resources};
 use crate::rr::modules;
 use crate::rr::session::{self, Role, Session, State, describe, divergence, next_action, role_mismatch};
 use crate::trace::component::{ComponentEvent, ComponentHostCall, Encoded, put_values};
@@ -348,9 +348,24 @@ pub type ComponentCallback = extern "C" fn(
     usize,
 ) -> Option<Box<wasmtime_error_t>>;
 
-/// A host function added through `wasmtime_rr_component_linker_instance_add_func`.
+/// The C API's `wasmtime_component_resource_destructor_t`.
+pub type ResourceDestructor = extern "C" fn(*mut c_void, WasmtimeStoreContextMut<'_>, u32) -> Option<Box<wasmtime_error_t>>;
+
+/// What a host definition runs.
+#[derive(Clone, Copy)]
+pub enum HostCallback {
+    /// A function (`wasmtime_rr_component_linker_instance_add_func`).
+    Func(ComponentCallback),
+    /// A resource type's destructor
+    /// (`wasmtime_rr_component_linker_instance_add_resource`), recorded as a
+    /// call of `[resource-drop]name` with the resource's `rep`.
+    Destructor(ResourceDestructor),
+}
+
+/// A host function added through `wasmtime_rr_component_linker_instance_add_func`,
+/// or a host resource type's destructor.
 pub struct ComponentHost {
-    callback: ComponentCallback,
+    callback: HostCallback,
     data: *mut c_void,
     finalizer: Option<extern "C" fn(*mut c_void)>,
     /// Its name in the linker instance; the trace names it so.
@@ -372,13 +387,31 @@ impl Drop for ComponentHost {
     }
 }
 
+/// Drops the borrows a served host call was passed, as the host did when
+/// it ran (it must: Wasmtime fails a call that leaves a borrow behind).
+fn drop_borrows(mut ctx: WasmtimeStoreContextMut<'_>, args: &[Val]) -> wasmtime::Result<()> {
+    let scalar = |v: &Val| !matches!(v, Val::Resource(_) | Val::List(_) | Val::FixedLengthList(_) | Val::Tuple(_) | Val::Record(_) | Val::Variant(..) | Val::Option(_) | Val::Result(_) | Val::Map(_));
+    if args.iter().all(scalar) {
+        return Ok(());
+    }
+    let mut borrows = Vec::new();
+    let mut args = args.to_vec();
+    let _ = visit_resources(&mut args, &mut |resource| {
+        if !resource.owned() {
+            borrows.push(*resource);
+        }
+        Ok(())
+    });
+    borrows.into_iter().try_for_each(|borrow| borrow.resource_drop(ctx.as_context_mut()))
+}
+
 fn to_wasmtime(error: RrError) -> wasmtime::Error {
     wasmtime::Error::new(error)
 }
 
 impl ComponentHost {
     pub fn new(
-        callback: ComponentCallback,
+        callback: HostCallback,
         data: *mut c_void,
         finalizer: Option<extern "C" fn(*mut c_void)>,
         name: String,
@@ -389,20 +422,49 @@ impl ComponentHost {
     }
 
     /// What Wasmtime runs for each call of the function.
-    pub fn call(&self, mut ctx: WasmtimeStoreContextMut<'_>, ty: ComponentFunc, args: &[Val], rets: &mut [Val]) -> wasmtime::Result<()> {
+    pub fn call(&self, ctx: WasmtimeStoreContextMut<'_>, ty: ComponentFunc, args: &[Val], rets: &mut [Val]) -> wasmtime::Result<()> {
+        self.cross(ctx, args, rets, |ctx, rets| self.invoke(ctx, ty, args, rets))
+    }
+
+    /// What Wasmtime runs when the guest drops a resource of the type:
+    /// `rep` is what the host gave `wasmtime_component_resource_host_new`.
+    pub fn destroy(&self, ctx: WasmtimeStoreContextMut<'_>, rep: u32) -> wasmtime::Result<()> {
+        let HostCallback::Destructor(destructor) = self.callback else { unreachable!("a destructor's definition") };
+        self.cross(ctx, &[Val::U32(rep)], &mut [], |ctx, _| match destructor(self.data, ctx, rep) {
+            Some(error) => Err(wasmtime::Error::from(*error)),
+            None => Ok(()),
+        })
+    }
+
+    /// A crossing to the host: run (`invoke`) and recorded, served from the
+    /// trace, or just run.
+    fn cross(
+        &self,
+        mut ctx: WasmtimeStoreContextMut<'_>,
+        args: &[Val],
+        rets: &mut [Val],
+        invoke: impl FnOnce(WasmtimeStoreContextMut<'_>, &mut [Val]) -> wasmtime::Result<()>,
+    ) -> wasmtime::Result<()> {
         let Some(session) = session::lookup(session::key_of(&ctx)) else {
-            return self.invoke(ctx, ty, args, rets);
+            return invoke(ctx, rets);
         };
         if session.is_recording() {
-            let result = session::in_host_call(&session, || self.invoke(ctx.as_context_mut(), ty, args, rets));
+            let result = session::in_host_call(&session, || invoke(ctx.as_context_mut(), rets));
             let mut state = session.lock_live().map_err(to_wasmtime)?;
-            let recorded = self.record(&mut state, session.validation(), args, &result, rets);
+            let recorded = match &result {
+                Ok(()) => state.components.resources.adopt_made(&mut ctx, rets),
+                Err(_) => Ok(()),
+            };
+            let recorded = recorded.and_then(|()| self.record(&mut state, session.validation(), args, &result, rets));
             recorded.map_err(|e| to_wasmtime(state.fail(e)))?;
             return result;
         }
         let mut state = session.lock_live().map_err(to_wasmtime)?;
-        match self.serve(&mut state, args, rets) {
-            Ok(Ok(())) => Ok(()),
+        match self.serve(&mut state, ctx.as_context_mut(), args, rets) {
+            Ok(Ok(())) => {
+                drop(state);
+                drop_borrows(ctx, args)
+            }
             Ok(Err(message)) => Err(wasmtime::format_err!("{message}")),
             Err(e) => Err(to_wasmtime(state.fail(e))),
         }
@@ -411,10 +473,11 @@ impl ComponentHost {
     /// Runs the host's callback with C values, checking what it writes
     /// before anything is built from it.
     fn invoke(&self, ctx: WasmtimeStoreContextMut<'_>, ty: ComponentFunc, args: &[Val], rets: &mut [Val]) -> wasmtime::Result<()> {
+        let HostCallback::Func(callback) = self.callback else { unreachable!("a function's definition") };
         let mut c_args = args.iter().map(to_c).collect::<Result<Vec<_>>>().map_err(to_wasmtime)?;
         let mut c_rets = vec![wasmtime_component_val_t::Bool(false); rets.len()];
         let ty = wasmtime_component_func_type_t::from(ty);
-        let error = (self.callback)(self.data, ctx, &ty, c_args.as_mut_ptr(), c_args.len(), c_rets.as_mut_ptr(), c_rets.len());
+        let error = callback(self.data, ctx, &ty, c_args.as_mut_ptr(), c_args.len(), c_rets.as_mut_ptr(), c_rets.len());
         if let Some(error) = error {
             return Err(wasmtime::Error::from(*error));
         }
@@ -444,7 +507,8 @@ impl ComponentHost {
             }
         };
         let ComponentState { resources, spare, .. } = components;
-        let args = match validation {
+        // A destructor's `rep` is always checked: it says which resource went.
+        let args = match validation || matches!(self.callback, HostCallback::Destructor(_)) {
             true => Some(trace_values(args, resources, spare)?),
             false => None,
         };
@@ -460,7 +524,13 @@ impl ComponentHost {
 
     /// Serves a call from the trace: `Ok(Err(message))` is the host's
     /// recorded error.
-    fn serve(&self, state: &mut State, args: &[Val], rets: &mut [Val]) -> Result<std::result::Result<(), String>> {
+    fn serve(
+        &self,
+        state: &mut State,
+        mut ctx: WasmtimeStoreContextMut<'_>,
+        args: &[Val],
+        rets: &mut [Val],
+    ) -> Result<std::result::Result<(), String>> {
         let State { role: Role::Replay(replayer), components, .. } = state else { return Ok(Ok(())) };
         let (index, event) = next_action(replayer)?;
         let Event::Component(ComponentEvent::HostCall(call)) = event else {
@@ -497,7 +567,11 @@ impl ComponentHost {
             }
         }
         let outcome = match call.outcome {
-            Ok(encoded) => Ok(encoded.decode(&mut Replayed(&components.resources)).map_err(|e| divergence(index, e.message()))?),
+            Ok(encoded) => {
+                let make = &mut |owned, rep, ty| make_resource(ctx.as_context_mut(), owned, rep, ty);
+                let mut replayed = Replayed { resources: &mut components.resources, make: Some(make) };
+                Ok(encoded.decode(&mut replayed).map_err(|e| divergence(index, e.message()))?)
+            }
             Err(message) => Err(message),
         };
         match outcome {
@@ -516,10 +590,11 @@ impl ComponentHost {
     }
 }
 
-/// The values a trace recorded, as this replay's values (its resources).
-pub fn replay_values(session: &Session, values: &Encoded) -> Result<Vec<Val>> {
-    let state = session.lock()?;
-    values.decode(&mut Replayed(&state.components.resources))
+/// The arguments a trace recorded for an export call, as this replay's
+/// values (its resources).
+pub fn replay_args(session: &Session, values: &Encoded) -> Result<Vec<Val>> {
+    let mut state = session.lock()?;
+    values.decode(&mut Replayed { resources: &mut state.components.resources, make: None })
 }
 
 /// Reads the arguments a host passes to an export call.

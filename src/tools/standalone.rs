@@ -645,7 +645,7 @@ impl ComponentProgram {
         let component = self.compiled().clone();
         let engine = component.engine().clone();
         let ty = component.component_type();
-        let stand_in = |name: &str| rr_components::ComponentHost::new(component_stand_in, std::ptr::null_mut(), None, name.to_string());
+        let stand_in = |name: &str| rr_components::ComponentHost::new(rr_components::HostCallback::Func(component_stand_in), std::ptr::null_mut(), None, name.to_string());
         let wasmtime_error = |e: wasmtime::Error| RrError::from_wasmtime(ErrorKind::InvalidArgument, &e);
         self.wasi = ty.imports(&engine).any(|(name, _)| name.starts_with("wasi:"));
         if self.wasi {
@@ -727,7 +727,7 @@ impl ComponentProgram {
             index = Some(found.get_export_index(context.as_context_mut(), index.as_ref(), part).ok_or_else(missing)?);
         }
         let func = found.get_func(context.as_context_mut(), index.as_ref().ok_or_else(missing)?).ok_or_else(missing)?;
-        let values = rr_components::replay_values(session, args)?;
+        let values = rr_components::replay_args(session, args)?;
         let count = func.ty(context.as_context()).results().len();
         // The library checks the outcome against the trace.
         let command = name.starts_with(super::run::RUN_INTERFACE) && name.ends_with("#run");

@@ -140,6 +140,7 @@ mod value_tag {
     pub(super) const MAP: u8 = 22;
     pub(super) const FIXED_LIST: u8 = 23;
     pub(super) const BYTES: u8 = 24;
+    pub(super) const HOST_RESOURCE: u8 = 25;
 }
 
 /// Appends one event (tag included).
@@ -240,6 +241,10 @@ pub enum Shape<'a, Items, Fields, Payload, Names, Entries> {
     Result(bool, Payload),
     Flags(Names),
     Resource { owned: bool, handle: u32 },
+    /// A resource the host made (`wasmtime_component_resource_host_new`),
+    /// at its first appearance: its handle number, and the host's `rep` and
+    /// type number, from which a replay makes it again.
+    HostResource { owned: bool, handle: u32, rep: u32, ty: u32 },
     Map(Entries),
     /// A `list<u8>` kept as its bytes (one byte each instead of two): WASI
     /// preview 2's stream and random data. Decodes as a list of `u8`.
@@ -352,6 +357,10 @@ pub fn put_value<V: Encode>(out: &mut Vec<u8>, value: &V, numbering: &mut V::Num
             out.extend_from_slice(&[t::RESOURCE, u8::from(owned)]);
             put_uleb(out, u64::from(handle));
         }
+        Shape::HostResource { owned, handle, rep, ty } => {
+            out.extend_from_slice(&[t::HOST_RESOURCE, u8::from(owned)]);
+            [handle, rep, ty].into_iter().for_each(|n| put_uleb(out, u64::from(n)));
+        }
         Shape::Bytes(bytes) => {
             out.push(t::BYTES);
             put_bytes(out, bytes);
@@ -436,7 +445,8 @@ impl Build for Text {
             Shape::Option(Some(value)) => format!("some({value})"),
             Shape::Result(ok, value) => payload(if ok { "ok" } else { "err" }, value),
             Shape::Flags(names) => format!("{{{}}}", names.join(", ")),
-            Shape::Resource { owned, handle } => format!("{}#{handle}", if owned { "own" } else { "borrow" }),
+            Shape::Resource { owned, handle } => format!("{}#{handle}", ownership(owned)),
+            Shape::HostResource { owned, handle, rep, ty } => format!("{}#{handle}(host type {ty}, rep {rep})", ownership(owned)),
             Shape::Bytes(bytes) => format!("b\"{}\"", bytes.escape_ascii()),
             Shape::Map(entries) => {
                 format!("map{{{}}}", list(entries.into_iter().map(|(key, value)| format!("{key}: {value}")).collect()))
@@ -475,6 +485,18 @@ fn ranged<T: TryFrom<i64>>(value: i64, what: &str) -> Result<T> {
 
 fn uranged<T: TryFrom<u64>>(value: u64, what: &str) -> Result<T> {
     T::try_from(value).map_err(|_| malformed(format!("{what} value {value} out of range")))
+}
+
+fn owned(cursor: &mut Cursor<'_>) -> Result<bool> {
+    match cursor.byte()? {
+        0 => Ok(false),
+        1 => Ok(true),
+        other => Err(malformed(format!("bad resource ownership {other}"))),
+    }
+}
+
+fn ownership(owned: bool) -> &'static str {
+    if owned { "own" } else { "borrow" }
 }
 
 fn text<'a>(cursor: &mut Cursor<'a>) -> Result<&'a str> {
@@ -528,13 +550,10 @@ pub fn get_value<B: Build>(cursor: &mut Cursor<'_>, depth: u32, build: &mut B) -
             let n = count(cursor)?;
             Shape::Flags((0..n).map(|_| text(cursor)).collect::<Result<_>>()?)
         }
-        t::RESOURCE => {
-            let owned = match cursor.byte()? {
-                0 => false,
-                1 => true,
-                other => return Err(malformed(format!("bad resource ownership {other}"))),
-            };
-            Shape::Resource { owned, handle: cursor.uleb32()? }
+        t::RESOURCE => Shape::Resource { owned: owned(cursor)?, handle: cursor.uleb32()? },
+        t::HOST_RESOURCE => {
+            let owned = owned(cursor)?;
+            Shape::HostResource { owned, handle: cursor.uleb32()?, rep: cursor.uleb32()?, ty: cursor.uleb32()? }
         }
         t::MAP => {
             let n = count(cursor)?;
@@ -589,6 +608,7 @@ mod tests {
             leaf(|_| Shape::Result(true, None)),
             Level(|l| Shape::Result(false, l.1.first()), vec![leaf(|_| Shape::String("no"))]),
             leaf(|_| Shape::Resource { owned: true, handle: 7 }),
+            leaf(|_| Shape::HostResource { owned: true, handle: 8, rep: 300, ty: 42 }),
         ]
     }
 
@@ -618,7 +638,7 @@ mod tests {
         assert_eq!(
             all.to_string(),
             "(true, -128, 65535, -2147483648, 18446744073709551615, nan:0x7fc00001, -0, '🦀', \"héllo\\n\", [1, 2], \
-             (false, 1), circle(1.5), empty, red, none, some(0), ok, err(\"no\"), own#7)"
+             (false, 1), circle(1.5), empty, red, none, some(0), ok, err(\"no\"), own#7, own#8(host type 42, rep 300))"
         );
     }
 
