@@ -252,9 +252,9 @@ wasmtime_error_t *wasmtime_rr_component_linker_instantiate(const wasmtime_compon
  * function by `name` (not by the linker instance's path). A component value
  * the callback writes is checked before use: an invalid `char`, a string
  * that is not UTF-8 or a NULL pointer fails the call with an error, never a
- * crash. A resource the host creates is recorded, but a replay cannot make
- * one without the host: such a replay fails with
- * `WASMTIME_RR_ERROR_KIND_UNSUPPORTED`.
+ * crash. A resource the host makes (`wasmtime_component_resource_host_new`
+ * and `_to_any`) and returns is recorded with its `rep` and type number,
+ * and a replay makes it again.
  *
  * \param linker_instance the linker instance (from
  * `wasmtime_component_linker_root` or `_add_instance`).
@@ -300,12 +300,14 @@ wasmtime_error_t *wasmtime_rr_component_linker_instance_add_func(wasmtime_compon
  * destructor's outcome (an error message is kept); while it replays, the
  * destructor is not called: the trace must have that call next with the same
  * `rep`, and the recorded outcome is returned. Resources the host makes and
- * passes to the guest (from a host function added with
- * `wasmtime_rr_component_linker_instance_add_func`, or as an argument of
+ * gives the guest (results of a host function added with
+ * `wasmtime_rr_component_linker_instance_add_func`, `own` arguments of
  * `wasmtime_rr_component_func_call`) are recorded with their `rep` and
  * type number, and a replay makes them again, so a replay runs no host code
- * for them. On a store that neither records nor replays the destructor is
- * simply called.
+ * for them; a resource the host lends (a `borrow` parameter) stays the
+ * host's and is checked by handle number. The type's number is recorded
+ * before each instantiation, for `wasmtime-rr replay`. On a store that
+ * neither records nor replays the destructor is simply called.
  *
  * \param linker_instance the linker instance (from
  * `wasmtime_component_linker_root` or `_add_instance`).

@@ -53,6 +53,26 @@ if [ "$expect_rr" = 1 ]; then
     tests/c/test_host_resources.c -o "$out/test_host_resources" "${link[@]}"
   HOST_RESOURCES_TRACE_OUT="$out/seeds/component-host-resources.wrr" ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "$out/test_host_resources" tests/guests/components/counter.wat
+  listing=$("$profile_dir/wasmtime-rr" inspect "$out/seeds/component-host-resources.wrr")
+  for expected in \
+    '#0 define component resource `counter`: host type 7' \
+    'component host call [constructor]counter(100) -> (own#0(host type 7, rep 5))' \
+    'component host call [resource-drop]counter(5) -> ()' \
+    'call component export `take` of instance #0 with (own#4(host type 7, rep 40))' \
+    'component host call [resource-drop]counter(6) failed: counter is stuck'; do
+    grep -qF -- "$expected" <<<"$listing" || { echo "inspect lacks: $expected"; echo "$listing"; exit 1; }
+  done
+  replayed=$("$profile_dir/wasmtime-rr" replay tests/guests/components/counter.wat "$out/seeds/component-host-resources.wrr")
+  grep -qE '^call take\(own#4\(host type 7, rep 40\)\) -> returned \([0-9]+\)$' <<<"$replayed" &&
+    grep -qx 'replay matched the recording: 24 events' <<<"$replayed" ||
+    { echo "replay of the host resources trace unexpected"; echo "$replayed"; exit 1; }
+  if lent=$("$profile_dir/wasmtime-rr" replay tests/guests/components/counter.wat "$out/seeds/component-host-resources.wrr.lent" 2>&1); then
+    echo "replay of a lent host resource without the host succeeded"; exit 1
+  fi
+  grep -qF 'error [unsupported]: the trace has resource #6, which the replay has not seen: a resource the host lends to an export' <<<"$lent" ||
+    { echo "unexpected output: $lent"; exit 1; }
+  rm "$out/seeds/component-host-resources.wrr.lent"
+  echo "host resources: inspect and replay checks passed"
   echo "== C++ API: test_components_hh (wasmtime::rr::component over wasmtime/component.hh; C++17, ASan+UBSan)"
   c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c tests/c/test_components_hh.cpp \
     -o "$out/test_components_hh" "${link[@]}"

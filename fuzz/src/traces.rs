@@ -1,5 +1,5 @@
 //! The checks every fuzzed trace goes through (read, inspected, replayed
-//! with the core guest and with both components), and the re-sealing that lets
+//! with the core guest and with the three components), and the re-sealing that lets
 //! mutated payloads past the CRC checks.
 
 use crate::memory::check_bounded_and_leak_free;
@@ -21,6 +21,11 @@ pub const COMPONENT_WAT: &str = include_str!("../../tests/guests/components/valu
 /// (tests/c/test_components.c): replays of its traces go through the
 /// RR-aware WASI preview 2 functions.
 pub const WASIP2_WAT: &str = include_str!("../../tests/guests/components/wasip2.wat");
+
+/// The component with resources the host defines and makes
+/// (tests/c/test_host_resources.c): replays of its traces make the host's
+/// resources again and serve its destructor.
+pub const COUNTER_WAT: &str = include_str!("../../tests/guests/components/counter.wat");
 
 /// Heap a trace check may hold at once beyond the input's own copies: the
 /// engine, module and store of a replay plus the decoder's buffers. A trace
@@ -53,6 +58,13 @@ fn wasip2_standalone() -> &'static Standalone {
     static COMPONENT: OnceLock<Shared> = OnceLock::new();
     &COMPONENT
         .get_or_init(|| Shared(Standalone::new_component(WASIP2_WAT.as_bytes()).expect("the component compiles")))
+        .0
+}
+
+fn counter_standalone() -> &'static Standalone {
+    static COMPONENT: OnceLock<Shared> = OnceLock::new();
+    &COMPONENT
+        .get_or_init(|| Shared(Standalone::new_component(COUNTER_WAT.as_bytes()).expect("the component compiles")))
         .0
 }
 
@@ -89,6 +101,7 @@ pub fn check_trace(bytes: &[u8]) {
     standalone();
     component_standalone();
     wasip2_standalone();
+    counter_standalone();
     check_bounded_and_leak_free(HEAP_LIMIT + 4 * bytes.len(), || {
         let read = read_all(bytes);
         let listed = inspect(bytes);
@@ -105,7 +118,7 @@ pub fn check_trace(bytes: &[u8]) {
                 error.message()
             );
         }
-        for program in [standalone(), component_standalone(), wasip2_standalone()] {
+        for program in [standalone(), component_standalone(), wasip2_standalone(), counter_standalone()] {
             match replay(program, bytes) {
                 Ok(_) => assert!(
                     read.is_ok(),

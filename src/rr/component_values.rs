@@ -147,14 +147,30 @@ pub type MakeResource<'m> = &'m mut dyn FnMut(bool, u32, u32) -> Result<Resource
 /// Builds Wasmtime's values from a trace's. A resource is one the session
 /// has seen, or one the host made, made again if the replay can (`make`).
 pub struct Replayed<'r> {
-    pub resources: &'r mut Resources,
-    pub make: Option<MakeResource<'r>>,
+    resources: &'r mut Resources,
+    make: Option<MakeResource<'r>>,
+    /// Whether what `make` makes is numbered now (a host function's
+    /// results, which the guest gets) or left for the call it is an argument
+    /// of to number (an export's arguments: the call records them as new).
+    number_made: bool,
+    /// Made and left unnumbered so far.
+    left: usize,
 }
 
 impl<'r> Replayed<'r> {
     /// Resources the session has seen only.
     pub fn seen(resources: &'r mut Resources) -> Replayed<'r> {
-        Replayed { resources, make: None }
+        Replayed { resources, make: None, number_made: true, left: 0 }
+    }
+
+    /// A host function's results: the host's new resources made and numbered.
+    pub fn results(resources: &'r mut Resources, make: MakeResource<'r>) -> Replayed<'r> {
+        Replayed { resources, make: Some(make), number_made: true, left: 0 }
+    }
+
+    /// An export's arguments: the host's new resources made, for the call to number.
+    pub fn args(resources: &'r mut Resources, make: MakeResource<'r>) -> Replayed<'r> {
+        Replayed { resources, make: Some(make), number_made: false, left: 0 }
     }
 }
 
@@ -202,8 +218,8 @@ impl Build for Replayed<'_> {
                 RrError::new(
                     ErrorKind::Unsupported,
                     format!(
-                        "the trace has resource #{handle}, which the replay has not seen: a resource the host passes \
-                         to an export cannot be made without the host"
+                        "the trace has resource #{handle}, which the replay has not seen: a resource the host lends \
+                         to an export (a borrow parameter), or passes inside another value, is not made without the host"
                     ),
                 )
             })?),
@@ -214,7 +230,7 @@ impl Build for Replayed<'_> {
                         format!("the trace has resource #{handle}, which the host made, where a replay cannot make it"),
                     ));
                 };
-                let known = self.resources.seen.len();
+                let known = self.resources.seen.len() + self.left;
                 if handle as usize != known {
                     return Err(RrError::new(
                         ErrorKind::Divergence,
@@ -222,7 +238,10 @@ impl Build for Replayed<'_> {
                     ));
                 }
                 let resource = make(owned, rep, ty)?;
-                self.resources.seen.push(resource);
+                match self.number_made {
+                    true => self.resources.seen.push(resource),
+                    false => self.left += 1,
+                }
                 Val::Resource(resource)
             }
         })

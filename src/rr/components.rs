@@ -19,7 +19,8 @@ use std::collections::hash_map::Entry;
 use std::ffi::c_void;
 use wasmtime::AsContextMut;
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
-use wasmtime::component::{Component, ComponentExportIndex, Func, Instance, Linker, Val};
+use std::borrow::Cow;
+use wasmtime::component::{Component, ComponentExportIndex, Func, Instance, Linker, ResourceType, Type, Val};
 use wasmtime_c_api::{WasmtimeStoreContextMut, WasmtimeStoreData, wasmtime_component_func_type_t, wasmtime_component_val_t, wasmtime_error_t};
 
 /// A component function as the C API lays it out (`wasmtime_component_func_t`
@@ -90,7 +91,12 @@ pub fn instantiate(
         return Ok(Err(error));
     }
     let checksum = modules::component_checksum(component)?;
-    open_instantiation(&mut *session.lock()?, &mut context, checksum, "component")?;
+    let resources = host_resources(linker, component, context.engine());
+    {
+        let mut state = session.lock()?;
+        define_resources(&mut state, resources)?;
+        open_instantiation(&mut state, &mut context, checksum, "component")?;
+    }
     let result = linker.instantiate(context.as_context_mut(), component);
     let outcome = match &result {
         Ok(instance) => {
@@ -101,6 +107,54 @@ pub fn instantiate(
     };
     close_call(&session, |_| Ok(outcome))?;
     Ok(result)
+}
+
+/// The resource types `component` imports that the linker defines as host
+/// types (`wasmtime_component_resource_type_new_host`), with their numbers.
+fn host_resources(linker: &Linker<WasmtimeStoreData>, component: &Component, engine: &wasmtime::Engine) -> Vec<(String, u32)> {
+    // Missing imports: instantiating says so (nothing recorded).
+    let Ok(ty) = linker.substituted_component_type(component) else { return Vec::new() };
+    let mut found = Vec::new();
+    for (name, import) in ty.imports(engine) {
+        match &import.ty {
+            ComponentItem::Resource(resource) => found.extend(host_type_number(resource).map(|n| (name.to_string(), n))),
+            ComponentItem::ComponentInstance(instance) => {
+                for (inner, export) in instance.exports(engine) {
+                    if let ComponentItem::Resource(resource) = &export.ty {
+                        found.extend(host_type_number(resource).map(|n| (format!("{name}#{inner}"), n)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The number of a host resource type made by
+/// `wasmtime_component_resource_type_new_host`. Wasmtime 48 keeps the number
+/// private but shows it in the type's `Debug` form,
+/// `ResourceType { kind: HostDynamic(7) }`; a test pins that form.
+pub fn host_type_number(ty: &ResourceType) -> Option<u32> {
+    let shown = format!("{ty:?}");
+    let number = shown.split_once("HostDynamic(")?.1.split_once(')')?.0;
+    number.parse().ok()
+}
+
+/// Records the host resource types an instantiation needs that the trace
+/// does not have yet.
+fn define_resources(state: &mut State, resources: Vec<(String, u32)>) -> Result<()> {
+    let Role::Record(recorder) = &mut state.role else { return Ok(()) };
+    let mut recorded = Ok(());
+    for (name, ty) in resources {
+        if !recorder.writer.codec().component_resources.iter().any(|(n, t)| *n == name && *t == ty) {
+            recorded = recorder.writer.record(&Event::Component(ComponentEvent::DefineResource { name, ty }));
+            if recorded.is_err() {
+                break;
+            }
+        }
+    }
+    recorded.map_err(|e| state.fail(e))
 }
 
 /// A component that imports WASI preview 2 is recorded only if the linker
@@ -224,16 +278,45 @@ pub fn call(
         return Ok(func.call(context, args, &mut results).map(|()| results));
     };
     refuse_reentry(&session)?;
-    {
+    let args = {
         let mut state = session.lock()?;
         state.check_failure()?;
-        let opened = open_call(&mut state, func_key(func), args, results_len);
+        let args = given_resources(&mut state, &mut context, func, args).map_err(|e| state.fail(e))?;
+        let opened = open_call(&mut state, func_key(func), &args, results_len);
         opened.map_err(|e| state.fail(e))?;
-    }
+        args
+    };
     let mut results = vec![Val::Bool(false); results_len];
-    let result = func.call(context.as_context_mut(), args, &mut results);
+    let result = func.call(context.as_context_mut(), &args, &mut results);
     close(&session, &result, &results)?;
     Ok(result.map(|()| results))
+}
+
+/// The arguments of an export call, with the resources the host made and
+/// gives (an `own` parameter) put back as equal ones the session knows how to
+/// make again (`Resources::adopt_made`). A resource the host lends (a
+/// `borrow` parameter) stays the host's own handle: it is numbered, not
+/// made again.
+fn given_resources<'a>(
+    state: &mut State,
+    context: &mut WasmtimeStoreContextMut<'_>,
+    func: &Func,
+    args: &'a [Val],
+) -> Result<Cow<'a, [Val]>> {
+    if !args.iter().any(|a| matches!(a, Val::Resource(_))) {
+        return Ok(Cow::Borrowed(args));
+    }
+    // Only an export of this store may be asked its type.
+    if !state.components.exports.contains_key(&func_key(func)) {
+        return Err(not_an_rr_export());
+    }
+    let mut given = args.to_vec();
+    for (value, (_, ty)) in given.iter_mut().zip(func.ty(&*context).params()) {
+        if matches!(ty, Type::Own(_)) {
+            state.components.resources.adopt_made(context, std::slice::from_mut(value))?;
+        }
+    }
+    Ok(Cow::Owned(given))
 }
 
 fn check_results(expected: usize, results_len: usize) -> Result<()> {
@@ -569,7 +652,7 @@ impl ComponentHost {
         let outcome = match call.outcome {
             Ok(encoded) => {
                 let make = &mut |owned, rep, ty| make_resource(ctx.as_context_mut(), owned, rep, ty);
-                let mut replayed = Replayed { resources: &mut components.resources, make: Some(make) };
+                let mut replayed = Replayed::results(&mut components.resources, make);
                 Ok(encoded.decode(&mut replayed).map_err(|e| divergence(index, e.message()))?)
             }
             Err(message) => Err(message),
@@ -591,10 +674,11 @@ impl ComponentHost {
 }
 
 /// The arguments a trace recorded for an export call, as this replay's
-/// values (its resources).
-pub fn replay_args(session: &Session, values: &Encoded) -> Result<Vec<Val>> {
+/// values: its resources, and those the host made, made again in `store`.
+pub fn replay_args(session: &Session, mut store: WasmtimeStoreContextMut<'_>, values: &Encoded) -> Result<Vec<Val>> {
     let mut state = session.lock()?;
-    values.decode(&mut Replayed { resources: &mut state.components.resources, make: None })
+    let make = &mut |owned, rep, ty| make_resource(store.as_context_mut(), owned, rep, ty);
+    values.decode(&mut Replayed::args(&mut state.components.resources, make))
 }
 
 /// Reads the arguments a host passes to an export call.
@@ -609,4 +693,16 @@ pub unsafe fn read_args(args: &[wasmtime_component_val_t]) -> Result<Vec<Val>> {
 /// panic on it.
 pub fn results_for_c(results: &[Val]) -> Result<Vec<wasmtime_component_val_t>> {
     results.iter().map(to_c).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_type_numbers_are_read_from_wasmtime_48() {
+        assert_eq!(host_type_number(&ResourceType::host_dynamic(7)), Some(7));
+        assert_eq!(host_type_number(&ResourceType::host_dynamic(u32::MAX)), Some(u32::MAX));
+        assert_eq!(host_type_number(&ResourceType::host::<u8>()), None);
+    }
 }

@@ -442,7 +442,11 @@ pub fn next_action(replayer: &mut Replayer) -> Result<(u64, Event)> {
             Some(
                 Event::DefineImport { .. }
                 | Event::DefineExport { .. }
-                | Event::Component(ComponentEvent::DefineImport { .. } | ComponentEvent::DefineExport { .. }),
+                | Event::Component(
+                    ComponentEvent::DefineImport { .. }
+                    | ComponentEvent::DefineExport { .. }
+                    | ComponentEvent::DefineResource { .. },
+                ),
             ) => continue,
             Some(event) => return Ok((index, event)),
             None => return Err(divergence(index, "the trace has ended, but the program goes on")),
@@ -511,7 +515,9 @@ fn describe_component(codec: &crate::trace::event::Codec, event: &ComponentEvent
         },
         ComponentEvent::Returned(values) => format!("return of {}", values),
         ComponentEvent::Wasi(call) => format!("call of WASI function `{}` with {}", call.name(), call.args),
-        ComponentEvent::DefineImport { .. } | ComponentEvent::DefineExport { .. } => "a definition".to_string(),
+        ComponentEvent::DefineImport { .. } | ComponentEvent::DefineExport { .. } | ComponentEvent::DefineResource { .. } => {
+            "a definition".to_string()
+        }
     }
 }
 

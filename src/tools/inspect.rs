@@ -30,6 +30,7 @@ pub fn category(event: &Event) -> &'static str {
         Event::Component(event) => match event {
             ComponentEvent::DefineExport { .. } => "component_define_export",
             ComponentEvent::DefineImport { .. } => "component_define_import",
+            ComponentEvent::DefineResource { .. } => "component_define_resource",
             ComponentEvent::Call { .. } => "component_call",
             ComponentEvent::Returned(_) => "component_return",
             ComponentEvent::HostCall(_) => "component_host_call",
@@ -47,6 +48,7 @@ fn component_text(reader: &TraceReader, event: &ComponentEvent) -> String {
             format!("define component export #{id} `{name}` of instance #{instance}")
         }
         ComponentEvent::DefineImport { id, name } => format!("define component import #{id} `{name}`"),
+        ComponentEvent::DefineResource { name, ty } => format!("define component resource `{name}`: host type {ty}"),
         ComponentEvent::Call { export, args } => {
             let (instance, name) = &codec.component_exports[*export as usize];
             format!("call component export `{name}` of instance #{instance} with {}", args)
@@ -74,6 +76,9 @@ fn component_json(o: &mut Obj, codec: &crate::trace::event::Codec, event: &Compo
         }
         ComponentEvent::DefineImport { id, name } => {
             o.u64("id", u64::from(*id)).str("name", name);
+        }
+        ComponentEvent::DefineResource { name, ty } => {
+            o.str("name", name).u64("host_type", u64::from(*ty));
         }
         ComponentEvent::Call { export, args } => {
             o.u64("export", u64::from(*export));

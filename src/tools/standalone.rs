@@ -24,6 +24,7 @@ use crate::ffi::sinks::{self, wasmtime_rr_replayer_t};
 use crate::trace::component::{ComponentEvent, Encoded};
 use crate::trace::event::{EndStatus, Event, Outcome, Values};
 use crate::rr::values;
+use std::cell::RefCell;
 use std::ffi::c_void;
 use std::io::{Read, Write};
 use std::mem::MaybeUninit;
@@ -437,7 +438,7 @@ impl Standalone {
                             let _ = writeln!(out, "instantiate: trapped (as recorded)");
                         }
                     }
-                    Program::Component(program) => program.instantiate(context, &mut component_instances, out)?,
+                    Program::Component(program) => program.instantiate(session, context, &mut component_instances, out)?,
                 },
                 Event::Component(ComponentEvent::Call { export, args }) => match &self.program {
                     Program::Component(program) => {
@@ -597,9 +598,23 @@ impl Drop for OwnedReplayer {
 struct ComponentProgram {
     component: *mut capi::wasmtime_component_t,
     /// Boxed: the RR-aware WASI preview 2 knows a prepared linker by address.
-    linker: Box<CComponentLinker>,
+    /// In a cell: the host's resource types are defined as the trace names
+    /// them, before each instantiation.
+    linker: RefCell<Box<CComponentLinker>>,
+    /// The resource types defined so far (path, host type number).
+    resources: RefCell<Vec<(String, u32)>>,
     /// Imports WASI preview 2: served by the RR-aware definitions.
     wasi: bool,
+}
+
+/// Never runs: during a replay destructors are served from the trace.
+extern "C" fn destructor_stand_in(
+    _: *mut c_void,
+    _: capi::WasmtimeStoreContextMut<'_>,
+    _: u32,
+) -> Option<Box<capi::wasmtime_error_t>> {
+    let message = "wasmtime-rr replay: a stand-in destructor was called outside the replay";
+    Some(Box::new(capi::wasmtime_error_t::from(wasmtime::format_err!("{message}"))))
 }
 
 /// Never runs: during a replay host functions are served from the trace.
@@ -624,7 +639,8 @@ impl ComponentProgram {
         checked(unsafe { components::wasmtime_rr_component_new(engine, bytes.as_ptr(), bytes.len(), &mut component) })?;
         let mut program = ComponentProgram {
             component,
-            linker: Box::new(CComponentLinker::new(unsafe { handles::engine_ref(engine, "engine") }?)),
+            linker: RefCell::new(Box::new(CComponentLinker::new(unsafe { handles::engine_ref(engine, "engine") }?))),
+            resources: RefCell::new(Vec::new()),
             wasi: false,
         };
         if let Err(error) = program.define_stand_ins() {
@@ -648,11 +664,12 @@ impl ComponentProgram {
         let stand_in = |name: &str| rr_components::ComponentHost::new(rr_components::HostCallback::Func(component_stand_in), std::ptr::null_mut(), None, name.to_string());
         let wasmtime_error = |e: wasmtime::Error| RrError::from_wasmtime(ErrorKind::InvalidArgument, &e);
         self.wasi = ty.imports(&engine).any(|(name, _)| name.starts_with("wasi:"));
+        let linker = self.linker.get_mut();
         if self.wasi {
-            crate::rr::wasip2::define(&mut self.linker).map_err(wasmtime_error)?;
-            crate::rr::wasip2::prepared(&self.linker);
+            crate::rr::wasip2::define(linker).map_err(wasmtime_error)?;
+            crate::rr::wasip2::prepared(linker);
         }
-        let mut root = self.linker.root();
+        let mut root = linker.root();
         for (name, import) in ty.imports(&engine) {
             if name.starts_with("wasi:") {
                 continue;
@@ -672,25 +689,66 @@ impl ComponentProgram {
                                     .func_new(func_name, move |ctx, ty, args, rets| host.call(ctx, ty, args, rets))
                                     .map_err(wasmtime_error)?;
                             }
-                            ComponentItem::Type(_) => {}
+                            // Resource types: defined as the trace names them.
+                            ComponentItem::Type(_) | ComponentItem::Resource(_) => {}
                             _ => return Err(unsupported_import(&format!("{name}#{func_name}"))),
                         }
                     }
                 }
-                ComponentItem::Type(_) => {}
+                ComponentItem::Type(_) | ComponentItem::Resource(_) => {}
                 _ => return Err(unsupported_import(name)),
             }
         }
         Ok(())
     }
 
+    /// Defines the host's resource types the trace has named so far (each
+    /// with a stand-in destructor: the replay serves destructors).
+    fn define_resources(&self, session: &Session) -> Result<()> {
+        let named = {
+            let state = session.lock()?;
+            let Role::Replay(Replayer { reader, .. }) = &state.role else { unreachable!("checked in next") };
+            reader.codec().component_resources.clone()
+        };
+        let mut defined = self.resources.borrow_mut();
+        let mut linker = self.linker.borrow_mut();
+        for (path, ty) in named {
+            if defined.contains(&(path.clone(), ty)) {
+                continue;
+            }
+            let (instance, name) = match path.split_once('#') {
+                Some((instance, name)) => (Some(instance), name),
+                None => (None, path.as_str()),
+            };
+            let host = rr_components::ComponentHost::new(
+                rr_components::HostCallback::Destructor(destructor_stand_in),
+                std::ptr::null_mut(),
+                None,
+                format!("[resource-drop]{name}"),
+            );
+            let mut root = linker.root();
+            let mut at = match instance {
+                Some(instance) => root.instance(instance),
+                None => Ok(root),
+            }
+            .map_err(|e| RrError::from_wasmtime(ErrorKind::InvalidArgument, &e))?;
+            at.resource(name, wasmtime::component::ResourceType::host_dynamic(ty), move |ctx, rep| host.destroy(ctx, rep))
+                .map_err(|e| RrError::from_wasmtime(ErrorKind::InvalidArgument, &e))?;
+            defined.push((path, ty));
+        }
+        Ok(())
+    }
+
     fn instantiate(
         &self,
+        session: &Session,
         context: &mut capi::WasmtimeStoreContextMut<'_>,
         instances: &mut Vec<wasmtime::component::Instance>,
         out: &mut dyn Write,
     ) -> Result<()> {
-        match rr_components::instantiate(context.as_context_mut(), &self.linker, self.compiled())? {
+        self.define_resources(session)?;
+        let linker = self.linker.borrow();
+        match rr_components::instantiate(context.as_context_mut(), &linker, self.compiled())? {
             Ok(instance) => {
                 instances.push(instance);
                 let _ = writeln!(out, "instantiate #{}: ok", instances.len() - 1);
@@ -727,7 +785,7 @@ impl ComponentProgram {
             index = Some(found.get_export_index(context.as_context_mut(), index.as_ref(), part).ok_or_else(missing)?);
         }
         let func = found.get_func(context.as_context_mut(), index.as_ref().ok_or_else(missing)?).ok_or_else(missing)?;
-        let values = rr_components::replay_args(session, args)?;
+        let values = rr_components::replay_args(session, context.as_context_mut(), args)?;
         let count = func.ty(context.as_context()).results().len();
         // The library checks the outcome against the trace.
         let command = name.starts_with(super::run::RUN_INTERFACE) && name.ends_with("#run");

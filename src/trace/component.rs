@@ -94,6 +94,12 @@ pub enum ComponentEvent {
     HostCall(ComponentHostCall),
     /// A call of a WASI preview 2 function (`trace::wasip2`).
     Wasi(WasiP2Call),
+    /// Before an instantiation: a resource type the component imports and
+    /// the host defines, with its host type number
+    /// (`wasmtime_component_resource_type_new_host`); `name` is its path
+    /// (`interface#name` inside an imported instance). What a replay without
+    /// the host needs to define it.
+    DefineResource { name: String, ty: u32 },
 }
 
 pub(super) mod tag {
@@ -103,11 +109,12 @@ pub(super) mod tag {
     pub(crate) const RETURNED: u8 = 0x13;
     pub(crate) const HOST_RETURN: u8 = 0x14;
     pub(crate) const HOST_ERROR: u8 = 0x15;
+    pub(crate) const DEFINE_RESOURCE: u8 = 0x19;
 }
 
 /// Whether `tag` starts a component event.
 pub fn is_tag(tag: u8) -> bool {
-    (tag::DEFINE_EXPORT..=wasip2::EXITED).contains(&tag)
+    (tag::DEFINE_EXPORT..=tag::DEFINE_RESOURCE).contains(&tag)
 }
 
 /// Deepest nesting a reader accepts: a corrupt trace cannot exhaust the
@@ -181,6 +188,11 @@ pub fn encode(event: &ComponentEvent, validation: bool, out: &mut Vec<u8>) -> Re
             }
         }
         ComponentEvent::Wasi(call) => wasip2::encode(call, out),
+        ComponentEvent::DefineResource { name, ty } => {
+            out.push(tag::DEFINE_RESOURCE);
+            put_bytes(out, name.as_bytes());
+            put_uleb(out, u64::from(*ty));
+        }
     }
     Ok(())
 }
@@ -209,6 +221,7 @@ pub fn decode(tag: u8, cursor: &mut Cursor<'_>, validation: bool) -> Result<Comp
             ComponentEvent::HostCall(ComponentHostCall { import, args, outcome })
         }
         wasip2::RETURNED | wasip2::TRAPPED | wasip2::EXITED => ComponentEvent::Wasi(wasip2::decode(tag, cursor)?),
+        tag::DEFINE_RESOURCE => ComponentEvent::DefineResource { name: cursor.string()?, ty: cursor.uleb32()? },
         other => return Err(malformed(format!("unknown component event tag 0x{other:02x}"))),
     })
 }
@@ -619,6 +632,7 @@ mod tests {
         let events = vec![
             ComponentEvent::DefineExport { id: 0, instance: 0, name: "api#run".into() },
             ComponentEvent::DefineImport { id: 0, name: "now".into() },
+            ComponentEvent::DefineResource { name: "api#counter".into(), ty: 7 },
             ComponentEvent::Call { export: 0, args: all.clone() },
             ComponentEvent::HostCall(ComponentHostCall { import: 0, args: Some(all.clone()), outcome: Ok(all.clone()) }),
             ComponentEvent::HostCall(ComponentHostCall { import: 0, args: Some(none), outcome: Err("boom".into()) }),

@@ -235,6 +235,9 @@ pub struct Codec {
     pub component_imports: Vec<String>,
     /// Instance and path of the component exports defined so far, by id.
     pub component_exports: Vec<(u32, String)>,
+    /// Path and host type number of the resource types the host defined
+    /// for components, in order.
+    pub component_resources: Vec<(String, u32)>,
     /// Result types of the open call into the guest, if one is open.
     open: Option<Vec<Kind>>,
     /// Value buffers handed back with `recycle`, reused by the decoder so
@@ -301,6 +304,9 @@ impl Codec {
                 }
             }
             Event::Component(ComponentEvent::Wasi(_)) => {}
+            Event::Component(ComponentEvent::DefineResource { name, ty }) => {
+                self.component_resources.push((name.clone(), *ty));
+            }
             Event::Instantiate { .. } | Event::ExportCall { .. } => {
                 if self.open.is_some() {
                     return Err(malformed("a call into the guest starts while another is open"));

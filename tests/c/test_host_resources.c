@@ -23,6 +23,8 @@ static uint32_t destroyed[MAX_COUNTERS];
 static int destroyed_count;
 static uint32_t stuck_rep = UINT32_MAX; /* the destructor fails for this rep */
 static int finalized;
+static uint32_t given_rep = 40; /* the counter the host gives `take` */
+static bool lend = true;        /* the host lends a counter to `peek` */
 
 static wasmtime_context_t *current; /* the store the program runs in */
 
@@ -125,10 +127,10 @@ static wasmtime_error_t *program(world_t *w, observed_t *o, uint32_t first_n) {
     wasmtime_component_val_t n = {.kind = WASMTIME_COMPONENT_U32, .of.u32 = first_n};
     if (!error) error = call_u32(w, "run", n, &o->run3);
     if (!error) {
-        counters[40] = 7 + nonce;
-        error = call_u32(w, "take", made_counter(true, 40), &o->taken);
+        counters[given_rep] = 7 + nonce;
+        error = call_u32(w, "take", made_counter(true, given_rep), &o->taken);
     }
-    if (!error) {
+    if (!error && lend) {
         /* Lent: the host keeps its counter and drops it after the call (a
          * counter the host made has no destructor of its own). */
         counters[41] = 70 + nonce;
@@ -174,6 +176,12 @@ static wasmtime_error_t *replay(const uint8_t *trace, size_t size, observed_t *o
     if (!error) error = wasmtime_rr_store_finish(w.context);
     world_close(&w);
     return error;
+}
+
+static void save(const char *path, const buffer_t *trace) {
+    FILE *file = fopen(path, "wb");
+    CHECK(file != NULL && fwrite(trace->data, 1, trace->size, file) == trace->size);
+    if (file) fclose(file);
 }
 
 static void test_plain(void) {
@@ -223,17 +231,39 @@ static void test_record_and_replay(bool validation) {
 
     /* The program calls `run` with another argument than in the recording. */
     CHECK_ERR(replay(trace.data, trace.size, &replayed, 2), WASMTIME_RR_ERROR_KIND_DIVERGENCE,
-              "wasmtime_rr_component_func_call: replay diverged at event #3: component export `run` was called with "
+              "wasmtime_rr_component_func_call: replay diverged at event #4: component export `run` was called with "
               "(3) in the recording, but with (2) now");
+    free(replayed.stuck_message);
+
+    /* The host gives `take` another counter than in the recording: the trace
+     * has the rep of each counter the host made and gave. */
+    given_rep = 39;
+    CHECK_ERR_HAS(replay(trace.data, trace.size, &replayed, 3), WASMTIME_RR_ERROR_KIND_DIVERGENCE,
+                  validation ? "component export `take` was called with (own#4(host type 7, rep 40)) in the recording, "
+                               "but with (own#4(host type 7, rep 39)) now"
+                             : "component export `take` was called with (own#1(host type 7, rep 40)) in the recording, "
+                               "but with (own#1(host type 7, rep 39)) now");
+    given_rep = 40;
     free(replayed.stuck_message);
 
     /* The inspector's view: the host's resources with their rep and type,
      * the destructor as a call with the rep. */
     const char *out = getenv("HOST_RESOURCES_TRACE_OUT");
     if (out != NULL && validation) {
-        FILE *file = fopen(out, "wb");
-        CHECK(file != NULL && fwrite(trace.data, 1, trace.size, file) == trace.size);
-        if (file) fclose(file);
+        /* Two traces for `wasmtime-rr replay`: this one (the host lends a
+         * counter: a replay without the host cannot make it), and one where
+         * the host makes and gives counters only. */
+        char lent_path[4096];
+        snprintf(lent_path, sizeof lent_path, "%s.lent", out);
+        save(lent_path, &trace);
+        buffer_t given = {.fail_after = -1};
+        observed_t o;
+        lend = false;
+        record(&given, &o, true);
+        lend = true;
+        save(out, &given);
+        free(o.stuck_message);
+        free(given.data);
     }
 
     /* Damaged traces: every cut and a flipped byte in every frame are refused
