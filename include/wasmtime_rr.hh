@@ -630,7 +630,7 @@ public:
 };
 
 /// Record/replay of components: the RR-aware variants of
-/// `wasmtime::component`'s compile, add_func, instantiate and call. Same
+/// `wasmtime::component`'s compile, add_func, add_resource, instantiate and call. Same
 /// arguments as the stock methods, as free functions.
 namespace component {
 
@@ -676,6 +676,13 @@ wasmtime_error_t *host_call(void *env, wasmtime_context_t *store, const wasmtime
 
 template <typename F> void host_free(void *env) { delete static_cast<F *>(env); }
 
+/// Runs a C++ destructor `F` for the library (the signature of
+/// `wasmtime::component::LinkerInstance::add_resource`'s destructors).
+template <typename F> wasmtime_error_t *host_destructor(void *env, wasmtime_context_t *store, uint32_t rep) {
+  Result<std::monostate> result = (*static_cast<F *>(env))(Store::Context(store), rep);
+  return result ? nullptr : result.err().capi_release();
+}
+
 } // namespace detail
 
 /// Adds a recorded/replayed host function to a linker instance
@@ -686,6 +693,21 @@ Result<std::monostate> add_func(wasmtime::component::LinkerInstance &instance, s
   using Fn = std::remove_reference_t<F>;
   wasmtime_error_t *error = wasmtime_rr_component_linker_instance_add_func(
       instance.capi(), name.data(), name.size(), detail::host_call<Fn>, new Fn(std::forward<F>(f)),
+      detail::host_free<Fn>);
+  return rr::detail::wrap(error, std::monostate());
+}
+
+/// Adds a host resource type whose destructor is recorded/replayed
+/// (`wasmtime_rr_component_linker_instance_add_resource`); `f` is called as
+/// `LinkerInstance::add_resource` calls it, with the resource's `rep`, and not
+/// at all while replaying. Resources made with `ResourceHost` and given to
+/// the guest are recorded with their rep and type and made again on replay.
+template <typename F>
+Result<std::monostate> add_resource(wasmtime::component::LinkerInstance &instance, std::string_view name,
+                                    const wasmtime::component::ResourceType &ty, F &&f) {
+  using Fn = std::remove_reference_t<F>;
+  wasmtime_error_t *error = wasmtime_rr_component_linker_instance_add_resource(
+      instance.capi(), name.data(), name.size(), ty.capi(), detail::host_destructor<Fn>, new Fn(std::forward<F>(f)),
       detail::host_free<Fn>);
   return rr::detail::wrap(error, std::monostate());
 }

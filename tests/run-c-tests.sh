@@ -77,7 +77,7 @@ if [ "$expect_rr" = 1 ]; then
   c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c tests/c/test_components_hh.cpp \
     -o "$out/test_components_hh" "${link[@]}"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$out/test_components_hh" tests/guests/components/values.wat \
-    tests/guests/components/wasip2.wat
+    tests/guests/components/wasip2.wat tests/guests/components/counter.wat
   echo "== components from a real toolchain: a Python guest built with componentize-py (WASI preview 2)"
   cpy_venv="$(dirname "$profile_dir")/componentize-py"
   if [ ! -x "$cpy_venv/bin/componentize-py" ]; then

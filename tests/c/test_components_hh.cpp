@@ -3,8 +3,9 @@
 // recorded with a host function that returns a per-run nonce, replayed
 // without calling it (same results), a replay with another argument
 // diverging, another component refused, and WASI preview 2
-// (tests/guests/components/wasip2.wat: clock, random, stdout) recorded and
-// replayed. C++17, strict warnings, ASan+UBSan.
+// (tests/guests/components/wasip2.wat: clock, random, stdout) and a host
+// resource type (tests/guests/components/counter.wat) recorded and replayed.
+// C++17, strict warnings, ASan+UBSan.
 #include <wasmtime_rr.hh>
 
 #include <chrono>
@@ -139,11 +140,73 @@ uint64_t sample(rr::Mode mode, const std::string &source, const std::string &pat
   return value;
 }
 
+// tests/guests/components/counter.wat with a host resource type: `run(3)`
+// makes a counter (host rep 5, start value plus `start`), bumps it three
+// times and drops it (the destructor). Returns run's result; counts the
+// host's runs and destructor calls.
+struct Counters {
+  uint32_t result = 0;
+  int host_runs = 0;
+  std::vector<uint32_t> destroyed;
+  std::string error;
+};
+
+Counters counters(rr::Mode mode, const std::string &source, const std::string &path, uint32_t start) {
+  Counters out;
+  wasmtime::Engine engine = engine_in(mode);
+  wasmtime::Store store(engine);
+  auto session = mode == rr::Mode::Recording ? rr::Session::record_to(store, path) : rr::Session::replay_from(store, path);
+  CHECK(session);
+  wc::Linker linker(engine);
+  auto root = linker.root();
+  std::vector<uint32_t> values(8);
+  auto destroy = [&out](wasmtime::Store::Context, uint32_t rep) -> wasmtime::Result<std::monostate> {
+    ++out.host_runs;
+    out.destroyed.push_back(rep);
+    return std::monostate();
+  };
+  auto make = [&out, &values, start](wasmtime::Store::Context cx, const wc::FuncType &, wasmtime::Span<wc::Val> args,
+                                     wasmtime::Span<wc::Val> results) -> wasmtime::Result<std::monostate> {
+    ++out.host_runs;
+    values[5] = args[0].get_u32() + start;
+    results[0] = wc::Val(wc::ResourceHost(true, 5, 7).to_any(cx).unwrap());
+    return std::monostate();
+  };
+  auto bump = [&out, &values](wasmtime::Store::Context cx, const wc::FuncType &, wasmtime::Span<wc::Val> args,
+                              wasmtime::Span<wc::Val> results) -> wasmtime::Result<std::monostate> {
+    ++out.host_runs;
+    uint32_t rep = args[0].get_resource().to_host(cx).unwrap().rep();
+    results[0] = wc::Val(++values[rep % values.size()]);
+    return std::monostate();
+  };
+  CHECK(rr::component::add_resource(root, "counter", wc::ResourceType(7), destroy));
+  CHECK(rr::component::add_func(root, "[constructor]counter", make));
+  CHECK(rr::component::add_func(root, "[method]counter.bump", bump));
+  auto component = rr::component::component_new(engine, source).unwrap();
+  auto instance = rr::component::instantiate(linker, store, component);
+  if (!instance) {
+    out.error = instance.err().message();
+  } else {
+    auto index = instance.ok().get_export_index(store, nullptr, "run");
+    wc::Func run = *instance.ok().get_func(store, *index);
+    std::vector<wc::Val> args{wc::Val(uint32_t(3))}, results{wc::Val(false)};
+    auto called = rr::component::call(store, run, args, results);
+    if (!called) {
+      out.error = called.err().message();
+    } else {
+      out.result = results[0].get_u32();
+      CHECK(session.ok().finish());
+    }
+  }
+  rr::component::component_delete(std::move(component));
+  return out;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc < 3) {
-    std::fprintf(stderr, "usage: test_components_hh VALUES_WAT WASIP2_WAT\n");
+  if (argc < 4) {
+    std::fprintf(stderr, "usage: test_components_hh VALUES_WAT WASIP2_WAT COUNTER_WAT\n");
     return 2;
   }
   const std::string source = read_file(argv[1]);
@@ -181,6 +244,17 @@ int main(int argc, char **argv) {
   CHECK(sample(rr::Mode::Replaying, wasip2, path, error) == first && error.empty());
   CHECK(sample(rr::Mode::Replaying, wasip2, path2, error) == second && error.empty());
   std::remove(path2.c_str());
+
+  // Host resources: made, bumped and destroyed by the host while recording;
+  // made again from the trace on replay, no host code run.
+  const std::string counter = read_file(argv[3]);
+  Counters made = counters(rr::Mode::Recording, counter, path, 1000);
+  CHECK(made.error.empty());
+  CHECK(made.result == 1101 + 1102 + 1103 + 1000); // guest handle 1
+  CHECK(made.host_runs == 5 && made.destroyed == std::vector<uint32_t>{5});
+  Counters again = counters(rr::Mode::Replaying, counter, path, 0);
+  CHECK(again.error.empty());
+  CHECK(again.result == made.result && again.host_runs == 0 && again.destroyed.empty());
 
   // Added once; a second time is Wasmtime's own error.
   wasmtime::Engine recording = engine_in(rr::Mode::Recording);

@@ -231,6 +231,9 @@ TYPES = {
     "wasmtime_component_linker_instance_t *": Spec("obj", "h_linker_instance"),
     "wasmtime_component_instance_t *": Spec("out"),
     "wasmtime_component_func_callback_t": Spec("callback", "h_component_callback", align=1),
+    # A host resource type (number 7) and its destructor.
+    "const wasmtime_component_resource_type_t *": Spec("obj", "h_resource_type"),
+    "wasmtime_component_resource_destructor_t": Spec("callback", "h_resource_destructor", align=1),
     "const wasmtime_component_func_t *": Spec("obj", "h_component_func", owner="store", zeroed=True),
     # greet's argument, the string "ab". Its kind is not swept: a kind that
     # does not fit the payload makes the payload's bytes be read as another

@@ -240,6 +240,15 @@ wasmtime_component_func_callback_t h_component_callback(const matrix_case_t *c, 
     return nulled(c, p) ? NULL : component_greet;
 }
 
+static wasmtime_error_t *resource_destructor(void *env, wasmtime_context_t *context, uint32_t rep) {
+    (void)env, (void)context, (void)rep;
+    return NULL;
+}
+
+wasmtime_component_resource_destructor_t h_resource_destructor(const matrix_case_t *c, int p) {
+    return nulled(c, p) ? NULL : resource_destructor;
+}
+
 wasmtime_func_callback_t h_func_callback(const matrix_case_t *c, int p) {
     return nulled(c, p) ? NULL : host_add_one;
 }
@@ -617,6 +626,11 @@ wasmtime_component_linker_t *h_component_linker(const matrix_case_t *c, int p) {
 wasmtime_component_linker_instance_t *h_linker_instance(const matrix_case_t *c, int p) {
     wasmtime_component_linker_t *linker = wasmtime_component_linker_new(world_engine(world_for(c, p)));
     return pointer_mutation(c, p, wasmtime_component_linker_root(linker));
+}
+
+/* A host resource type, number 7 (one per case: the matrix runs each case once). */
+const wasmtime_component_resource_type_t *h_resource_type(const matrix_case_t *c, int p) {
+    return pointer_mutation(c, p, wasmtime_component_resource_type_new_host(7));
 }
 
 const wasmtime_component_func_t *h_component_func(const matrix_case_t *c, int p) {

@@ -136,6 +136,8 @@ const wasmtime_component_func_t *h_component_func(const matrix_case_t *c, int p)
 const wasmtime_component_val_t *h_component_args(const matrix_case_t *c, int p, size_t *len);
 const uint8_t *h_component_bytes(const matrix_case_t *c, int p, size_t *len);
 wasmtime_component_func_callback_t h_component_callback(const matrix_case_t *c, int p);
+const wasmtime_component_resource_type_t *h_resource_type(const matrix_case_t *c, int p);
+wasmtime_component_resource_destructor_t h_resource_destructor(const matrix_case_t *c, int p);
 
 /* Byte strings with a length: module bytes, bytes for a memory write, trace
  * bytes, and names ("env", "g"). `len` receives the baseline length. */
