@@ -235,6 +235,17 @@ wasmtime_error_t *wasmtime_component_linker_instance_add_func(wasmtime_component
     return wasmtime_rr_component_linker_instance_add_func(linker_instance, name, name_len, callback, data, finalizer);
 }
 
+wasmtime_error_t *wasmtime_component_linker_instance_add_resource(
+    wasmtime_component_linker_instance_t *linker_instance, const char *name, size_t name_len,
+    const wasmtime_component_resource_type_t *ty, wasmtime_component_resource_destructor_t destructor, void *data,
+    void (*finalizer)(void *)) {
+    if (!on())
+        return STOCK(wasmtime_component_linker_instance_add_resource)(linker_instance, name, name_len, ty, destructor,
+                                                                      data, finalizer);
+    return wasmtime_rr_component_linker_instance_add_resource(linker_instance, name, name_len, ty, destructor, data,
+                                                              finalizer);
+}
+
 wasmtime_error_t *wasmtime_component_linker_instantiate(const wasmtime_component_linker_t *linker,
                                                         wasmtime_context_t *context,
                                                         const wasmtime_component_t *component,

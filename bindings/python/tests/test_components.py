@@ -3,13 +3,14 @@ tests/guests/components/values.wat recorded with a Python host function that
 returns a per-run value, replayed without calling it, a replay with another
 argument diverging, another component refused, a host exception, WASI
 preview 2 (tests/guests/components/wasip2.wat: clock, random, stdout)
-recorded and replayed, and bad arguments."""
+recorded and replayed, resources the host defines and makes
+(tests/guests/components/counter.wat), and bad arguments."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 import wasmtime
@@ -21,6 +22,7 @@ from wasmtime_rr import wasmtime_py as rr
 
 VALUES = (REPO / "tests" / "guests" / "components" / "values.wat").read_text()
 WASIP2 = (REPO / "tests" / "guests" / "components" / "wasip2.wat").read_text()
+COUNTER = (REPO / "tests" / "guests" / "components" / "counter.wat").read_text()
 
 
 def engine(mode: wasmtime_rr.Mode) -> wasmtime.Engine:
@@ -138,9 +140,78 @@ def test_wasi_preview_2_is_recorded_and_replayed(tmp_path: Path) -> None:
         sample(wasmtime_rr.Mode.RECORDING, lambda store: rr.recording(store, tmp_path / "c.wrr"), stock_wasi=True)
 
 
+class Counters:
+    """counter.wat with its host resource type (number 7): ``run(3)`` makes a
+    counter (rep 5, from ``start``), bumps it three times and drops it;
+    ``take`` gets a counter the host makes (rep 40)."""
+
+    def __init__(self, mode: wasmtime_rr.Mode, start: int) -> None:
+        self.start = start
+        self.host_runs = 0
+        self.destroyed: List[int] = []
+        self.values: Dict[int, int] = {}
+        self.engine = engine(mode)
+        self.store = wasmtime.Store(self.engine)
+        self.linker = Linker(self.engine)
+        with self.linker.root() as root:
+            rr.component_add_resource(root, "counter", wasmtime.component.ResourceType.host(7), self.destroy)
+            rr.component_add_func(root, "[constructor]counter", self.make)
+            rr.component_add_func(root, "[method]counter.bump", self.bump)
+        self.component = rr.component_new(self.engine, COUNTER)
+
+    def destroy(self, store: Any, rep: int) -> None:
+        self.host_runs += 1
+        self.destroyed.append(rep)
+
+    def make(self, store: Any, start: int) -> Any:
+        self.host_runs += 1
+        self.values[5] = start + self.start
+        return wasmtime.component.ResourceHost.own(5, 7)
+
+    def bump(self, store: Any, counter: Any) -> int:
+        self.host_runs += 1
+        rep = counter.to_host(store).rep
+        self.values[rep] += 1
+        return self.values[rep]
+
+    def run(self) -> Tuple[int, int]:
+        instance = rr.component_instantiate(self.linker, self.store, self.component)
+        run = instance.get_func(self.store, instance.get_export_index(self.store, "run"))
+        take = instance.get_func(self.store, instance.get_export_index(self.store, "take"))
+        self.values[40] = 7 + self.start
+        return rr.component_call(self.store, run, 3), rr.component_call(
+            self.store, take, wasmtime.component.ResourceHost.own(40, 7)
+        )
+
+
+def test_resources_the_host_makes_are_made_again_on_replay(tmp_path: Path) -> None:
+    trace = tmp_path / "counters.wrr"
+    live = Counters(wasmtime_rr.Mode.RECORDING, 1000)
+    with rr.recording(live.store, trace):
+        recorded = live.run()
+    assert recorded == (1101 + 1102 + 1103 + 1000, 1008)
+    assert live.destroyed == [5, 40] and live.host_runs == 7
+    replay = Counters(wasmtime_rr.Mode.REPLAYING, 0)
+    with rr.replaying(replay.store, trace):
+        assert replay.run() == recorded
+    assert replay.host_runs == 0 and replay.destroyed == [], "no host code runs on replay"
+    # A host that gives `take` another counter diverges.
+    other = Counters(wasmtime_rr.Mode.REPLAYING, 0)
+    with pytest.raises(wasmtime_rr.DivergenceError, match=r"rep 40\)\) in the recording, but with .*rep 39\)\) now"):
+        with rr.replaying(other.store, trace):
+            instance = rr.component_instantiate(other.linker, other.store, other.component)
+            run = instance.get_func(other.store, instance.get_export_index(other.store, "run"))
+            take = instance.get_func(other.store, instance.get_export_index(other.store, "take"))
+            rr.component_call(other.store, run, 3)
+            rr.component_call(other.store, take, wasmtime.component.ResourceHost.own(39, 7))
+
+
 def test_bad_arguments_are_refused() -> None:
     recording = engine(wasmtime_rr.Mode.RECORDING)
     rr.component_add_wasip2(Linker(wasmtime.Engine()))  # a plain engine: the stock behaviour
+    with pytest.raises(TypeError, match="a wasmtime.component.ResourceType"):
+        with Linker(recording).root() as root:
+            rr.component_add_resource(root, "counter", 7, lambda store, rep: None)
     with pytest.raises(TypeError, match="a wasmtime.component.Linker"):
         rr.component_instantiate(object(), wasmtime.Store(recording), rr.component_new(recording, VALUES))
     with pytest.raises(wasmtime_rr.WasmtimeError):

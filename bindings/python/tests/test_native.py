@@ -100,6 +100,8 @@ CTYPES: Dict[str, Any] = {
     "wasmtime_component_linker_instance_t *": c_void_p,
     "wasmtime_component_instance_t *": c_void_p,
     "wasmtime_component_func_callback_t": c_void_p,
+    "const wasmtime_component_resource_type_t *": c_void_p,
+    "wasmtime_component_resource_destructor_t": c_void_p,
     "const wasmtime_component_func_t *": c_void_p,
     "const wasmtime_component_val_t *": c_void_p,
     "wasmtime_component_val_t *": c_void_p,
@@ -115,6 +117,7 @@ def test_the_header_has_the_functions_of_this_binding() -> None:
         "wasmtime_rr_component_delete",
         "wasmtime_rr_component_linker_instantiate",
         "wasmtime_rr_component_linker_instance_add_func",
+        "wasmtime_rr_component_linker_instance_add_resource",
         "wasmtime_rr_component_linker_add_wasip2",
         "wasmtime_rr_component_func_call",
         "wasm_config_record_set",
@@ -228,6 +231,7 @@ class World:
         # lock that linker for as long as the world lives.
         self.other_linker = wasmtime.component.Linker(self.engine)
         self.linker_instance = ffi.wasmtime_component_linker_root(self.other_linker.ptr())
+        self.resource_type = wasmtime.component.ResourceType.host(7)
 
     def recorder(self) -> Any:
         """A raw recorder nobody owns: only a call that consumes it gets one."""
@@ -286,6 +290,10 @@ class World:
             "wasmtime_component_func_callback_t": lambda: ctypes.cast(
                 wasmtime.component._linker.func_impl, c_void_p
             ),
+            "const wasmtime_component_resource_type_t *": self.resource_type.ptr,
+            "wasmtime_component_resource_destructor_t": lambda: ctypes.cast(
+                wasmtime.component._linker.resource_dtor_impl, c_void_p
+            ),
             "const wasmtime_component_func_t *": lambda: byref(self.component_func._func),
             "const wasmtime_component_val_t *": lambda: byref(ffi.wasmtime_component_val_t()),
             "wasmtime_component_val_t *": lambda: byref(ffi.wasmtime_component_val_t()),
@@ -310,7 +318,7 @@ def null(ctype: str) -> Any:
 
 def must_not_be_null(ctype: str) -> bool:
     """Pointers and callbacks must not be NULL; user data and finalizers may."""
-    return (ctype.endswith("*") and ctype != "void *") or ctype.endswith("_callback_t")
+    return (ctype.endswith("*") and ctype != "void *") or ctype.endswith(("_callback_t", "_destructor_t"))
 
 
 NULL_CASES = [
@@ -338,7 +346,7 @@ def test_every_null_pointer_argument_is_a_null_argument_error(
 
 
 def test_null_cases_cover_every_pointer_and_callback_parameter() -> None:
-    assert len(NULL_CASES) == 111
+    assert len(NULL_CASES) == 115
 
 
 @pytest.mark.parametrize(

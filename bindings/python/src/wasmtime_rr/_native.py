@@ -278,6 +278,17 @@ class Library:
             c_void_p,
             Finalizer,
         )
+        self.wasmtime_rr_component_linker_instance_add_resource = declare(
+            "wasmtime_rr_component_linker_instance_add_resource",
+            ErrorPointer,
+            c_void_p,
+            c_char_p,
+            c_size_t,
+            c_void_p,
+            c_void_p,
+            c_void_p,
+            Finalizer,
+        )
         self.wasmtime_rr_component_linker_add_wasip2 = declare(
             "wasmtime_rr_component_linker_add_wasip2", ErrorPointer, c_void_p
         )

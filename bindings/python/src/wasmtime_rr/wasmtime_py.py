@@ -19,6 +19,7 @@ wasmtime-py's calls do.
 
 Components (``wasmtime.component``): :func:`component_new`
 (``Component(...)``), :func:`component_add_func` (``LinkerInstance.add_func``),
+:func:`component_add_resource` (``LinkerInstance.add_resource``),
 :func:`component_instantiate` (``Linker.instantiate``), :func:`component_call`
 (``func(store, ...)``) and :func:`component_add_wasip2`
 (``Linker.add_wasip2``: WASI preview 2, recorded and replayed; with
@@ -963,6 +964,39 @@ def component_add_func(instance: Any, name: str, func: Callable[..., Any]) -> No
         ctypes.cast(func_impl, c_void_p),
         index,
         ctypes.cast(func_finalize, Finalizer),
+    )
+
+
+def component_add_resource(instance: Any, name: str, ty: Any, dtor: Callable[..., Any]) -> None:
+    """Defines a host resource type in a ``wasmtime.component.LinkerInstance``
+    (``wasmtime_rr_component_linker_instance_add_resource``), as
+    ``instance.add_resource(name, ty, dtor)`` does: ``ty`` is a
+    ``wasmtime.component.ResourceType.host(n)``, ``dtor(store, rep)`` runs
+    when the guest drops a resource of the type. On a store that records, each
+    destructor call is recorded with its ``rep`` and outcome; on a store that
+    replays, ``dtor`` is not called and the recorded outcome is served.
+    Resources made with ``ResourceHost.own(rep, n)`` and given to the guest
+    are recorded with their rep and type and made again on replay.
+    """
+    from wasmtime.component import LinkerInstance, ResourceType
+    from wasmtime.component._linker import RESOURCE_DTORS, resource_dtor_finalize, resource_dtor_impl
+
+    _expect(instance, LinkerInstance, "a wasmtime.component.LinkerInstance")
+    _expect(ty, ResourceType, "a wasmtime.component.ResourceType")
+    instance._assert_not_locked()
+    target = library()
+    encoded = name.encode("utf-8")
+    index = RESOURCE_DTORS.allocate(dtor)
+    invoke(
+        target,
+        target.wasmtime_rr_component_linker_instance_add_resource,
+        instance.ptr(),
+        encoded,
+        len(encoded),
+        ty.ptr(),
+        ctypes.cast(resource_dtor_impl, c_void_p),
+        index,
+        ctypes.cast(resource_dtor_finalize, Finalizer),
     )
 
 
