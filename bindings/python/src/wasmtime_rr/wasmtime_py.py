@@ -947,23 +947,35 @@ def component_add_func(instance: Any, name: str, func: Callable[..., Any]) -> No
     store that replays, it is not called and the guest gets the recorded
     results.
     """
-    from wasmtime.component import LinkerInstance
     from wasmtime.component._linker import FUNCTIONS, func_finalize, func_impl
+
+    _add_to_instance("add_func", instance, name, (), (FUNCTIONS, func, func_impl, func_finalize))
+
+
+def _add_to_instance(what: str, instance: Any, name: str, middle: Tuple[Any, ...], callback: Tuple[Any, ...]) -> None:
+    """Calls ``wasmtime_rr_component_linker_instance_<what>`` with a name, the
+    ``middle`` arguments, and a Python callable registered in wasmtime-py's
+    slab ``callback = (slab, callable, trampoline, finalizer)``, as
+    wasmtime-py's own ``LinkerInstance`` methods do."""
+    from wasmtime.component import LinkerInstance
 
     _expect(instance, LinkerInstance, "a wasmtime.component.LinkerInstance")
     instance._assert_not_locked()
+    slab, function, trampoline, finalize = callback
     target = library()
     encoded = name.encode("utf-8")
-    index = FUNCTIONS.allocate(func)
+    index = slab.allocate(function)
+    native = getattr(target, f"wasmtime_rr_component_linker_instance_{what}")
     invoke(
         target,
-        target.wasmtime_rr_component_linker_instance_add_func,
+        native,
         instance.ptr(),
         encoded,
         len(encoded),
-        ctypes.cast(func_impl, c_void_p),
+        *middle,
+        ctypes.cast(trampoline, c_void_p),
         index,
-        ctypes.cast(func_finalize, Finalizer),
+        ctypes.cast(finalize, Finalizer),
     )
 
 
@@ -978,26 +990,12 @@ def component_add_resource(instance: Any, name: str, ty: Any, dtor: Callable[...
     Resources made with ``ResourceHost.own(rep, n)`` and given to the guest
     are recorded with their rep and type and made again on replay.
     """
-    from wasmtime.component import LinkerInstance, ResourceType
+    from wasmtime.component import ResourceType
     from wasmtime.component._linker import RESOURCE_DTORS, resource_dtor_finalize, resource_dtor_impl
 
-    _expect(instance, LinkerInstance, "a wasmtime.component.LinkerInstance")
     _expect(ty, ResourceType, "a wasmtime.component.ResourceType")
-    instance._assert_not_locked()
-    target = library()
-    encoded = name.encode("utf-8")
-    index = RESOURCE_DTORS.allocate(dtor)
-    invoke(
-        target,
-        target.wasmtime_rr_component_linker_instance_add_resource,
-        instance.ptr(),
-        encoded,
-        len(encoded),
-        ty.ptr(),
-        ctypes.cast(resource_dtor_impl, c_void_p),
-        index,
-        ctypes.cast(resource_dtor_finalize, Finalizer),
-    )
+    callback = (RESOURCE_DTORS, dtor, resource_dtor_impl, resource_dtor_finalize)
+    _add_to_instance("add_resource", instance, name, (ty.ptr(),), callback)
 
 
 def component_instantiate(linker: Any, store: wasmtime.Store, component: Any) -> Any:
