@@ -59,12 +59,14 @@ if [ "$expect_rr" = 1 ]; then
     'component host call [constructor]counter(100) -> (own#0(host type 7, rep 5))' \
     'component host call [resource-drop]counter(5) -> ()' \
     'call component export `take` of instance #0 with (own#4(host type 7, rep 40))' \
-    'component host call [resource-drop]counter(6) failed: counter is stuck'; do
+    'component host call [resource-drop]counter(6) -> ()' \
+    'component host call [resource-drop]counter(7) failed: counter is stuck'; do
     grep -qF -- "$expected" <<<"$listing" || { echo "inspect lacks: $expected"; echo "$listing"; exit 1; }
   done
   replayed=$("$profile_dir/wasmtime-rr" replay tests/guests/components/counter.wat "$out/seeds/component-host-resources.wrr")
   grep -qE '^call take\(own#4\(host type 7, rep 40\)\) -> returned \([0-9]+\)$' <<<"$replayed" &&
-    grep -qx 'replay matched the recording: 24 events' <<<"$replayed" ||
+    grep -qxF 'call make() -> returned (own#7)' <<<"$replayed" && grep -qxF 'host drop: [resource-drop]counter(6)' <<<"$replayed" &&
+    grep -qx 'replay matched the recording: 29 events' <<<"$replayed" ||
     { echo "replay of the host resources trace unexpected"; echo "$replayed"; exit 1; }
   if lent=$("$profile_dir/wasmtime-rr" replay tests/guests/components/counter.wat "$out/seeds/component-host-resources.wrr.lent" 2>&1); then
     echo "replay of a lent host resource without the host succeeded"; exit 1

@@ -681,6 +681,12 @@ pub fn replay_args(session: &Session, mut store: WasmtimeStoreContextMut<'_>, va
     values.decode(&mut Replayed::args(&mut state.components.resources, make))
 }
 
+/// Values as the trace shows them, resources by this session's numbers.
+pub fn show_values(session: &Session, values: &[Val]) -> Result<String> {
+    let mut state = session.lock()?;
+    Ok(Encoded::of(values, &mut state.components.resources)?.to_string())
+}
+
 /// Reads the arguments a host passes to an export call.
 ///
 /// # Safety

@@ -19,9 +19,9 @@ use wasmtime::component::Val;
 use wasmtime::component::types::ComponentItem;
 use wasmtime::AsContext;
 use crate::tools::inspect::{Listing, category};
-use crate::rr::session::{self, Replayer, Role, Session};
+use crate::rr::session::{self, Replayer, Role, Session, describe, next_action};
 use crate::ffi::sinks::{self, wasmtime_rr_replayer_t};
-use crate::trace::component::{ComponentEvent, Encoded};
+use crate::trace::component::{ComponentEvent, ComponentHostCall};
 use crate::trace::event::{EndStatus, Event, Outcome, Values};
 use crate::rr::values;
 use std::cell::RefCell;
@@ -513,6 +513,20 @@ impl Standalone {
                     }
                     let _ = writeln!(out, "call {name}{} -> {outcome}", Values(&args));
                 }
+                // The host dropped a resource of its own type outside any
+                // call (one an export gave it): its destructor, served.
+                Event::Component(ComponentEvent::HostCall(call)) if self.is_destructor(session, call.import)? => {
+                    let mut state = session.lock()?;
+                    let Role::Replay(replayer) = &mut state.role else { unreachable!("checked in next") };
+                    let (_, event) = next_action(replayer)?;
+                    let shown = match &event {
+                        Event::Component(ComponentEvent::HostCall(ComponentHostCall { args: Some(rep), .. })) => {
+                            format!("{}{rep}", replayer.reader.codec().component_imports[call.import as usize])
+                        }
+                        other => describe(replayer, other),
+                    };
+                    let _ = writeln!(out, "host drop: {shown}");
+                }
                 Event::MemoryWrite(write) => {
                     let memory = session
                         .lock()?
@@ -554,6 +568,17 @@ impl Standalone {
                 }
             }
         }
+    }
+}
+
+impl Standalone {
+    /// Whether a component host function of the trace is a resource type's
+    /// destructor (`[resource-drop]name`).
+    fn is_destructor(&self, session: &Session, import: u32) -> Result<bool> {
+        let state = session.lock()?;
+        let Role::Replay(replayer) = &state.role else { unreachable!("checked in next") };
+        let name = replayer.reader.codec().component_imports.get(import as usize);
+        Ok(matches!(self.program, Program::Component(_)) && name.is_some_and(|n| n.starts_with("[resource-drop]")))
     }
 }
 
@@ -796,7 +821,7 @@ impl ComponentProgram {
                     [Val::Result(Err(_))] if command => Some(1),
                     _ => None,
                 };
-                (format!("returned {}", Encoded::of(&results, &mut Default::default())?), status)
+                (format!("returned {}", rr_components::show_values(session, &results)?), status)
             }
             Err(error) => {
                 let status = error.downcast_ref::<wasmtime_wasi::I32Exit>().map(|exit| exit.0);

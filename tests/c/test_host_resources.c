@@ -90,6 +90,7 @@ static size_t WAT_LEN;
 
 typedef struct {
     uint32_t run3, taken, peeked, run1_after;
+    int made_dropped; /* destructor calls when the host dropped `make`'s counter */
     char *stuck_message;
 } observed_t;
 
@@ -139,6 +140,20 @@ static wasmtime_error_t *program(world_t *w, observed_t *o, uint32_t first_n) {
         error = call_u32(w, "peek", kept, &o->peeked);
         CHECK_OK(wasmtime_component_resource_any_drop(w->context, lent_one));
         wasmtime_component_resource_any_delete(lent_one);
+    }
+    if (!error) {
+        /* The guest gives the host a counter; the host drops it, outside any
+         * call: the destructor runs then, recorded, and served on replay. */
+        wasmtime_component_func_t make = export_func(w, "make");
+        wasmtime_component_val_t made = {.kind = WASMTIME_COMPONENT_BOOL};
+        error = wasmtime_rr_component_func_call(&make, w->context, NULL, 0, &made, 1);
+        if (!error) {
+            CHECK(made.kind == WASMTIME_COMPONENT_RESOURCE && wasmtime_component_resource_any_owned(made.of.resource));
+            o->made_dropped = destroyed_count;
+            error = wasmtime_component_resource_any_drop(w->context, made.of.resource);
+            o->made_dropped = destroyed_count - o->made_dropped;
+            wasmtime_component_val_delete(&made);
+        }
     }
     if (error) return error;
     /* The destructor fails for the next counter: the guest traps at its drop. */
@@ -196,9 +211,11 @@ static void test_plain(void) {
     CHECK(o.run3 == 101 + 102 + 103 + 1000);
     CHECK(o.taken == 8 && o.peeked == 71);
     CHECK(o.stuck_message && strstr(o.stuck_message, "counter is stuck"));
-    CHECK(destroyed_count == 2 && destroyed[0] == 5 && destroyed[1] == 40);
-    /* new, 3 bumps, destructor; bump, destructor; bump; new, bump, failing destructor */
-    CHECK(host_runs == 11);
+    CHECK(destroyed_count == 3 && destroyed[0] == 5 && destroyed[1] == 40 && destroyed[2] == 6);
+    CHECK(o.made_dropped == 1);
+    /* new, 3 bumps, destructor; bump, destructor; bump; new, destructor (the
+     * host's drop); new, bump, failing destructor */
+    CHECK(host_runs == 13);
     free(o.stuck_message);
     world_close(&w);
     CHECK(finalized == 1);
@@ -211,7 +228,7 @@ static void test_record_and_replay(bool validation) {
     host_runs = destroyed_count = 0;
     nonce = 1000u + (uint32_t)(rand() % 1000);
     record(&trace, &recorded, validation);
-    CHECK(host_runs == 11 && destroyed_count == 2);
+    CHECK(host_runs == 13 && destroyed_count == 3 && recorded.made_dropped == 1);
     CHECK(recorded.run3 == 3 * (100 + nonce) + 6 + 1000);
     CHECK(recorded.taken == 8 + nonce && recorded.peeked == 71 + nonce);
     CHECK(recorded.stuck_message && strstr(recorded.stuck_message, "counter is stuck"));
@@ -223,6 +240,7 @@ static void test_record_and_replay(bool validation) {
         nonce = 5u; /* another host state: the trace decides */
         CHECK_OK(replay(trace.data, trace.size, &replayed, 3));
         CHECK(host_runs == 0 && destroyed_count == 0); /* no host code ran, no destructor either */
+        CHECK(replayed.made_dropped == 0);
         CHECK(finalized == 1);
         CHECK(replayed.run3 == recorded.run3 && replayed.taken == recorded.taken && replayed.peeked == recorded.peeked);
         CHECK(replayed.stuck_message && strcmp(replayed.stuck_message, recorded.stuck_message) == 0);

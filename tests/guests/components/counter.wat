@@ -2,7 +2,7 @@
 ;; the host's constructor, bumped through a borrow, dropped by the guest
 ;; (which runs the host's destructor). `run` makes one and bumps it `n`
 ;; times; `take` gets a counter the host made as an argument (own), and
-;; `peek` one it lends (borrow).
+;; `peek` one it lends (borrow); `make` gives the host a new one.
 (component
   (import "counter" (type $counter (sub resource)))
   (import "[constructor]counter" (func $new (param "start" u32) (result (own $counter))))
@@ -27,6 +27,8 @@
       (local.set $v (call $bump (local.get $h)))
       (call $drop (local.get $h))
       (local.get $v))
+    (func (export "make") (result i32)
+      (call $new (i32.const 50)))
     (func (export "peek") (param $h i32) (result i32)
       (local $v i32)
       (local.set $v (call $bump (local.get $h)))
@@ -42,4 +44,5 @@
   (core instance $i (instantiate $m (with "host" (instance $host))))
   (func (export "run") (param "n" u32) (result u32) (canon lift (core func $i "run")))
   (func (export "take") (param "c" (own $counter)) (result u32) (canon lift (core func $i "take")))
-  (func (export "peek") (param "c" (borrow $counter)) (result u32) (canon lift (core func $i "peek"))))
+  (func (export "peek") (param "c" (borrow $counter)) (result u32) (canon lift (core func $i "peek")))
+  (func (export "make") (result (own $counter)) (canon lift (core func $i "make"))))
