@@ -296,10 +296,11 @@ wasmtime_error_t *wasmtime_rr_component_linker_instance_add_func(wasmtime_compon
  * handle the host made with `wasmtime_component_resource_host_new` and
  * `_to_any`, or any of the type) by calling the destructor with the
  * resource's `rep`. While the store records, each such call is recorded as
- * a call of host function `[resource-drop]name` with the `rep` and the
- * destructor's outcome (an error message is kept); while it replays, the
- * destructor is not called: the trace must have that call next with the same
- * `rep`, and the recorded outcome is returned. Resources the host makes and
+ * a call of host function `[resource-drop]name` with the `rep` as its
+ * argument (kept with validation) and the destructor's outcome (an error
+ * message is kept); while it replays, the destructor is not called: the
+ * trace must have that call next (with the same `rep`, with validation),
+ * and the recorded outcome is returned. Resources the host makes and
  * gives the guest (results of a host function added with
  * `wasmtime_rr_component_linker_instance_add_func`, `own` arguments of
  * `wasmtime_rr_component_func_call`) are recorded with their `rep` and

@@ -590,8 +590,7 @@ impl ComponentHost {
             }
         };
         let ComponentState { resources, spare, .. } = components;
-        // A destructor's `rep` is always checked: it says which resource went.
-        let args = match validation || matches!(self.callback, HostCallback::Destructor(_)) {
+        let args = match validation {
             true => Some(trace_values(args, resources, spare)?),
             false => None,
         };
