@@ -288,8 +288,7 @@ wasmtime_error_t *wasmtime_rr_component_linker_instance_add_func(wasmtime_compon
                                                                  void (*finalizer)(void*));
 
 /**
- * Adds a host resource type to a component linker instance, its
- * destructor recorded and replayed.
+ * Adds a host resource type whose destructor is recorded and replayed.
  *
  * The RR-aware `wasmtime_component_linker_instance_add_resource`: same
  * parameters and result. The guest drops a resource of the type (an `own`

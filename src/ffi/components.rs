@@ -216,8 +216,7 @@ pub unsafe extern "C" fn wasmtime_rr_component_linker_instance_add_func(
     })
 }
 
-/// Adds a host resource type to a component linker instance, its
-/// destructor recorded and replayed.
+/// Adds a host resource type whose destructor is recorded and replayed.
 ///
 /// The RR-aware `wasmtime_component_linker_instance_add_resource`: same
 /// parameters and result. The guest drops a resource of the type (an `own`
