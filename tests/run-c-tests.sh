@@ -74,6 +74,13 @@ if [ "$expect_rr" = 1 ]; then
   grep -qF 'error [unsupported]: the trace has resource #6, which the replay has not seen: a resource the host lends to an export' <<<"$lent" ||
     { echo "unexpected output: $lent"; exit 1; }
   rm "$out/seeds/component-host-resources.wrr.lent"
+  # A trace that does not define the host's resource type (found by fuzzing:
+  # the replay used to read the same instantiation forever).
+  if missing=$("$profile_dir/wasmtime-rr" replay tests/guests/components/counter.wat "$out/seeds/component.wrr" 2>&1); then
+    echo "replay of a trace without the host's resource type succeeded"; exit 1
+  fi
+  grep -qF 'error [divergence]: the component cannot be instantiated with what the trace defines: component imports resource `counter`' <<<"$missing" ||
+    { echo "unexpected output: $missing"; exit 1; }
   echo "host resources: inspect and replay checks passed"
   echo "== C++ API: test_components_hh (wasmtime::rr::component over wasmtime/component.hh; C++17, ASan+UBSan)"
   c++ -std=c++17 "${strict[@]}" "${sanitize[@]}" "${includes[@]}" -Itests/c tests/c/test_components_hh.cpp \

@@ -571,6 +571,13 @@ impl Standalone {
     }
 }
 
+/// Whether the trace's next instantiation is still unread.
+fn instantiation_pending(session: &Session) -> Result<bool> {
+    let state = session.lock()?;
+    let Role::Replay(replayer) = &state.role else { unreachable!("checked in next") };
+    Ok(matches!(replayer.peeked, Some((_, Event::Instantiate { .. }))))
+}
+
 impl Standalone {
     /// Whether a component host function of the trace is a resource type's
     /// destructor (`[resource-drop]name`).
@@ -777,6 +784,14 @@ impl ComponentProgram {
             Ok(instance) => {
                 instances.push(instance);
                 let _ = writeln!(out, "instantiate #{}: ok", instances.len() - 1);
+            }
+            // Refused before the trace was read (an import the replay
+            // cannot define): going on would read the same event forever.
+            Err(error) if instantiation_pending(session)? => {
+                return Err(RrError::new(
+                    ErrorKind::Divergence,
+                    format!("the component cannot be instantiated with what the trace defines: {error:#}"),
+                ));
             }
             Err(_) => {
                 let _ = writeln!(out, "instantiate: failed (as recorded)");
