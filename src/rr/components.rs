@@ -91,10 +91,9 @@ pub fn instantiate(
         return Ok(Err(error));
     }
     let checksum = modules::component_checksum(component)?;
-    let resources = host_resources(linker, component, context.engine());
     {
         let mut state = session.lock()?;
-        define_resources(&mut state, resources)?;
+        define_resources(&mut state, linker, component, context.engine())?;
         open_instantiation(&mut state, &mut context, checksum, "component")?;
     }
     let result = linker.instantiate(context.as_context_mut(), component);
@@ -142,11 +141,16 @@ pub fn host_type_number(ty: &ResourceType) -> Option<u32> {
 }
 
 /// Records the host resource types an instantiation needs that the trace
-/// does not have yet.
-fn define_resources(state: &mut State, resources: Vec<(String, u32)>) -> Result<()> {
+/// does not have yet (only a recording looks them up: a replay reads them).
+fn define_resources(
+    state: &mut State,
+    linker: &Linker<WasmtimeStoreData>,
+    component: &Component,
+    engine: &wasmtime::Engine,
+) -> Result<()> {
     let Role::Record(recorder) = &mut state.role else { return Ok(()) };
     let mut recorded = Ok(());
-    for (name, ty) in resources {
+    for (name, ty) in host_resources(linker, component, engine) {
         if !recorder.writer.codec().component_resources.iter().any(|(n, t)| *n == name && *t == ty) {
             recorded = recorder.writer.record(&Event::Component(ComponentEvent::DefineResource { name, ty }));
             if recorded.is_err() {
