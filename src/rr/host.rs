@@ -17,7 +17,7 @@ use crate::rr::session::{self, HostName, Role, Session, State, divergence, next_
 use crate::rr::stores::key_of;
 use crate::rr::values;
 use crate::trace::event::{
-    Event, FuncRef, HOST_RETURN_TAG, HostCall, Kind, Outcome, Signature, Value, Values, get_value, put_value,
+    Event, FuncRef, HOST_RETURN_TAG, HostCall, Kind, Outcome, Signature, Value, Values, get_value,
 };
 use crate::trace::wire;
 use std::ffi::c_void;
@@ -224,6 +224,28 @@ fn host_name(host: &HostFn) -> Result<(&str, &str)> {
 }
 
 unsafe fn record(session: &Session, host: &HostFn, caller: *mut wasmtime_caller_t, raw: &mut [ValRaw]) -> Option<Box<wasm_trap_t>> {
+    if session.validation() || session.shadow() || !host.numeric {
+        return unsafe { record_in_full(session, host, caller, raw) };
+    }
+    // The hot path: nothing to read before the call, numbers to encode after.
+    let trap = session::in_host_call(session, || unsafe { host.invoke(caller, raw) });
+    if trap.is_none() {
+        let results = &raw[..host.signature.results.len()];
+        if let Some(recorded) = record_plain_return(session, host, results) {
+            return recorded.err().map(|error| failure_trap(session, error));
+        }
+    }
+    let results = &raw[..host.signature.results.len()];
+    match unsafe { record_host_call(session, host, caller, None, results, trap.as_deref()) } {
+        Ok(()) => trap,
+        Err(error) => Some(failure_trap(session, error)),
+    }
+}
+
+/// Records a host call whose trace keeps its arguments or memory writes, or
+/// whose results are not all numbers.
+#[inline(never)]
+unsafe fn record_in_full(session: &Session, host: &HostFn, caller: *mut wasmtime_caller_t, raw: &mut [ValRaw]) -> Option<Box<wasm_trap_t>> {
     // Arguments are read before the results overwrite them, when the trace
     // keeps them.
     let args = match session.validation() {
@@ -249,8 +271,8 @@ unsafe fn record(session: &Session, host: &HostFn, caller: *mut wasmtime_caller_
         }
     }
     let trap = session::in_host_call(session, || unsafe { host.invoke(caller, raw) });
-    let store = unsafe { wasmtime_c_api::wasmtime_caller_context(&mut *caller) };
     if session.shadow() {
+        let store = unsafe { wasmtime_c_api::wasmtime_caller_context(&mut *caller) };
         let captured = session.lock().map(|mut state| {
             let State { shadow, memories, pending_writes, .. } = &mut *state;
             let changes = shadow.get_or_insert_default().changes(memories, &store);
@@ -261,42 +283,72 @@ unsafe fn record(session: &Session, host: &HostFn, caller: *mut wasmtime_caller_
         }
     }
     let results = &raw[..host.signature.results.len()];
-    match unsafe { record_host_call(session, host, store, args, results, trap.as_deref()) } {
+    match unsafe { record_host_call(session, host, caller, args, results, trap.as_deref()) } {
         Ok(()) => trap,
         Err(error) => Some(failure_trap(session, error)),
     }
 }
 
+/// Records the numbers a function already defined in this trace returned,
+/// encoded straight from the raw results; `None` when that does not apply
+/// (the session failed or is busy, the function is new to the trace, memory
+/// writes or a digest go with the return), and nothing was recorded.
+#[inline]
+fn record_plain_return(session: &Session, host: &HostFn, results: &[ValRaw]) -> Option<Result<()>> {
+    let mut state = session.lock().ok()?;
+    let State { role: Role::Record(recorder), failure: None, pending_writes, .. } = &mut *state else { return None };
+    let import = host.cached_id(session.serial)?;
+    if !pending_writes.is_empty() || recorder.writer.settings().digest {
+        return None;
+    }
+    let kinds = &host.signature.results;
+    Some(recorder.writer.record_reserved(max_plain_return(kinds.len()), |out| encode_plain_return(out, import, results, kinds)))
+}
+
+/// The most bytes a host return of numbers takes: tag, import id, values.
+fn max_plain_return(results: usize) -> usize {
+    1 + 5 + 16 * results
+}
+
+/// Encodes a host return of numbers straight from the raw results, as the
+/// codec encodes `Event::HostCall` with those values and nothing else kept
+/// (a unit test holds the two to the same bytes).
+#[inline]
+fn encode_plain_return(out: &mut wire::Reserved<'_>, import: u32, results: &[ValRaw], kinds: &[Kind]) {
+    out.push(HOST_RETURN_TAG);
+    out.uleb(u64::from(import));
+    for (raw, kind) in results.iter().zip(kinds) {
+        // Tested in order of how common the types are (no jump table).
+        if *kind == Kind::I32 {
+            out.sleb(i64::from(raw.get_i32()));
+        } else if *kind == Kind::I64 {
+            out.sleb(raw.get_i64());
+        } else if *kind == Kind::F64 {
+            out.put(&raw.get_f64().to_le_bytes());
+        } else if *kind == Kind::F32 {
+            out.put(&raw.get_f32().to_le_bytes());
+        } else {
+            // `numeric` functions return numbers only: this is a v128.
+            out.put(&raw.get_v128().to_le_bytes());
+        }
+    }
+}
+
+#[inline(never)]
 unsafe fn record_host_call(
     session: &Session,
     host: &HostFn,
-    store: WasmtimeStoreContextMut<'_>,
+    caller: *mut wasmtime_caller_t,
     args: Option<Vec<Value>>,
     results: &[ValRaw],
     trap: Option<&wasm_trap_t>,
 ) -> Result<()> {
-    let mut state = session.lock()?;
-    state.check_failure()?;
+    let mut state = session.lock_live()?;
     let settings = match &state.role {
         Role::Record(recorder) => *recorder.writer.settings(),
         _ => return Ok(()),
     };
-    // The fast path: numbers returned by a function already defined in this
-    // trace are encoded straight from the raw results.
-    let plain = !settings.digest && args.is_none() && trap.is_none() && state.pending_writes.is_empty();
-    if let (true, true, Some(import), Role::Record(recorder)) = (plain, host.numeric, host.cached_id(session.serial), &mut state.role) {
-        let kinds = &host.signature.results;
-        return recorder.writer.record_encoded(|out| {
-            out.push(HOST_RETURN_TAG);
-            wire::put_uleb(out, u64::from(import));
-            for (raw, kind) in results.iter().zip(kinds) {
-                if let Some(value) = values::raw_number(*raw, *kind) {
-                    put_value(out, &value);
-                }
-            }
-        });
-    }
-    let mut store = store;
+    let mut store = unsafe { wasmtime_c_api::wasmtime_caller_context(&mut *caller) };
     let outcome = match trap {
         Some(trap) => match trap_outcome(trap) {
             Outcome::Trapped { message, .. } => Err(message),
@@ -412,6 +464,11 @@ fn resolve(state: &State, name: FuncRef) -> Result<Option<wasmtime::Func>> {
     }
 }
 
+#[cold]
+fn i32_out_of_range(v: i64) -> RrError {
+    crate::trace::wire::malformed(format!("i32 value {v} out of range"))
+}
+
 /// The fast path of `replay_host_call` for numbers returned by a function
 /// already matched to its trace id: decoded straight into the raw buffer.
 /// `false` when it does not apply (nothing consumed).
@@ -422,10 +479,51 @@ fn replay_plain_return(replayer: &mut session::Replayer, host: &HostFn, serial: 
             return Ok(false);
         }
         for (slot, kind) in raw.iter_mut().zip(kinds) {
-            let value = get_value(cursor, *kind)?;
-            *slot = values::number_raw(&value).ok_or_else(|| crate::trace::wire::malformed("a number was expected"))?;
+            // The common case first, decoded straight into the raw slot.
+            *slot = match kind {
+                Kind::I32 => {
+                    let v = cursor.sleb()?;
+                    ValRaw::i32(i32::try_from(v).map_err(|_| i32_out_of_range(v))?)
+                }
+                kind => values::number_raw(&get_value(cursor, *kind)?)
+                    .ok_or_else(|| crate::trace::wire::malformed("a number was expected"))?,
+            };
         }
         Ok(true)
     })?;
     Ok(taken.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::event::Codec;
+
+    /// The fast path writes exactly what the codec writes for the same call.
+    #[test]
+    fn plain_returns_encode_as_the_codec_does() {
+        let kinds = vec![Kind::I32, Kind::I64, Kind::F32, Kind::F64, Kind::V128];
+        let signature = Signature { params: vec![], results: kinds.clone() };
+        let mut codec = Codec::default();
+        let define = Event::DefineImport { id: 0, module: "m".into(), name: "f".into(), signature };
+        codec.encode(&define, &mut Vec::new()).unwrap();
+        let samples: [[ValRaw; 5]; 4] = [
+            [ValRaw::i32(0), ValRaw::i64(0), ValRaw::f32(0), ValRaw::f64(0), ValRaw::v128(0)],
+            [ValRaw::i32(-1), ValRaw::i64(-1), ValRaw::f32(u32::MAX), ValRaw::f64(u64::MAX), ValRaw::v128(u128::MAX)],
+            [ValRaw::i32(i32::MIN), ValRaw::i64(i64::MIN), ValRaw::f32(0x7fc0_0000), ValRaw::f64(1), ValRaw::v128(1 << 100)],
+            [ValRaw::i32(0x1234_5678), ValRaw::i64(i64::MAX), ValRaw::f32(1), ValRaw::f64(0x7ff8 << 48), ValRaw::v128(7)],
+        ];
+        for results in samples {
+            let values = results.iter().zip(&kinds).map(|(raw, kind)| values::raw_number(*raw, *kind).unwrap()).collect();
+            let call = HostCall { import: 0, args: None, outcome: Ok(values), writes: vec![], digest: None };
+            let mut expected = Vec::new();
+            codec.encode(&Event::HostCall(call), &mut expected).unwrap();
+            let mut fast = Vec::with_capacity(max_plain_return(kinds.len()));
+            let mut out = wire::Reserved::new(fast.spare_capacity_mut());
+            encode_plain_return(&mut out, 0, &results, &kinds);
+            let written = out.len();
+            unsafe { fast.set_len(written) };
+            assert_eq!(fast, expected, "{results:?}");
+        }
+    }
 }

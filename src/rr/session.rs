@@ -271,7 +271,7 @@ pub fn with<R>(key: usize, body: impl FnOnce(Option<&Arc<Session>>) -> R) -> R {
             return body(Some(session));
         }
         drop(cached);
-        let found = registry().lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+        let found = find(key);
         if let (Some(session), Ok(mut slot)) = (&found, last.try_borrow_mut()) {
             *slot = Some(session.clone());
         }
@@ -287,9 +287,34 @@ pub fn lookup(key: usize) -> Option<Arc<Session>> {
     if cached.is_some() {
         return cached;
     }
-    let found = registry().lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+    let found = find(key);
     if let Some(session) = &found {
         LAST.with(|last| *last.borrow_mut() = Some(session.clone()));
+    }
+    found
+}
+
+/// How many sessions were ever attached: a store found without one stays
+/// without one until this changes.
+static ATTACHED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+thread_local! {
+    /// The store this thread last found without a session, and the count of
+    /// attached sessions then: a store of a recording engine that records
+    /// nothing (WASI calls on it, say) does not take the registry lock per call.
+    static NONE_FOR: std::cell::Cell<(usize, u64)> = const { std::cell::Cell::new((0, u64::MAX)) };
+}
+
+/// Looks a session up in the registry, unless this thread found none for
+/// this store since the last attach.
+fn find(key: usize) -> Option<Arc<Session>> {
+    if NONE_FOR.get() == (key, ATTACHED.load(Ordering::Acquire)) {
+        return None;
+    }
+    let sessions = registry().lock().unwrap_or_else(|p| p.into_inner());
+    let found = sessions.get(&key).cloned();
+    if found.is_none() {
+        NONE_FOR.set((key, ATTACHED.load(Ordering::Acquire)));
     }
     found
 }
@@ -385,7 +410,11 @@ pub fn attach(mut context: WasmtimeStoreContextMut<'_>, role: Role, auto: Option
     let _ = Func::wrap(context.as_context_mut(), move || {
         let _ = &guard;
     });
-    registry().lock().unwrap_or_else(|p| p.into_inner()).insert(key, session);
+    let mut sessions = registry().lock().unwrap_or_else(|p| p.into_inner());
+    sessions.insert(key, session);
+    // Under the lock: a lookup that found nothing under an older count
+    // looks again.
+    ATTACHED.fetch_add(1, Ordering::Release);
     Ok(())
 }
 

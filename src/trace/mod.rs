@@ -197,11 +197,20 @@ impl TraceWriter {
         &self.codec
     }
 
+    #[inline]
     fn check(&self) -> Result<()> {
-        match (&self.failed, self.ended) {
-            (Some(error), _) => Err(error.clone()),
-            (None, true) => Err(RrError::invalid_argument("the recording is already finished")),
-            (None, false) => Ok(()),
+        match self.failed.is_none() && !self.ended {
+            true => Ok(()),
+            false => self.refusal(),
+        }
+    }
+
+    /// Why nothing more can be recorded.
+    #[cold]
+    fn refusal(&self) -> Result<()> {
+        match &self.failed {
+            Some(error) => Err(error.clone()),
+            None => Err(RrError::invalid_argument("the recording is already finished")),
         }
     }
 
@@ -217,44 +226,66 @@ impl TraceWriter {
         self.appended(before)
     }
 
-    /// Appends one event that `encode` writes itself: the fast path for
-    /// host returns, whose encoding needs no definitions updated. `encode`
-    /// must write one whole, valid event.
-    pub fn record_encoded(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
+    /// Appends one event of at most `max` bytes, which `encode` writes into
+    /// space reserved for it: the fast path for host returns of numbers, with
+    /// no capacity check per byte. `encode` must write one whole, valid event.
+    #[inline]
+    pub fn record_reserved(&mut self, max: usize, encode: impl FnOnce(&mut wire::Reserved<'_>)) -> Result<()> {
         self.check()?;
         let before = self.out.len();
-        encode(&mut self.out);
+        self.out.reserve(max);
+        let mut reserved = wire::Reserved::new(self.out.spare_capacity_mut());
+        encode(&mut reserved);
+        let written = reserved.len();
+        // SAFETY: `encode` initialized `written` bytes of the spare capacity.
+        unsafe { self.out.set_len(before + written) };
         self.appended(before)
     }
 
     /// Counts an event just encoded at `before`. One that would make its
     /// frame larger than a reader accepts starts a frame of its own.
+    #[inline]
     fn appended(&mut self, before: usize) -> Result<()> {
         if (self.out.len() - self.frame_start - LENGTH_SLOT) as u64 > MAX_FRAME {
-            let event = self.out.split_off(before);
-            if event.len() as u64 > MAX_FRAME || self.in_frame == 0 {
-                // Callers refuse such events before encoding them; the codec
-                // has taken it in, so the recording cannot go on.
-                let error = RrError::new(
-                    ErrorKind::TraceIo,
-                    format!("an event of {} bytes is larger than a trace frame may be ({MAX_FRAME} bytes)", event.len()),
-                );
-                self.failed = Some(error.clone());
-                return Err(error);
-            }
-            self.seal();
-            self.out.extend_from_slice(&event);
+            self.move_to_new_frame(before)?;
         }
         self.events += 1;
         self.in_frame += 1;
-        if self.in_frame >= self.settings.window {
-            self.seal();
-            // The clock is read every 16th frame: cheap, and often enough.
-            self.sealed += 1;
-            let stale = self.sealed % 16 == 0 && self.last_handover.elapsed() >= FLUSH_INTERVAL;
-            if self.frame_start >= self.flush_bytes || stale {
-                self.hand_over()?;
-            }
+        match self.in_frame >= self.settings.window {
+            true => self.window_full(),
+            false => Ok(()),
+        }
+    }
+
+    /// Moves the event encoded at `before` into a frame of its own making.
+    #[cold]
+    fn move_to_new_frame(&mut self, before: usize) -> Result<()> {
+        let event = self.out.split_off(before);
+        if event.len() as u64 > MAX_FRAME || self.in_frame == 0 {
+            // Callers refuse such events before encoding them; the codec
+            // has taken it in, so the recording cannot go on.
+            let error = RrError::new(
+                ErrorKind::TraceIo,
+                format!("an event of {} bytes is larger than a trace frame may be ({MAX_FRAME} bytes)", event.len()),
+            );
+            self.failed = Some(error.clone());
+            return Err(error);
+        }
+        self.seal();
+        self.out.extend_from_slice(&event);
+        Ok(())
+    }
+
+    /// Seals the full frame; hands the sealed ones over when they are many
+    /// or old enough.
+    #[inline(never)]
+    fn window_full(&mut self) -> Result<()> {
+        self.seal();
+        // The clock is read every 16th frame: cheap, and often enough.
+        self.sealed += 1;
+        let stale = self.sealed % 16 == 0 && self.last_handover.elapsed() >= FLUSH_INTERVAL;
+        if self.frame_start >= self.flush_bytes || stale {
+            self.hand_over()?;
         }
         Ok(())
     }

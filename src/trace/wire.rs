@@ -40,6 +40,66 @@ pub fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
+/// Writes into space reserved at the end of a `Vec<u8>` (its spare
+/// capacity): the encoding of the hottest events without a capacity check
+/// per byte. The caller reserves the most the event can take; writing past
+/// it panics rather than corrupting memory.
+pub struct Reserved<'a> {
+    buf: &'a mut [std::mem::MaybeUninit<u8>],
+    len: usize,
+}
+
+impl<'a> Reserved<'a> {
+    #[inline]
+    pub fn new(buf: &'a mut [std::mem::MaybeUninit<u8>]) -> Reserved<'a> {
+        Reserved { buf, len: 0 }
+    }
+
+    /// How many bytes were written.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    pub fn push(&mut self, byte: u8) {
+        self.buf[self.len].write(byte);
+        self.len += 1;
+    }
+
+    /// Appends bytes as they are.
+    #[inline]
+    pub fn put(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.push(*byte);
+        }
+    }
+
+    /// Appends an unsigned LEB128 integer (as [`put_uleb`]).
+    #[inline]
+    pub fn uleb(&mut self, mut value: u64) {
+        while value >= 0x80 {
+            self.push(value as u8 | 0x80);
+            value >>= 7;
+        }
+        self.push(value as u8);
+    }
+
+    /// Appends a signed LEB128 integer (as [`put_sleb`]).
+    #[inline]
+    pub fn sleb(&mut self, mut value: i64) {
+        loop {
+            let byte = (value & 0x7f) as u8;
+            value >>= 7;
+            if (value == 0 && byte & 0x40 == 0) || (value == -1 && byte & 0x40 != 0) {
+                self.push(byte);
+                return;
+            }
+            self.push(byte | 0x80);
+        }
+    }
+}
+
 /// A format error: the trace is not what the format says.
 pub fn malformed(what: impl std::fmt::Display) -> RrError {
     RrError::new(ErrorKind::TraceFormat, format!("malformed trace: {what}"))
@@ -95,6 +155,17 @@ impl<'a> Cursor<'a> {
 
     #[inline]
     pub fn uleb(&mut self) -> Result<u64> {
+        // Most integers of a trace (ids, small counts) take one byte.
+        if let Some(&byte) = self.bytes.get(self.pos)
+            && byte < 0x80
+        {
+            self.pos += 1;
+            return Ok(u64::from(byte));
+        }
+        self.uleb_long()
+    }
+
+    fn uleb_long(&mut self) -> Result<u64> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
             let byte = self.byte()?;
@@ -177,6 +248,27 @@ mod tests {
         let mut one = Vec::new();
         put_sleb(&mut one, -1);
         assert_eq!(one, [0x7f]);
+        // Writing into reserved space gives the same bytes.
+        let mut reserved = Vec::with_capacity(out.len());
+        let mut writer = Reserved::new(reserved.spare_capacity_mut());
+        unsigned.iter().for_each(|v| writer.uleb(*v));
+        signed.iter().for_each(|v| writer.sleb(*v));
+        let written = writer.len();
+        // SAFETY: `written` bytes were initialized by the writer.
+        unsafe { reserved.set_len(written) };
+        assert_eq!(reserved, out);
+    }
+
+    #[test]
+    fn reserved_space_is_never_overrun() {
+        let mut buf = Vec::<u8>::with_capacity(2);
+        let spare = buf.spare_capacity_mut().len();
+        let overrun = std::panic::catch_unwind(move || {
+            let mut buf = Vec::<u8>::with_capacity(spare);
+            let mut writer = Reserved::new(buf.spare_capacity_mut());
+            (0..=spare).for_each(|_| writer.push(1));
+        });
+        assert!(overrun.is_err(), "writing past the reserved space panics");
     }
 
     #[test]

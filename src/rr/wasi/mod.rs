@@ -198,7 +198,7 @@ fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw
                     let source = strings_source(id).ok_or("no strings output")?;
                     strings_of(ctx, source).map(|s| s.len() as u64).map_err(|e| e.to_string())
                 };
-                let read = args.read_outputs(unshared.data(&*caller), strings_len, SCRATCH.take());
+                let read = args.read_outputs(unshared.data(&*caller), strings_len, SCRATCH.with(Cell::take));
                 WasiOutcome::Done(read.map_err(|what| {
                     wasmtime::Error::new(RrError::new(
                         ErrorKind::InvalidArgument,
@@ -221,7 +221,7 @@ fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw
     let Role::Record(recorder) = &mut state.role else { unreachable!("checked above") };
     let recorded = recorder.writer.record(&event);
     if let Event::Wasi(WasiCall { outcome: WasiOutcome::Done(outputs), .. }) = event {
-        SCRATCH.set(outputs.data);
+        SCRATCH.with(|scratch| scratch.set(outputs.data));
     }
     recorded.map_err(|e| wasmtime::Error::new(state.fail(e)))?;
     result
