@@ -376,6 +376,11 @@ unsafe fn record_host_call(
 }
 
 unsafe fn replay(session: &Session, host: &HostFn, caller: *mut wasmtime_caller_t, raw: &mut [ValRaw]) -> Option<Box<wasm_trap_t>> {
+    match replay_plain(session, host, raw) {
+        Some(Ok(())) => return None,
+        Some(Err(error)) => return Some(failure_trap(session, error)),
+        None => {}
+    }
     let store = unsafe { wasmtime_c_api::wasmtime_caller_context(&mut *caller) };
     match unsafe { replay_host_call(session, host, store, raw) } {
         Ok(None) => None,
@@ -384,8 +389,30 @@ unsafe fn replay(session: &Session, host: &HostFn, caller: *mut wasmtime_caller_
     }
 }
 
+/// The hot path of a replayed call: numbers returned by a function already
+/// matched to its trace id, decoded straight into `raw`. `None` when it does
+/// not apply (nothing consumed): the full path then serves the call or says
+/// why it cannot.
+#[inline]
+fn replay_plain(session: &Session, host: &HostFn, raw: &mut [ValRaw]) -> Option<Result<()>> {
+    if !host.numeric {
+        return None;
+    }
+    let mut state = session.lock().ok()?;
+    let State { role: Role::Replay(replayer), failure: None, .. } = &mut *state else { return None };
+    if replayer.peeked.is_some() {
+        return None;
+    }
+    match replay_plain_return(replayer, host, session.serial, raw) {
+        Ok(true) => Some(Ok(())),
+        Ok(false) => None,
+        Err(error) => Some(Err(error)),
+    }
+}
+
 /// Serves a host call from the trace: the recorded results (written into
 /// `raw`), trap and memory writes; the host's callback does not run.
+#[inline(never)]
 unsafe fn replay_host_call(
     session: &Session,
     host: &HostFn,
@@ -396,9 +423,6 @@ unsafe fn replay_host_call(
     let mut state = session.lock()?;
     state.check_failure()?;
     let Role::Replay(replayer) = &mut state.role else { return Ok(None) };
-    if replayer.peeked.is_none() && host.numeric && replay_plain_return(replayer, host, session.serial, raw)? {
-        return Ok(None);
-    }
     let (index, call) = match next_action(replayer)? {
         (index, Event::HostCall(call)) => (index, call),
         (index, event) => {
