@@ -235,11 +235,7 @@ unsafe fn record(session: &Session, host: &HostFn, caller: *mut wasmtime_caller_
             return recorded.err().map(|error| failure_trap(session, error));
         }
     }
-    let results = &raw[..host.signature.results.len()];
-    match unsafe { record_host_call(session, host, caller, None, results, trap.as_deref()) } {
-        Ok(()) => trap,
-        Err(error) => Some(failure_trap(session, error)),
-    }
+    unsafe { finish_record(session, host, caller, None, raw, trap) }
 }
 
 /// Records a host call whose trace keeps its arguments or memory writes, or
@@ -282,6 +278,19 @@ unsafe fn record_in_full(session: &Session, host: &HostFn, caller: *mut wasmtime
             return Some(failure_trap(session, error));
         }
     }
+    unsafe { finish_record(session, host, caller, args, raw, trap) }
+}
+
+/// Records a call that returned (`trap` or the results in `raw`); what the
+/// host gets back: its trap, or the recording's failure as one.
+unsafe fn finish_record(
+    session: &Session,
+    host: &HostFn,
+    caller: *mut wasmtime_caller_t,
+    args: Option<Vec<Value>>,
+    raw: &[ValRaw],
+    trap: Option<Box<wasm_trap_t>>,
+) -> Option<Box<wasm_trap_t>> {
     let results = &raw[..host.signature.results.len()];
     match unsafe { record_host_call(session, host, caller, args, results, trap.as_deref()) } {
         Ok(()) => trap,
