@@ -384,6 +384,7 @@ pub unsafe extern "C" fn wasmtime_rr_instance_new(
         let named: Vec<_> = names.into_iter().zip(externs).map(|((m, n), item)| (m, n, item)).collect();
         let given = named.clone();
         let linkable = |context: &WasmtimeStoreContextMut<'_>| imports_match(context, compiled, &given, expected, nimports);
+        crate::rr::wasi::note_module(compiled);
         calls::instantiate(context, module, named, instance, trap_ptr, linkable, |context, instance, trap| unsafe {
             wasmtime_c_api::wasmtime_instance_new(context, module, imports, nimports, instance, trap)
         })
@@ -432,6 +433,7 @@ pub unsafe extern "C" fn wasmtime_rr_linker_instantiate(
         let trap_ptr = unsafe { boundary::arg_mut(trap_ptr, "trap_ptr") }?;
         let named = linked_imports(linker, &mut context, module);
         let linkable = |_: &WasmtimeStoreContextMut<'_>| view.instantiate_pre(compiled).map(drop);
+        crate::rr::wasi::note_module(compiled);
         calls::instantiate(context, module, named, instance, trap_ptr, linkable, |context, instance, trap| {
             wasmtime_c_api::wasmtime_linker_instantiate(linker, context, module, instance, trap)
         })

@@ -34,7 +34,7 @@ use crate::trace::wasi::{
 use std::cell::Cell;
 use outputs::Args;
 use std::mem::MaybeUninit;
-use wasmtime::{AsContextMut, Caller, Extern, FuncType, Linker, Memory, ValRaw, ValType};
+use wasmtime::{AsContextMut, Caller, Extern, FuncType, Linker, Memory, Module, ModuleExport, ValRaw, ValType};
 use wasmtime_c_api::WasmtimeStoreData;
 use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -64,11 +64,36 @@ enum GuestMem {
 }
 
 fn guest_memory(caller: &mut Ctx<'_>) -> wasmtime::Result<GuestMem> {
-    match caller.get_export("memory") {
+    // Wasmtime gives an export found by index only to an instance of the
+    // module the index was taken from, so a stale entry just misses.
+    let known = MEMORY_EXPORTS.with(Cell::get);
+    let found = known.iter().flatten().find_map(|(_, export)| caller.get_module_export(export));
+    match found.or_else(|| caller.get_export("memory")) {
         Some(Extern::Memory(memory)) => Ok(GuestMem::Plain(memory)),
         Some(Extern::SharedMemory(memory)) => Ok(GuestMem::Shared(memory)),
         _ => wasmtime::bail!("missing required memory export"),
     }
+}
+
+thread_local! {
+    /// Where the `memory` export sits in the modules this thread instantiated
+    /// last through the RR-aware functions (most recent first), keyed by
+    /// their code's address: a WASI call from one of them finds its memory
+    /// without hashing the name, about a third of a clock reading's cost.
+    static MEMORY_EXPORTS: Cell<[Option<(usize, ModuleExport)>; 4]> = const { Cell::new([None; 4]) };
+}
+
+/// Notes where a module about to be instantiated exports its memory.
+pub fn note_module(module: &Module) {
+    let Some(export) = module.get_export_index("memory") else { return };
+    let key = module.image_range().start as usize;
+    MEMORY_EXPORTS.with(|known| {
+        let mut list = known.get();
+        let at = list.iter().position(|entry| entry.is_some_and(|(k, _)| k == key)).unwrap_or(list.len() - 1);
+        list[..=at].rotate_right(1);
+        list[0] = Some((key, export));
+        known.set(list);
+    });
 }
 
 impl GuestMem {
@@ -400,4 +425,38 @@ pub(crate) fn echo_text(fd: u64, text: &[u8]) {
 /// Whether an `fd_write` to this descriptor is echoed (stdout, stderr).
 pub fn is_echoed(func: u8, fd: u64) -> bool {
     records_text(func, fd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmtime::{Engine, Instance, Store};
+
+    fn module(engine: &Engine, pages: u32) -> Module {
+        Module::new(engine, format!("(module (memory (export \"memory\") {pages}))")).unwrap()
+    }
+
+    #[test]
+    fn memory_exports_are_kept_most_recent_first_and_miss_other_modules() {
+        let engine = Engine::default();
+        let modules: Vec<Module> = (1..=5).map(|pages| module(&engine, pages)).collect();
+        let keys: Vec<usize> = modules.iter().map(|m| m.image_range().start as usize).collect();
+        let listed = || MEMORY_EXPORTS.with(Cell::get).map(|entry| entry.map(|(key, _)| key));
+        modules.iter().for_each(note_module);
+        assert_eq!(listed(), [Some(keys[4]), Some(keys[3]), Some(keys[2]), Some(keys[1])], "the oldest is dropped");
+        note_module(&modules[2]);
+        assert_eq!(listed(), [Some(keys[2]), Some(keys[4]), Some(keys[3]), Some(keys[1])], "moved up, not repeated");
+        note_module(&Module::new(&engine, "(module)").unwrap());
+        assert_eq!(listed()[0], Some(keys[2]), "a module without a memory export is not noted");
+
+        // What the cache relies on: Wasmtime gives an export found by index
+        // only to an instance of the module the index came from.
+        let mut store = Store::new(&engine, ());
+        let first = Instance::new(&mut store, &modules[0], &[]).unwrap();
+        let second = Instance::new(&mut store, &modules[1], &[]).unwrap();
+        let export = modules[0].get_export_index("memory").unwrap();
+        let memory = first.get_module_export(&mut store, &export).and_then(Extern::into_memory).unwrap();
+        assert_eq!(memory.size(&store), 1);
+        assert!(second.get_module_export(&mut store, &export).is_none());
+    }
 }
