@@ -17,9 +17,9 @@ use crate::rr::session::{self, HostName, Role, Session, State, divergence, next_
 use crate::rr::stores::key_of;
 use crate::rr::values;
 use crate::trace::event::{
-    Event, FuncRef, HOST_RETURN_TAG, HostCall, Kind, Outcome, Signature, Value, Values, get_value,
+    Event, FuncRef, HOST_RETURN_TAG, HostCall, Kind, Outcome, Signature, Value, Values,
 };
-use crate::trace::wire;
+use crate::trace::wire::{self, ByteSink};
 use std::ffi::c_void;
 use std::mem::MaybeUninit;
 use std::sync::Arc;
@@ -324,22 +324,10 @@ fn max_plain_return(results: usize) -> usize {
 /// (a unit test holds the two to the same bytes).
 #[inline]
 fn encode_plain_return(out: &mut wire::Reserved<'_>, import: u32, results: &[ValRaw], kinds: &[Kind]) {
-    out.push(HOST_RETURN_TAG);
-    out.uleb(u64::from(import));
+    out.push_byte(HOST_RETURN_TAG);
+    wire::put_uleb(out, u64::from(import));
     for (raw, kind) in results.iter().zip(kinds) {
-        // Tested in order of how common the types are (no jump table).
-        if *kind == Kind::I32 {
-            out.sleb(i64::from(raw.get_i32()));
-        } else if *kind == Kind::I64 {
-            out.sleb(raw.get_i64());
-        } else if *kind == Kind::F64 {
-            out.put(&raw.get_f64().to_le_bytes());
-        } else if *kind == Kind::F32 {
-            out.put(&raw.get_f32().to_le_bytes());
-        } else {
-            // `numeric` functions return numbers only: this is a v128.
-            out.put(&raw.get_v128().to_le_bytes());
-        }
+        values::put_raw_number(out, *raw, *kind);
     }
 }
 
@@ -497,11 +485,6 @@ fn resolve(state: &State, name: FuncRef) -> Result<Option<wasmtime::Func>> {
     }
 }
 
-#[cold]
-fn i32_out_of_range(v: i64) -> RrError {
-    crate::trace::wire::malformed(format!("i32 value {v} out of range"))
-}
-
 /// The fast path of `replay_host_call` for numbers returned by a function
 /// already matched to its trace id: decoded straight into the raw buffer.
 /// `false` when it does not apply (nothing consumed).
@@ -512,15 +495,7 @@ fn replay_plain_return(replayer: &mut session::Replayer, host: &HostFn, serial: 
             return Ok(false);
         }
         for (slot, kind) in raw.iter_mut().zip(kinds) {
-            // The common case first, decoded straight into the raw slot.
-            *slot = match kind {
-                Kind::I32 => {
-                    let v = cursor.sleb()?;
-                    ValRaw::i32(i32::try_from(v).map_err(|_| i32_out_of_range(v))?)
-                }
-                kind => values::number_raw(&get_value(cursor, *kind)?)
-                    .ok_or_else(|| crate::trace::wire::malformed("a number was expected"))?,
-            };
+            *slot = values::get_raw_number(cursor, *kind)?.ok_or_else(|| crate::trace::wire::malformed("a number was expected"))?;
         }
         Ok(true)
     })?;

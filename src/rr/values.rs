@@ -3,6 +3,7 @@
 
 use crate::error::{ErrorKind, Result, RrError};
 use crate::trace::event::{FuncRef, Kind, Signature, Value};
+use crate::trace::wire::{ByteSink, Cursor, put_sleb};
 use std::mem::{MaybeUninit, size_of, transmute_copy};
 use wasmtime::{AsContextMut, Func, FuncType, HeapType, Val, ValRaw, ValType};
 use wasmtime_c_api::{wasmtime_func_t, wasmtime_val_t, wasmtime_val_union};
@@ -125,6 +126,43 @@ pub fn raw_number(raw: ValRaw, kind: Kind) -> Option<Value> {
         Kind::V128 => Value::V128(raw.get_v128().to_le_bytes()),
         _ => return None,
     })
+}
+
+/// Encodes a raw value of a numeric kind as `put_value` encodes the same
+/// number, without making a `Value` (the recording's hot path; a unit test
+/// in host.rs holds the two to the same bytes). Tested in order of how
+/// common the types are: no jump table.
+#[inline(always)]
+pub fn put_raw_number(out: &mut impl ByteSink, raw: ValRaw, kind: Kind) {
+    if kind == Kind::I32 {
+        put_sleb(out, i64::from(raw.get_i32()));
+    } else if kind == Kind::I64 {
+        put_sleb(out, raw.get_i64());
+    } else if kind == Kind::F64 {
+        out.push_bytes(&raw.get_f64().to_le_bytes());
+    } else if kind == Kind::F32 {
+        out.push_bytes(&raw.get_f32().to_le_bytes());
+    } else {
+        // Callers pass numbers only: this is a v128.
+        out.push_bytes(&raw.get_v128().to_le_bytes());
+    }
+}
+
+/// Decodes a number of a known type straight into a raw value, as
+/// `get_value` reads it (the replay's hot path); `None` for references.
+#[inline]
+pub fn get_raw_number(cursor: &mut Cursor<'_>, kind: Kind) -> Result<Option<ValRaw>> {
+    // The most common type first, apart from the rest.
+    if kind == Kind::I32 {
+        return Ok(Some(ValRaw::i32(cursor.sleb32()?)));
+    }
+    Ok(Some(match kind {
+        Kind::I64 => ValRaw::i64(cursor.sleb()?),
+        Kind::F32 => ValRaw::f32(u32::from_le_bytes(cursor.array()?)),
+        Kind::F64 => ValRaw::f64(u64::from_le_bytes(cursor.array()?)),
+        Kind::V128 => ValRaw::v128(u128::from_le_bytes(cursor.array()?)),
+        _ => return Ok(None),
+    }))
 }
 
 /// A numeric trace value as a raw value (`None` for references).

@@ -589,10 +589,7 @@ fn get_values_into(cursor: &mut Cursor<'_>, kinds: &[Kind], values: &mut Vec<Val
 #[inline]
 pub fn get_value(cursor: &mut Cursor<'_>, kind: Kind) -> Result<Value> {
     Ok(match kind {
-        Kind::I32 => {
-            let v = cursor.sleb()?;
-            Value::I32(i32::try_from(v).map_err(|_| malformed(format!("i32 value {v} out of range")))?)
-        }
+        Kind::I32 => Value::I32(cursor.sleb32()?),
         Kind::I64 => Value::I64(cursor.sleb()?),
         Kind::F32 => Value::F32(u32::from_le_bytes(cursor.array()?)),
         Kind::F64 => Value::F64(u64::from_le_bytes(cursor.array()?)),
@@ -602,13 +599,21 @@ pub fn get_value(cursor: &mut Cursor<'_>, kind: Kind) -> Result<Value> {
             1 => FuncRef::Export(cursor.uleb32()?),
             2 => FuncRef::Import(cursor.uleb32()?),
             3 => FuncRef::Unnamed,
-            other => return Err(malformed(format!("bad funcref tag {other}"))),
+            other => return Err(bad_value(format_args!("bad funcref tag {other}"))),
         }),
         Kind::ExternRef | Kind::AnyRef | Kind::ExnRef => match cursor.byte()? {
             0 => Value::NullRef(kind),
-            other => return Err(malformed(format!("bad {} tag {other}", kind.name()))),
+            other => return Err(bad_value(format_args!("bad {} tag {other}", kind.name()))),
         },
     })
+}
+
+/// A value that cannot be decoded; out of line, so the decoding of good
+/// values stays small where it is inlined.
+#[cold]
+#[inline(never)]
+fn bad_value(what: std::fmt::Arguments<'_>) -> crate::error::RrError {
+    malformed(what)
 }
 
 fn put_write(out: &mut Vec<u8>, write: &MemoryWrite) {

@@ -4,32 +4,52 @@
 
 use crate::error::{ErrorKind, Result, RrError};
 
+/// Where encoded bytes go: a growing `Vec<u8>`, or space reserved at its
+/// end ([`Reserved`]) on the hottest path. The integer encodings are written
+/// once, for both.
+pub trait ByteSink {
+    fn push_byte(&mut self, byte: u8);
+
+    /// Appends bytes as they are.
+    #[inline]
+    fn push_bytes(&mut self, bytes: &[u8]) {
+        bytes.iter().for_each(|byte| self.push_byte(*byte));
+    }
+}
+
+impl ByteSink for Vec<u8> {
+    #[inline]
+    fn push_byte(&mut self, byte: u8) {
+        self.push(byte);
+    }
+
+    #[inline]
+    fn push_bytes(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
 /// Appends an unsigned LEB128 integer.
 #[inline]
-pub fn put_uleb(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let byte = (value & 0x7f) as u8;
+pub fn put_uleb(out: &mut impl ByteSink, mut value: u64) {
+    while value >= 0x80 {
+        out.push_byte(value as u8 | 0x80);
         value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
     }
+    out.push_byte(value as u8);
 }
 
 /// Appends a signed LEB128 integer.
 #[inline]
-pub fn put_sleb(out: &mut Vec<u8>, mut value: i64) {
+pub fn put_sleb(out: &mut impl ByteSink, mut value: i64) {
     loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;
-        let done = (value == 0 && byte & 0x40 == 0) || (value == -1 && byte & 0x40 != 0);
-        if done {
-            out.push(byte);
+        if (value == 0 && byte & 0x40 == 0) || (value == -1 && byte & 0x40 != 0) {
+            out.push_byte(byte);
             return;
         }
-        out.push(byte | 0x80);
+        out.push_byte(byte | 0x80);
     }
 }
 
@@ -60,44 +80,19 @@ impl<'a> Reserved<'a> {
     pub fn len(&self) -> usize {
         self.len
     }
+}
 
+impl ByteSink for Reserved<'_> {
     #[inline]
-    pub fn push(&mut self, byte: u8) {
+    fn push_byte(&mut self, byte: u8) {
         self.buf[self.len].write(byte);
         self.len += 1;
     }
+}
 
-    /// Appends bytes as they are.
-    #[inline]
-    pub fn put(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.push(*byte);
-        }
-    }
-
-    /// Appends an unsigned LEB128 integer (as [`put_uleb`]).
-    #[inline]
-    pub fn uleb(&mut self, mut value: u64) {
-        while value >= 0x80 {
-            self.push(value as u8 | 0x80);
-            value >>= 7;
-        }
-        self.push(value as u8);
-    }
-
-    /// Appends a signed LEB128 integer (as [`put_sleb`]).
-    #[inline]
-    pub fn sleb(&mut self, mut value: i64) {
-        loop {
-            let byte = (value & 0x7f) as u8;
-            value >>= 7;
-            if (value == 0 && byte & 0x40 == 0) || (value == -1 && byte & 0x40 != 0) {
-                self.push(byte);
-                return;
-            }
-            self.push(byte | 0x80);
-        }
-    }
+#[cold]
+fn out_of_i32(value: i64) -> RrError {
+    malformed(format!("i32 value {value} out of range"))
 }
 
 /// A format error: the trace is not what the format says.
@@ -188,6 +183,13 @@ impl<'a> Cursor<'a> {
         u32::try_from(value).map_err(|_| malformed(format!("value {value} does not fit 32 bits")))
     }
 
+    /// A signed integer that must fit an `i32`.
+    #[inline]
+    pub fn sleb32(&mut self) -> Result<i32> {
+        let value = self.sleb()?;
+        i32::try_from(value).map_err(|_| out_of_i32(value))
+    }
+
     #[inline]
     pub fn sleb(&mut self) -> Result<i64> {
         let mut value = 0i64;
@@ -251,8 +253,8 @@ mod tests {
         // Writing into reserved space gives the same bytes.
         let mut reserved = Vec::with_capacity(out.len());
         let mut writer = Reserved::new(reserved.spare_capacity_mut());
-        unsigned.iter().for_each(|v| writer.uleb(*v));
-        signed.iter().for_each(|v| writer.sleb(*v));
+        unsigned.iter().for_each(|v| put_uleb(&mut writer, *v));
+        signed.iter().for_each(|v| put_sleb(&mut writer, *v));
         let written = writer.len();
         // SAFETY: `written` bytes were initialized by the writer.
         unsafe { reserved.set_len(written) };
@@ -266,7 +268,7 @@ mod tests {
         let overrun = std::panic::catch_unwind(move || {
             let mut buf = Vec::<u8>::with_capacity(spare);
             let mut writer = Reserved::new(buf.spare_capacity_mut());
-            (0..=spare).for_each(|_| writer.push(1));
+            (0..=spare).for_each(|_| writer.push_byte(1));
         });
         assert!(overrun.is_err(), "writing past the reserved space panics");
     }
