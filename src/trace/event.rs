@@ -8,7 +8,7 @@
 
 use super::component::{self, ComponentEvent};
 use super::wasi::{self, ClockState, WasiCall};
-use super::wire::{Cursor, malformed, put_bytes, put_sleb, put_uleb};
+use super::wire::{ByteSink, Cursor, malformed, put_bytes, put_sleb, put_uleb};
 use crate::error::Result;
 use std::fmt;
 
@@ -481,6 +481,18 @@ impl Codec {
     /// Reads a WASI call whose tag has been read (the replay fast path).
     pub fn decode_wasi(&mut self, tag: u8, cursor: &mut Cursor<'_>) -> Result<WasiCall> {
         wasi::decode(tag, cursor, self.shape.validation, self.shape.digest, &mut self.clocks)
+    }
+
+    /// Reads the next event if it is a numbers-only WASI call (see
+    /// [`wasi::decode_numbers`]); the caller checked the trace keeps no
+    /// validation metadata or digests.
+    pub fn decode_wasi_numbers(&mut self, cursor: &mut Cursor<'_>) -> Result<Option<wasi::NumbersCall>> {
+        wasi::decode_numbers(cursor, &mut self.clocks)
+    }
+
+    /// Appends a numbers-only WASI call (see [`wasi::encode_numbers`]).
+    pub fn encode_wasi_numbers(&mut self, call: &wasi::NumbersCall, out: &mut impl ByteSink) -> Result<()> {
+        wasi::encode_numbers(call, &mut self.clocks, out)
     }
 
     /// Gives a decoded event's value buffer back for reuse.

@@ -231,11 +231,35 @@ impl TraceWriter {
     /// no capacity check per byte. `encode` must write one whole, valid event.
     #[inline]
     pub fn record_reserved(&mut self, max: usize, encode: impl FnOnce(&mut wire::Reserved<'_>)) -> Result<()> {
+        self.record_reserved_with_codec(max, |out, _| {
+            encode(out);
+            Ok(())
+        })
+    }
+
+    /// Appends a numbers-only WASI call (a clock reading, a seek) with no
+    /// `Event` built: the fast path of WASI recording in a trace without
+    /// validation metadata or digests.
+    pub fn record_wasi_numbers(&mut self, call: &wasi::NumbersCall) -> Result<()> {
+        if self.settings.validation || self.settings.digest {
+            return Err(RrError::new(ErrorKind::InvalidArgument, "a WASI call's fast encoding lacks what this trace keeps"));
+        }
+        self.record_reserved_with_codec(wasi::MAX_NUMBERS_CALL, |out, codec| codec.encode_wasi_numbers(call, out))
+    }
+
+    /// [`record_reserved`](Self::record_reserved) for encodings that use the
+    /// codec's state or can fail (then nothing of the event stays).
+    #[inline]
+    fn record_reserved_with_codec(
+        &mut self,
+        max: usize,
+        encode: impl FnOnce(&mut wire::Reserved<'_>, &mut Codec) -> Result<()>,
+    ) -> Result<()> {
         self.check()?;
         let before = self.out.len();
         self.out.reserve(max);
         let mut reserved = wire::Reserved::new(self.out.spare_capacity_mut());
-        encode(&mut reserved);
+        encode(&mut reserved, &mut self.codec)?;
         let written = reserved.len();
         // SAFETY: `encode` initialized `written` bytes of the spare capacity.
         unsafe { self.out.set_len(before + written) };
@@ -542,6 +566,36 @@ impl TraceReader {
     /// `None` (nothing consumed) when the next event is anything else or the
     /// frame is used up: use `next`.
     pub fn next_wasi<R>(&mut self, take: impl FnOnce(u64, &wasi::WasiCall) -> R) -> Result<Option<R>> {
+        self.next_decoded(
+            |codec, cursor| {
+                let tag = cursor.byte()?;
+                match wasi::is_tag(tag) {
+                    true => codec.decode_wasi(tag, cursor).map(Some),
+                    false => Ok(None),
+                }
+            },
+            take,
+        )
+    }
+
+    /// The faster path for the commonest WASI calls (clock readings, seeks):
+    /// when the next event is a numbers-only call in a trace without
+    /// validation metadata or digests, it is handed to `take` with its index.
+    /// `None` (nothing consumed) otherwise: use `next_wasi`.
+    pub fn next_wasi_numbers<R>(&mut self, take: impl FnOnce(u64, &wasi::NumbersCall) -> R) -> Result<Option<R>> {
+        if self.header.settings.validation || self.header.settings.digest {
+            return Ok(None);
+        }
+        self.next_decoded(|codec, cursor| codec.decode_wasi_numbers(cursor), take)
+    }
+
+    /// Decodes the next event with `decode`, which answers `None` (nothing
+    /// consumed) to decline it; an error is sticky and says where it is.
+    fn next_decoded<T, R>(
+        &mut self,
+        decode: impl FnOnce(&mut Codec, &mut Cursor<'_>) -> Result<Option<T>>,
+        take: impl FnOnce(u64, &T) -> R,
+    ) -> Result<Option<R>> {
         if self.failed.is_some() || self.ended {
             return Ok(None);
         }
@@ -549,12 +603,9 @@ impl TraceReader {
             return Ok(None);
         }
         let mut cursor = Cursor::new(&self.frame[self.pos..]);
-        let tag = cursor.byte()?;
-        if !wasi::is_tag(tag) {
-            return Ok(None);
-        }
-        let call = match self.codec.decode_wasi(tag, &mut cursor) {
-            Ok(call) => call,
+        let decoded = match decode(&mut self.codec, &mut cursor) {
+            Ok(Some(decoded)) => decoded,
+            Ok(None) => return Ok(None),
             Err(error) => {
                 let error = self.located(error);
                 self.failed = Some(error.clone());
@@ -566,7 +617,7 @@ impl TraceReader {
         self.pos = end;
         let index = self.events;
         self.consumed();
-        Ok(Some(take(index, &call)))
+        Ok(Some(take(index, &decoded)))
     }
 
     /// The replay fast path for the commonest event, a host return without

@@ -8,7 +8,7 @@
 //! themselves need not be recorded. Encoding and decoding live here, beside
 //! the table, so the recorder, the replayer and `inspect` share one layout.
 
-use super::wire::{Cursor, malformed, put_bytes, put_sleb, put_uleb};
+use super::wire::{ByteSink, Cursor, malformed, put_bytes, put_sleb, put_uleb};
 use crate::error::Result;
 use std::fmt::{self, Write as _};
 
@@ -83,6 +83,7 @@ pub struct WasiFn {
     i64_mask: u16,
     has_path: bool,
     errno: bool,
+    numbers_only: bool,
 }
 
 impl WasiFn {
@@ -110,6 +111,14 @@ impl WasiFn {
     pub fn has_path(&self) -> bool {
         self.has_path
     }
+
+    /// Whether a successful call's event holds numbers only: no path, no
+    /// output but words, no text, and errno 0 is a way it can end (not
+    /// `proc_exit`). Such calls (clock readings, seeks, closes) have fast
+    /// paths that build no [`WasiCall`].
+    pub fn numbers_only(&self) -> bool {
+        self.numbers_only
+    }
 }
 
 use Out::*;
@@ -129,7 +138,13 @@ const fn f(name: &'static str, params: &'static [Param], outs: &'static [Out]) -
         i += 1;
     }
     let errno = !same(name.as_bytes(), b"proc_exit");
-    WasiFn { name, params, outs, raw_at, raw_len: at, i64_mask, has_path, errno }
+    let mut numbers_only = errno && !has_path && !same(name.as_bytes(), b"fd_write");
+    let mut o = 0;
+    while o < outs.len() {
+        numbers_only &= matches!(outs[o], Word { .. } | Time { .. });
+        o += 1;
+    }
+    WasiFn { name, params, outs, raw_at, raw_len: at, i64_mask, has_path, errno, numbers_only }
 }
 
 const fn same(a: &[u8], b: &[u8]) -> bool {
@@ -296,14 +311,7 @@ pub fn encode(call: &WasiCall, validation: bool, digest: bool, clocks: &mut Cloc
         WasiOutcome::Trap(_) => tag::TRAP,
     });
     out.push(call.func);
-    let mut paths = call.paths.iter();
-    for (i, param) in spec.params.iter().enumerate() {
-        match param {
-            Fd | U32 | U64 | Iovs => put_uleb(out, call.inputs[i]),
-            Path => put_bytes(out, paths.next().ok_or_else(|| malformed("a path parameter is missing"))?),
-            Ptr => {}
-        }
-    }
+    put_params(spec, &call.inputs, &call.paths, out)?;
     if validation {
         let raw = call.raw.as_ref().ok_or_else(|| malformed("validation metadata missing"))?;
         raw[..spec.raw_len()].iter().for_each(|v| put_uleb(out, *v));
@@ -313,12 +321,8 @@ pub fn encode(call: &WasiCall, validation: bool, digest: bool, clocks: &mut Cloc
             let mut words = outputs.words.iter();
             for spec_out in spec.outs {
                 match spec_out {
-                    Word { .. } => put_uleb(out, *words.next().expect("at most two words")),
-                    Time { .. } => {
-                        let value = *words.next().expect("at most two words");
-                        let last = &mut clocks.last[ClockState::slot(call.inputs[0])];
-                        put_sleb(out, value.wrapping_sub(*last) as i64);
-                        *last = value;
+                    Word { .. } | Time { .. } => {
+                        put_word(spec_out, *words.next().expect("at most two words"), call.inputs[0], clocks, out);
                     }
                     Blob { size, .. } => {
                         if outputs.data.len() != *size as usize {
@@ -343,17 +347,21 @@ pub fn encode(call: &WasiCall, validation: bool, digest: bool, clocks: &mut Cloc
     Ok(())
 }
 
-/// Whether `tag` starts a WASI event.
-pub fn is_tag(tag: u8) -> bool {
-    (tag::DONE..=tag::TRAP).contains(&tag)
+/// Appends what the trace keeps of a call's parameters.
+fn put_params(spec: &WasiFn, inputs: &[u64; MAX_PARAMS], paths: &[Vec<u8>], out: &mut impl ByteSink) -> Result<()> {
+    let mut paths = paths.iter();
+    for (i, param) in spec.params.iter().enumerate() {
+        match param {
+            Fd | U32 | U64 | Iovs => put_uleb(out, inputs[i]),
+            Path => put_bytes(out, paths.next().ok_or_else(|| malformed("a path parameter is missing"))?),
+            Ptr => {}
+        }
+    }
+    Ok(())
 }
 
-/// Reads a WASI call whose tag has been read.
-pub fn decode(tag: u8, cursor: &mut Cursor<'_>, validation: bool, digest: bool, clocks: &mut ClockState) -> Result<WasiCall> {
-    let id = cursor.byte()?;
-    let spec = func(id)?;
-    let mut inputs = [0u64; MAX_PARAMS];
-    let mut paths = Vec::new();
+/// Reads what the trace keeps of a call's parameters.
+fn get_params(spec: &WasiFn, cursor: &mut Cursor<'_>, inputs: &mut [u64; MAX_PARAMS], paths: &mut Vec<Vec<u8>>) -> Result<()> {
     for (i, param) in spec.params.iter().enumerate() {
         match param {
             Fd | U32 | Iovs => {
@@ -368,6 +376,106 @@ pub fn decode(tag: u8, cursor: &mut Cursor<'_>, validation: bool, digest: bool, 
             Ptr => {}
         }
     }
+    Ok(())
+}
+
+/// Appends a `Word` or `Time` output (`clock`: the call's clock id).
+#[inline]
+fn put_word(spec_out: &Out, value: u64, clock: u64, clocks: &mut ClockState, out: &mut impl ByteSink) {
+    match spec_out {
+        Time { .. } => {
+            let last = &mut clocks.last[ClockState::slot(clock)];
+            put_sleb(out, value.wrapping_sub(*last) as i64);
+            *last = value;
+        }
+        _ => put_uleb(out, value),
+    }
+}
+
+/// Reads a `Word` or `Time` output (`clock`: the call's clock id).
+#[inline]
+fn get_word(spec: &WasiFn, spec_out: &Out, clock: u64, clocks: &mut ClockState, cursor: &mut Cursor<'_>) -> Result<u64> {
+    match *spec_out {
+        Time { .. } => {
+            let last = &mut clocks.last[ClockState::slot(clock)];
+            *last = last.wrapping_add(cursor.sleb()? as u64);
+            Ok(*last)
+        }
+        Word { size, .. } => {
+            let value = cursor.uleb()?;
+            if size < 8 && value >> (8 * size) != 0 {
+                return Err(malformed(format!("{} output {value} does not fit {size} bytes", spec.name)));
+            }
+            Ok(value)
+        }
+        _ => Err(malformed(format!("{} has an output that is not a number", spec.name))),
+    }
+}
+
+/// A successful call of a function whose event holds numbers only
+/// ([`WasiFn::numbers_only`]) in a trace without validation metadata or
+/// digests: encoded and decoded as a [`WasiCall`] with these inputs and
+/// words would be, with no `WasiCall` built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumbersCall {
+    pub func: u8,
+    pub inputs: [u64; MAX_PARAMS],
+    pub words: [u64; 2],
+}
+
+impl From<&NumbersCall> for WasiCall {
+    fn from(call: &NumbersCall) -> WasiCall {
+        let outputs = Outputs { words: call.words, ..Outputs::default() };
+        WasiCall { func: call.func, inputs: call.inputs, paths: Vec::new(), raw: None, outcome: WasiOutcome::Done(outputs), digest: None }
+    }
+}
+
+/// The most bytes a [`NumbersCall`] takes: tag, id, LEB128 numbers.
+pub(crate) const MAX_NUMBERS_CALL: usize = 2 + 10 * (MAX_PARAMS + 2);
+
+/// Appends a numbers-only call (tag included). `call.func` is the id of a
+/// numbers-only function.
+pub fn encode_numbers(call: &NumbersCall, clocks: &mut ClockState, out: &mut impl ByteSink) -> Result<()> {
+    let spec = func(call.func)?;
+    if !spec.numbers_only() {
+        return Err(malformed(format!("{} is not a numbers-only WASI function", spec.name)));
+    }
+    out.push_byte(tag::DONE);
+    out.push_byte(call.func);
+    put_params(spec, &call.inputs, &[], out)?;
+    for (spec_out, value) in spec.outs.iter().zip(call.words) {
+        put_word(spec_out, value, call.inputs[0], clocks, out);
+    }
+    Ok(())
+}
+
+/// Reads the next event as a numbers-only call if it is one (with its tag):
+/// `None`, with nothing read and `clocks` untouched, if it is not.
+pub fn decode_numbers(cursor: &mut Cursor<'_>, clocks: &mut ClockState) -> Result<Option<NumbersCall>> {
+    let mut ahead = cursor.clone();
+    let (Ok(tag::DONE), Ok(id)) = (ahead.byte(), ahead.byte()) else { return Ok(None) };
+    let Some(spec) = FUNCS.get(usize::from(id)).filter(|spec| spec.numbers_only()) else { return Ok(None) };
+    let mut call = NumbersCall { func: id, inputs: [0; MAX_PARAMS], words: [0; 2] };
+    get_params(spec, &mut ahead, &mut call.inputs, &mut Vec::new())?;
+    for (spec_out, word) in spec.outs.iter().zip(&mut call.words) {
+        *word = get_word(spec, spec_out, call.inputs[0], clocks, &mut ahead)?;
+    }
+    *cursor = ahead;
+    Ok(Some(call))
+}
+
+/// Whether `tag` starts a WASI event.
+pub fn is_tag(tag: u8) -> bool {
+    (tag::DONE..=tag::TRAP).contains(&tag)
+}
+
+/// Reads a WASI call whose tag has been read.
+pub fn decode(tag: u8, cursor: &mut Cursor<'_>, validation: bool, digest: bool, clocks: &mut ClockState) -> Result<WasiCall> {
+    let id = cursor.byte()?;
+    let spec = func(id)?;
+    let mut inputs = [0u64; MAX_PARAMS];
+    let mut paths = Vec::new();
+    get_params(spec, cursor, &mut inputs, &mut paths)?;
     let raw = match validation {
         true => {
             let mut raw = [0u64; MAX_RAW];
@@ -387,18 +495,8 @@ pub fn decode(tag: u8, cursor: &mut Cursor<'_>, validation: bool, digest: bool, 
             let mut word = 0;
             for spec_out in spec.outs {
                 match spec_out {
-                    Word { size, .. } => {
-                        let value = cursor.uleb()?;
-                        if *size < 8 && value >> (8 * size) != 0 {
-                            return Err(malformed(format!("{} output {value} does not fit {size} bytes", spec.name)));
-                        }
-                        outputs.words[word] = value;
-                        word += 1;
-                    }
-                    Time { .. } => {
-                        let last = &mut clocks.last[ClockState::slot(inputs[0])];
-                        *last = last.wrapping_add(cursor.sleb()? as u64);
-                        outputs.words[word] = *last;
+                    Word { .. } | Time { .. } => {
+                        outputs.words[word] = get_word(spec, spec_out, inputs[0], clocks, cursor)?;
                         word += 1;
                     }
                     Blob { size, .. } => outputs.data = cursor.take(*size as usize)?.to_vec(),
@@ -676,6 +774,75 @@ mod tests {
         open.paths = vec![b"missing.txt".to_vec()];
         assert_eq!(open.to_string(), r#"path_open(3, 1, "missing.txt", 0, 8, 0, 0) = 44 (noent)"#);
         assert_eq!(call("proc_exit", &[7], WasiOutcome::Exit(7)).to_string(), "proc_exit(7) -> exit(7)");
+    }
+
+    #[test]
+    fn numbers_only_calls_encode_and_decode_as_the_full_codec_does() {
+        let numbers: Vec<&str> = FUNCS.iter().filter(|f| f.numbers_only()).map(|f| f.name).collect();
+        assert_eq!(numbers, [
+            "args_sizes_get", "environ_sizes_get", "clock_res_get", "clock_time_get", "fd_advise", "fd_allocate",
+            "fd_close", "fd_datasync", "fd_fdstat_set_flags", "fd_fdstat_set_rights", "fd_filestat_set_size",
+            "fd_filestat_set_times", "fd_pwrite", "fd_renumber", "fd_seek", "fd_sync", "fd_tell", "proc_raise",
+            "sched_yield", "sock_accept", "sock_send", "sock_shutdown",
+        ]);
+        // A run of calls, clock readings of two clocks among them (their
+        // deltas depend on the readings before), at edge values.
+        let calls = [
+            NumbersCall { func: 5, inputs: [1, 1, 0, 0, 0, 0, 0, 0], words: [1_764_500_000_123_456_789, 0] },
+            NumbersCall { func: 5, inputs: [1, 0, 0, 0, 0, 0, 0, 0], words: [1_764_500_000_123_456_700, 0] },
+            NumbersCall { func: 5, inputs: [0, u64::MAX, 0, 0, 0, 0, 0, 0], words: [u64::MAX, 0] },
+            NumbersCall { func: 5, inputs: [7, 1, 0, 0, 0, 0, 0, 0], words: [0, 0] },
+            NumbersCall { func: 4, inputs: [u64::from(u32::MAX), 0, 0, 0, 0, 0, 0, 0], words: [1, 0] },
+            NumbersCall { func: 1, inputs: [0; MAX_PARAMS], words: [3, u64::from(u32::MAX)] },
+            NumbersCall { func: 23, inputs: [3, u64::MAX, 2, 0, 0, 0, 0, 0], words: [u64::MAX, 0] },
+            NumbersCall { func: 40, inputs: [0; MAX_PARAMS], words: [0; 2] },
+        ];
+        let (mut fast, mut full) = (Vec::new(), Vec::new());
+        let (mut fast_clocks, mut full_clocks) = (ClockState::default(), ClockState::default());
+        for call in &calls {
+            encode_numbers(call, &mut fast_clocks, &mut fast).unwrap();
+            encode(&WasiCall::from(call), false, false, &mut full_clocks, &mut full).unwrap();
+            assert_eq!(fast, full, "{call:?}");
+        }
+        let mut cursor = Cursor::new(&fast);
+        let mut clocks = ClockState::default();
+        for call in &calls {
+            assert_eq!(decode_numbers(&mut cursor, &mut clocks).unwrap(), Some(*call));
+        }
+        assert!(cursor.is_empty());
+
+        // Other events are left for the full decoder: nothing read, no clock moved.
+        let reading = &calls[0];
+        let mut others = Vec::new();
+        let mut clocks = ClockState::default();
+        encode(&call("fd_read", &[3, 1], WasiOutcome::Done(Outputs { data: b"x".to_vec(), ..Default::default() })), false, false, &mut clocks, &mut others).unwrap();
+        encode(&call("clock_time_get", &[1, 1], WasiOutcome::Errno(28)), false, false, &mut clocks, &mut others).unwrap();
+        encode(&call("proc_exit", &[0], WasiOutcome::Exit(0)), false, false, &mut clocks, &mut others).unwrap();
+        encode(&call("fd_write", &[1, 1], WasiOutcome::Done(Outputs { words: [1, 0], text: Some(b"x".to_vec()), ..Default::default() })), false, false, &mut clocks, &mut others).unwrap();
+        let mut cursor = Cursor::new(&others);
+        let mut clocks = ClockState::default();
+        let mut seen = 0;
+        while !cursor.is_empty() {
+            let before = cursor.remaining();
+            assert_eq!(decode_numbers(&mut cursor, &mut clocks).unwrap(), None);
+            assert_eq!(cursor.remaining(), before);
+            let tag = cursor.byte().unwrap();
+            decode(tag, &mut cursor, false, false, &mut ClockState::default()).unwrap();
+            seen += 1;
+        }
+        assert_eq!((seen, clocks.last), (4, [0; 5]));
+
+        // Damage is refused, as by the full decoder; a function that is not
+        // numbers-only is refused by the fast encoder.
+        let mut cut = Vec::new();
+        encode_numbers(reading, &mut ClockState::default(), &mut cut).unwrap();
+        cut.truncate(cut.len() - 1);
+        assert!(decode_numbers(&mut Cursor::new(&cut), &mut ClockState::default()).is_err());
+        let wide = [tag::DONE, 4, 0x80, 0x80, 0x80, 0x80, 0x10, 1]; // clock id 2^32
+        assert!(decode_numbers(&mut Cursor::new(&wide), &mut ClockState::default()).is_err());
+        let read = NumbersCall { func: 20, inputs: [0; MAX_PARAMS], words: [0; 2] };
+        let error = encode_numbers(&read, &mut ClockState::default(), &mut Vec::new()).unwrap_err();
+        assert!(error.message().contains("fd_read is not a numbers-only WASI function"), "{}", error.message());
     }
 
     #[test]

@@ -55,9 +55,9 @@ pub fn put_sleb(out: &mut impl ByteSink, mut value: i64) {
 
 /// Appends a length-prefixed byte string.
 #[inline]
-pub fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+pub fn put_bytes(out: &mut impl ByteSink, bytes: &[u8]) {
     put_uleb(out, bytes.len() as u64);
-    out.extend_from_slice(bytes);
+    out.push_bytes(bytes);
 }
 
 /// Writes into space reserved at the end of a `Vec<u8>` (its spare

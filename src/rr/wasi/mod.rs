@@ -29,7 +29,8 @@ use crate::rr::session::{self, Role, Session, divergence};
 use crate::rr::stores::key_of;
 use crate::trace::event::Event;
 use crate::trace::wasi::{
-    ARGS_GET, ARGS_SIZES_GET, ENVIRON_GET, ENVIRON_SIZES_GET, FUNCS, MAX_RAW, MODULE, WasiCall, WasiOutcome, records_text,
+    ARGS_GET, ARGS_SIZES_GET, ENVIRON_GET, ENVIRON_SIZES_GET, FUNCS, MAX_RAW, MODULE, NumbersCall, Outputs, WasiCall, WasiFn,
+    WasiOutcome, records_text,
 };
 use std::cell::Cell;
 use outputs::Args;
@@ -134,6 +135,14 @@ fn handle(id: u8, mut caller: Ctx<'_>, raw: &mut [MaybeUninit<ValRaw>]) -> wasmt
     Ok(())
 }
 
+/// Recording a call whose outputs lie outside guest memory fails.
+fn unreadable(spec: &WasiFn, what: String) -> wasmtime::Error {
+    wasmtime::Error::new(RrError::new(
+        ErrorKind::InvalidArgument,
+        format!("recording {} failed: its outputs cannot be read: {what}", spec.name),
+    ))
+}
+
 fn no_context() -> wasmtime::Error {
     wasmtime::Error::new(RrError::new(
         ErrorKind::InvalidArgument,
@@ -218,18 +227,17 @@ fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw
         let result = run_real(id, ctx, caller, &memory, raw);
         let outcome = match outcome_of(&result) {
             Some(outcome) => outcome,
+            None if spec.numbers_only() => WasiOutcome::Done(Outputs {
+                words: args.read_words(unshared.data(&*caller)).map_err(|what| unreadable(spec, what))?,
+                ..Outputs::default()
+            }),
             None => {
                 let strings_len = || -> outputs::Access<u64> {
                     let source = strings_source(id).ok_or("no strings output")?;
                     strings_of(ctx, source).map(|s| s.len() as u64).map_err(|e| e.to_string())
                 };
                 let read = args.read_outputs(unshared.data(&*caller), strings_len, SCRATCH.with(Cell::take));
-                WasiOutcome::Done(read.map_err(|what| {
-                    wasmtime::Error::new(RrError::new(
-                        ErrorKind::InvalidArgument,
-                        format!("recording {} failed: its outputs cannot be read: {what}", spec.name),
-                    ))
-                })?)
+                WasiOutcome::Done(read.map_err(|what| unreadable(spec, what))?)
             }
         };
         Ok((result, outcome))
@@ -240,14 +248,27 @@ fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw
         Role::Record(recorder) => *recorder.writer.settings(),
         _ => return result,
     };
-    let digest = settings.digest.then(|| memory_digest(&state, &caller.as_context_mut()));
-    let raw = settings.validation.then(|| Box::new(*raw));
-    let event = Event::Wasi(WasiCall { func: id, inputs: args.inputs(), paths, raw, outcome, digest });
-    let Role::Record(recorder) = &mut state.role else { unreachable!("checked above") };
-    let recorded = recorder.writer.record(&event);
-    if let Event::Wasi(WasiCall { outcome: WasiOutcome::Done(outputs), .. }) = event {
-        SCRATCH.with(|scratch| scratch.set(outputs.data));
-    }
+    let recorded = match outcome {
+        // The commonest calls (clock readings) in the commonest trace: no
+        // `Event` built.
+        WasiOutcome::Done(Outputs { words, .. }) if spec.numbers_only() && !settings.validation && !settings.digest => {
+            let Role::Record(recorder) = &mut state.role else { unreachable!("checked above") };
+            recorder.writer.record_wasi_numbers(&NumbersCall { func: id, inputs: args.inputs(), words })
+        }
+        outcome => {
+            let digest = settings.digest.then(|| memory_digest(&state, &caller.as_context_mut()));
+            let raw = settings.validation.then(|| Box::new(*raw));
+            let event = Event::Wasi(WasiCall { func: id, inputs: args.inputs(), paths, raw, outcome, digest });
+            let Role::Record(recorder) = &mut state.role else { unreachable!("checked above") };
+            let recorded = recorder.writer.record(&event);
+            if let Event::Wasi(WasiCall { outcome: WasiOutcome::Done(outputs), .. }) = event
+                && outputs.data.capacity() != 0
+            {
+                SCRATCH.with(|scratch| scratch.set(outputs.data));
+            }
+            recorded
+        }
+    };
     recorded.map_err(|e| wasmtime::Error::new(state.fail(e)))?;
     result
 }
@@ -275,11 +296,14 @@ fn replay(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw
         let memory = memory.unshared()?;
         let Role::Replay(replayer) = &mut state.role else { unreachable!("checked above") };
         let echo = replayer.echo;
+        let mut fast = None;
+        if replayer.peeked.is_none() && spec.numbers_only() && strings_source(id).is_none() {
+            fast = replayer.reader.next_wasi_numbers(|index, call| apply_numbers(index, call, &args, caller, memory))?;
+        }
         let mut apply = |index: u64, call: &WasiCall| apply_call(index, call, &args, caller, memory, echo);
-        let fast = match replayer.peeked {
-            None => replayer.reader.next_wasi(&mut apply)?,
-            Some(_) => None,
-        };
+        if replayer.peeked.is_none() && fast.is_none() {
+            fast = replayer.reader.next_wasi(&mut apply)?;
+        }
         match fast {
             Some(applied) => applied,
             None => match next_action(replayer)? {
@@ -328,15 +352,7 @@ fn apply_call(
     echo: bool,
 ) -> Result<(Replayed, Option<(u64, u64)>)> {
     if !is_recorded_call(call, args, memory.data(&*caller)) {
-        let now = WasiCall {
-            func: args.id,
-            inputs: args.inputs(),
-            paths: args.paths(memory.data(&*caller)),
-            raw: call.raw.as_ref().map(|_| Box::new(*args.raw)),
-            outcome: call.outcome.clone(),
-            digest: call.digest,
-        };
-        return Err(divergence(index, format!("the trace has the WASI call {call}, but the guest calls {now}")));
+        return Err(other_call(index, call, args, memory.data(&*caller)));
     }
     if let Some(source) = strings_source(args.id) {
         check_configured_strings(index, caller, source, call)?;
@@ -350,9 +366,7 @@ fn apply_call(
                     echo_text(args.inputs()[0], text);
                 }
             }
-            args.write_outputs(mem, outputs).map_err(|what| {
-                divergence(index, format!("{} cannot take its recorded outputs: {what}", args.spec.name))
-            })?;
+            args.write_outputs(mem, outputs).map_err(|what| no_room(index, args, what))?;
             Replayed::Errno(0)
         }
         WasiOutcome::Errno(errno) => Replayed::Errno(i32::from(*errno)),
@@ -360,6 +374,40 @@ fn apply_call(
         WasiOutcome::Trap(message) => Replayed::Trap(message.clone()),
     };
     Ok((replayed, call.digest.map(|digest| (index, digest))))
+}
+
+/// [`apply_call`] for a numbers-only call (a clock reading), with no
+/// `WasiCall` built unless the guest diverges.
+fn apply_numbers(
+    index: u64,
+    call: &NumbersCall,
+    args: &Args<'_>,
+    caller: &mut Ctx<'_>,
+    memory: Memory,
+) -> Result<(Replayed, Option<(u64, u64)>)> {
+    if call.func != args.id || call.inputs != args.inputs() {
+        return Err(other_call(index, &WasiCall::from(call), args, memory.data(&*caller)));
+    }
+    args.write_words(memory.data_mut(&mut *caller), &call.words).map_err(|what| no_room(index, args, what))?;
+    Ok((Replayed::Errno(0), None))
+}
+
+/// The divergence of a guest that makes another WASI call than `recorded`.
+fn other_call(index: u64, recorded: &WasiCall, args: &Args<'_>, mem: &[u8]) -> RrError {
+    let now = WasiCall {
+        func: args.id,
+        inputs: args.inputs(),
+        paths: args.paths(mem),
+        raw: recorded.raw.as_ref().map(|_| Box::new(*args.raw)),
+        outcome: recorded.outcome.clone(),
+        digest: recorded.digest,
+    };
+    divergence(index, format!("the trace has the WASI call {recorded}, but the guest calls {now}"))
+}
+
+/// The divergence of a guest whose memory cannot take a call's recorded outputs.
+fn no_room(index: u64, args: &Args<'_>, what: String) -> RrError {
+    divergence(index, format!("{} cannot take its recorded outputs: {what}", args.spec.name))
 }
 
 /// The bytes an `fd_write` sends to stdout or stderr must be the recorded ones.

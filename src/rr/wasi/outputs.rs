@@ -123,6 +123,36 @@ impl Args<'_> {
         }
     }
 
+    /// Where a `Word` or `Time` output goes: pointer and size in bytes.
+    fn word_slot(&self, out: Out) -> (u64, u8) {
+        match out {
+            Out::Word { at, size } => (self.at(at), size),
+            Out::Time { at } => (self.at(at), 8),
+            _ => (0, 0), // not a number: nothing to read or write
+        }
+    }
+
+    /// Reads what a successful call of a numbers-only function (see
+    /// `WasiFn::numbers_only`) wrote: its words, in order.
+    pub fn read_words(&self, mem: &[u8]) -> Access<[u64; 2]> {
+        let mut words = [0; 2];
+        for (out, word) in self.spec.outs.iter().zip(&mut words) {
+            let (ptr, size) = self.word_slot(*out);
+            *word = read_word(mem, ptr, size)?;
+        }
+        Ok(words)
+    }
+
+    /// Writes the recorded words of a numbers-only function's call at this
+    /// call's pointers.
+    pub fn write_words(&self, mem: &mut [u8], words: &[u64; 2]) -> Access<()> {
+        for (out, word) in self.spec.outs.iter().zip(words) {
+            let (ptr, size) = self.word_slot(*out);
+            write_word(mem, ptr, size, *word)?;
+        }
+        Ok(())
+    }
+
     /// Reads what a successful call wrote. `strings_len` gives the buffer
     /// size of `args_get`/`environ_get` (the call itself does not say).
     pub fn read_outputs(&self, mem: &[u8], strings_len: impl FnOnce() -> Access<u64>, data: Vec<u8>) -> Access<Outputs> {
@@ -132,12 +162,9 @@ impl Args<'_> {
         let mut strings_len = Some(strings_len);
         for out in self.spec.outs {
             match *out {
-                Out::Word { at, size } => {
-                    outputs.words[words] = read_word(mem, self.at(at), size)?;
-                    words += 1;
-                }
-                Out::Time { at } => {
-                    outputs.words[words] = read_word(mem, self.at(at), 8)?;
+                Out::Word { .. } | Out::Time { .. } => {
+                    let (ptr, size) = self.word_slot(*out);
+                    outputs.words[words] = read_word(mem, ptr, size)?;
                     words += 1;
                 }
                 Out::Blob { at, size } => outputs.data.extend_from_slice(region(mem, self.at(at), u64::from(size))?),
@@ -181,8 +208,10 @@ impl Args<'_> {
         let data = outputs.data.as_slice();
         for out in self.spec.outs {
             match *out {
-                Out::Word { at, size } => write_word(mem, self.at(at), size, *words.next().expect("two words at most"))?,
-                Out::Time { at } => write_word(mem, self.at(at), 8, *words.next().expect("two words at most"))?,
+                Out::Word { .. } | Out::Time { .. } => {
+                    let (ptr, size) = self.word_slot(*out);
+                    write_word(mem, ptr, size, *words.next().expect("two words at most"))?;
+                }
                 Out::Blob { at, .. } => region_mut(mem, self.at(at), data.len() as u64)?.copy_from_slice(data),
                 Out::Bytes { at, len } => {
                     if data.len() as u64 != self.at(len) {
