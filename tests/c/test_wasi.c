@@ -245,7 +245,9 @@ static void remove_data_folder(const char *data) {
 /* Finds `needle` in a trace file's frames, changes it with `edit`, and fixes
  * the CRC of the frame that holds it. Frames: 5-byte padded length, payload,
  * CRC-32. */
-static bool edit_trace(const char *path, const char *needle, char replacement) {
+/* Replaces byte `offset` of the first occurrence of `needle` in a frame,
+ * fixing the frame's CRC. */
+static bool edit_trace(const char *path, const char *needle, size_t offset, char replacement) {
     wasm_byte_vec_t trace = read_all(path);
     uint8_t *data = (uint8_t *)trace.data;
     size_t at = 8 + 1 + 1 + data[9] + 1 + 1 + 4; /* the header */
@@ -256,7 +258,7 @@ static bool edit_trace(const char *path, const char *needle, char replacement) {
         uint8_t *payload = data + at + 5;
         for (size_t i = 0; i + strlen(needle) <= len; i++) {
             if (memcmp(payload + i, needle, strlen(needle)) == 0) {
-                payload[i] = (uint8_t)replacement;
+                payload[i + offset] = (uint8_t)replacement;
                 uint32_t crc = crc32_of(payload, len);
                 memcpy(payload + len, &crc, 4);
                 done = true;
@@ -369,7 +371,7 @@ static void test_guest(const char *name) {
     FILE *copy = fopen(edited, "wb");
     fwrite(bytes.data, 1, bytes.size, copy);
     fclose(copy);
-    CHECK(edit_trace(edited, "line one", 'L'));
+    CHECK(edit_trace(edited, "line one", 0, 'L'));
     run_t stdin_run = run_guest(&guest, WASMTIME_RR_MODE_REPLAYING, NULL, replayer_of(edited, false), NULL);
     CHECK_ERR_HAS(stdin_run.error, WASMTIME_RR_ERROR_KIND_DIVERGENCE, "the guest writes other bytes to stdout than recorded");
 
@@ -383,6 +385,118 @@ static void test_guest(const char *name) {
     wasmtime_error_delete(tampered.error);
     wasm_byte_vec_delete(&bytes);
     wasm_byte_vec_delete(&guest.wasm);
+}
+
+/* Clock readings take the numbers-only fast paths (no WasiCall built): a
+ * replay gives the recorded readings, and a trace that has another clock or
+ * another function read is a divergence. */
+typedef struct {
+    wasm_engine_t *engine;
+    wasmtime_module_t *module;
+    wasmtime_linker_t *linker;
+    wasmtime_store_t *store;
+    wasmtime_instance_t instance;
+} clock_host_t;
+
+static clock_host_t clock_host(wasmtime_rr_mode_t mode) {
+    clock_host_t h;
+    h.engine = rr_engine(mode);
+    h.module = rr_module(h.engine,
+        "(module (import \"wasi_snapshot_preview1\" \"clock_time_get\" (func $t (param i32 i64 i32) (result i32)))"
+        " (memory (export \"memory\") 1)"
+        " (func (export \"read\") (param $clock i32) (param $at i32) (result i64)"
+        "   (if (call $t (local.get $clock) (i64.const 1) (local.get $at)) (then unreachable))"
+        "   (i64.load (local.get $at))))");
+    h.linker = wasmtime_linker_new(h.engine);
+    CHECK_OK(wasmtime_rr_linker_define_wasi(h.linker));
+    h.store = wasmtime_store_new(h.engine, NULL, NULL);
+    CHECK_OK(wasmtime_rr_context_set_wasi(wasmtime_store_context(h.store), wasi_config_new()));
+    return h;
+}
+
+static wasmtime_error_t *clock_start(clock_host_t *h) {
+    wasm_trap_t *trap = NULL;
+    wasmtime_error_t *error = wasmtime_rr_linker_instantiate(h->linker, wasmtime_store_context(h->store), h->module,
+                                                             &h->instance, &trap);
+    CHECK(trap == NULL);
+    return error;
+}
+
+static wasmtime_error_t *clock_read(clock_host_t *h, int32_t clock, int32_t at, int64_t *reading) {
+    wasmtime_context_t *context = wasmtime_store_context(h->store);
+    wasmtime_extern_t read;
+    CHECK(wasmtime_instance_export_get(context, &h->instance, "read", 4, &read));
+    wasmtime_val_t args[2] = {{.kind = WASMTIME_I32, .of.i32 = clock}, {.kind = WASMTIME_I32, .of.i32 = at}};
+    wasmtime_val_t result = {.kind = WASMTIME_I64, .of.i64 = -1};
+    wasm_trap_t *trap = NULL;
+    wasmtime_error_t *error = wasmtime_rr_func_call(context, &read.of.func, args, 2, &result, 1, &trap);
+    if (trap) wasm_trap_delete(trap);
+    *reading = result.of.i64;
+    return error;
+}
+
+static void clock_host_delete(clock_host_t *h) {
+    wasmtime_store_delete(h->store);
+    wasmtime_linker_delete(h->linker);
+    wasmtime_rr_module_delete(h->module);
+    wasm_engine_delete(h->engine);
+}
+
+/* Replays `trace` and reads clock `clock` at `at`: the first error, if any. */
+static wasmtime_error_t *clock_replay(const char *trace, int32_t clock, int32_t at, const int64_t expected[2]) {
+    clock_host_t h = clock_host(WASMTIME_RR_MODE_REPLAYING);
+    CHECK_OK(wasmtime_rr_store_replay(wasmtime_store_context(h.store), replayer_of(trace, false)));
+    CHECK_OK(clock_start(&h));
+    wasmtime_error_t *error = NULL;
+    for (int i = 0; i < 2 && !error; i++) {
+        int64_t reading = 0;
+        error = clock_read(&h, clock, at + 8 * i, &reading);
+        if (!error) CHECK(reading == expected[i]);
+    }
+    if (!error) error = wasmtime_rr_store_finish(wasmtime_store_context(h.store));
+    clock_host_delete(&h);
+    return error;
+}
+
+static void test_clock_fast_paths(void) {
+    char trace[512];
+    path_in(trace, sizeof trace, "clock.wrr");
+    clock_host_t h = clock_host(WASMTIME_RR_MODE_RECORDING);
+    wasmtime_rr_recorder_t *recorder = NULL;
+    CHECK_OK(wasmtime_rr_recorder_new_file(trace, &recorder));
+    CHECK_OK(wasmtime_rr_store_record(wasmtime_store_context(h.store), recorder));
+    CHECK_OK(clock_start(&h));
+    int64_t recorded[2] = {0, 0};
+    CHECK_OK(clock_read(&h, 1, 16, &recorded[0]));
+    CHECK_OK(clock_read(&h, 1, 24, &recorded[1]));
+    CHECK(recorded[0] > 0 && recorded[1] >= recorded[0]);
+    CHECK_OK(wasmtime_rr_store_finish(wasmtime_store_context(h.store)));
+    clock_host_delete(&h);
+
+    /* The recorded readings. */
+    CHECK_OK(clock_replay(trace, 1, 16, recorded));
+
+    /* The trace says the realtime clock was read (event: DONE tag 0x0c,
+     * clock_time_get 5, clock 1, precision 1), or that it was
+     * clock_res_get (4): the guest reading the monotonic clock diverges. */
+    char edited[512];
+    path_in(edited, sizeof edited, "clock-edited.wrr");
+    const struct { size_t offset; char byte; const char *expected; } edits[] = {
+        {2, 0, "the trace has the WASI call clock_time_get(realtime, 1) = 0 -> "},
+        {1, 4, "the trace has the WASI call clock_res_get(monotonic) = 0 -> 1, but the guest calls "
+               "clock_time_get(monotonic, 1)"},
+    };
+    for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
+        wasm_byte_vec_t bytes = read_all(trace);
+        FILE *copy = fopen(edited, "wb");
+        fwrite(bytes.data, 1, bytes.size, copy);
+        fclose(copy);
+        wasm_byte_vec_delete(&bytes);
+        CHECK(edit_trace(edited, "\x0c\x05\x01\x01", edits[i].offset, edits[i].byte));
+        CHECK_ERR_HAS(clock_replay(edited, 1, 16, recorded), WASMTIME_RR_ERROR_KIND_DIVERGENCE, edits[i].expected);
+    }
+    unlink(edited);
+    unlink(trace);
 }
 
 /* Reproducible WASI without a trace: the same seed and clocks give the
@@ -497,6 +611,7 @@ int main(void) {
     snprintf(work, sizeof work, "/tmp/wasmtime-rr-wasi-test-%d", (int)getpid());
     CHECK(mkdir(work, 0755) == 0);
     test_wasi_errors();
+    test_clock_fast_paths();
     test_guest("guest-c");
     test_guest("guest-go");
     test_deterministic_wasi();

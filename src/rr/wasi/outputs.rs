@@ -294,6 +294,26 @@ mod tests {
     }
 
     #[test]
+    fn numbers_only_outputs_read_and_write_as_the_full_outputs_do() {
+        // clock_time_get writes 8 bytes at param 2; fd_seek 8 at param 3;
+        // args_sizes_get 4 and 4 at params 0 and 1.
+        for (name, raw) in [("clock_time_get", &[1, 1, 8][..]), ("fd_seek", &[3, 5, 0, 20]), ("args_sizes_get", &[40, 52])] {
+            let (call, _) = args(name, raw);
+            let mut mem: Vec<u8> = (0..64).map(|i| i as u8 * 3 + 1).collect();
+            let full = call.read_outputs(&mem, || unreachable!(), Vec::new()).unwrap();
+            let words = call.read_words(&mem).unwrap();
+            assert_eq!((full.words, full.data.len(), full.text), (words, 0, None), "{name}");
+            let before = mem.clone();
+            call.write_words(&mut mem, &[words[0] ^ 0x55, words[1] ^ 0x66]).unwrap();
+            assert_ne!(mem, before, "{name}");
+            let mut full_mem = before.clone();
+            let changed = Outputs { words: [words[0] ^ 0x55, words[1] ^ 0x66], ..Outputs::default() };
+            call.write_outputs(&mut full_mem, &changed).unwrap();
+            assert_eq!(mem, full_mem, "{name}");
+        }
+    }
+
+    #[test]
     fn strings_get_their_pointers_rebuilt() {
         let (call, _) = args("args_get", &[0, 16]);
         let data = b"guest\0alpha\0".to_vec();
@@ -311,6 +331,9 @@ mod tests {
         let (call, _) = args("clock_time_get", &[0, 1, u64::from(u32::MAX)]);
         let mem = vec![0u8; 64];
         assert!(call.read_outputs(&mem, || unreachable!(), Vec::new()).is_err());
+        let mut small = mem.clone();
+        assert_eq!(call.write_words(&mut small, &[7, 0]).unwrap_err(), format!("8 bytes at {} lie outside guest memory (64 bytes)", u32::MAX));
+        assert_eq!(small, mem, "nothing written");
         let (write, _) = args("fd_write", &[1, 60, 1000, 0]);
         assert!(write.written_text(&mem, 5).is_err());
         let (open, _) = args("path_open", &[3, 0, 1 << 31, 10, 0, 0, 0, 0, 0]);
