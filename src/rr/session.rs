@@ -14,10 +14,9 @@ use crate::trace::component::ComponentEvent;
 use crate::trace::event::{EndStatus, Event, Signature, Values};
 use crate::trace::{TraceReader, TraceWriter};
 use crate::rr::values::FuncKey;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use crate::rr::stores::{StoreCell, StoreRef};
+use crate::rr::stores::{LastUsed, StoreCell, StoreRef};
 use std::sync::{Arc, Mutex, OnceLock};
 use wasmtime::{AsContextMut, Func, Memory};
 use wasmtime_c_api::WasmtimeStoreContextMut;
@@ -187,13 +186,7 @@ impl Session {
         // This thread's cache lets go of the session too; other threads'
         // caches do at their next lookup. (At process exit the cache may be
         // gone already.)
-        let _ = LAST.try_with(|last| {
-            if let Ok(mut slot) = last.try_borrow_mut()
-                && slot.as_ref().is_some_and(|cached| std::ptr::eq(Arc::as_ptr(cached), self))
-            {
-                *slot = None;
-            }
-        });
+        let _ = LAST.try_with(|last| last.forget(self));
         ended
     }
 }
@@ -206,7 +199,7 @@ fn registry() -> &'static Mutex<HashMap<usize, Arc<Session>>> {
 thread_local! {
     /// The session this thread used last: host calls look it up without
     /// taking the registry lock.
-    static LAST: RefCell<Option<Arc<Session>>> = const { RefCell::new(None) };
+    static LAST: LastUsed<Session> = const { LastUsed::new() };
 }
 
 pub use crate::rr::stores::key_of;
@@ -263,35 +256,14 @@ impl Session {
 /// Runs `body` with the live session attached to the store with this key,
 /// if any. The hot path (the store this thread used last) borrows the cached
 /// session without touching a reference count.
+#[inline(always)]
 pub fn with<R>(key: usize, body: impl FnOnce(Option<&Arc<Session>>) -> R) -> R {
-    LAST.with(|last| {
-        let cached = last.try_borrow().ok();
-        let hit = cached.as_ref().and_then(|c| c.as_ref()).filter(|s| s.key == key && !s.detached.load(Ordering::Acquire));
-        if let Some(session) = hit {
-            return body(Some(session));
-        }
-        drop(cached);
-        let found = find(key);
-        if let (Some(session), Ok(mut slot)) = (&found, last.try_borrow_mut()) {
-            *slot = Some(session.clone());
-        }
-        body(found.as_ref())
-    })
+    LastUsed::of(&LAST).with(|s| s.key == key && !s.detached.load(Ordering::Acquire), || find(key), body)
 }
 
 /// The live session attached to the store with this key, if any.
 pub fn lookup(key: usize) -> Option<Arc<Session>> {
-    let cached = LAST.with(|last| {
-        last.borrow().as_ref().filter(|s| s.key == key && !s.detached.load(Ordering::Acquire)).cloned()
-    });
-    if cached.is_some() {
-        return cached;
-    }
-    let found = find(key);
-    if let Some(session) = &found {
-        LAST.with(|last| *last.borrow_mut() = Some(session.clone()));
-    }
-    found
+    with(key, |session| session.cloned())
 }
 
 /// How many sessions were ever attached: a store found without one stays
@@ -307,6 +279,7 @@ thread_local! {
 
 /// Looks a session up in the registry, unless this thread found none for
 /// this store since the last attach.
+#[inline(never)]
 fn find(key: usize) -> Option<Arc<Session>> {
     if NONE_FOR.get() == (key, ATTACHED.load(Ordering::Acquire)) {
         return None;

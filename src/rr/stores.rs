@@ -10,7 +10,7 @@
 //! last, so the hot path (a host call on the store this thread runs) takes no
 //! lock.
 
-use std::cell::RefCell;
+use std::cell::{Cell, UnsafeCell};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -62,18 +62,107 @@ impl<T> Entry<T> {
     }
 }
 
-/// The per-thread cache of a map: the entry this thread used last.
-pub type LastUsed<T> = LocalKey<RefCell<Option<Arc<Entry<T>>>>>;
+/// What one thread used last of a per-store table (a session, a map's
+/// entry): the hot path finds it with one thread-local access and no lock or
+/// reference count.
+///
+/// While a body runs with the cached value, the value is pinned: a lookup
+/// nested inside (a host function calling into another store) does not
+/// replace it, so the reference the outer body holds stays valid. Replacing
+/// or forgetting it drops the old value only after the slot is consistent
+/// again, since dropping a session or a context may run host code that looks
+/// things up.
+pub struct LastUsed<T> {
+    slot: UnsafeCell<Option<Arc<T>>>,
+    pins: Cell<u32>,
+}
+
+impl<T> LastUsed<T> {
+    pub const fn new() -> LastUsed<T> {
+        LastUsed { slot: UnsafeCell::new(None), pins: Cell::new(0) }
+    }
+
+    /// This thread's cache. It lives until the thread's thread-local
+    /// destructors run; no table is used from those (a lookup there panics,
+    /// as any access to a destroyed thread-local does).
+    #[inline(always)]
+    pub fn of(key: &'static LocalKey<LastUsed<T>>) -> &'static LastUsed<T> {
+        // SAFETY: see above; the cache is only touched by its own thread.
+        key.with(|last| unsafe { &*std::ptr::from_ref(last) })
+    }
+
+    /// Runs `body` with the cached value if `hit` accepts it, else with what
+    /// `find` gives (then cached, unless a body up the stack pins the cache).
+    #[inline(always)]
+    pub fn with<R>(
+        &self,
+        hit: impl FnOnce(&T) -> bool,
+        find: impl FnOnce() -> Option<Arc<T>>,
+        body: impl FnOnce(Option<&Arc<T>>) -> R,
+    ) -> R {
+        // SAFETY: the slot changes only in `keep` and `forget`, on this
+        // thread, never while pinned; this borrow is pinned before use.
+        let cached = unsafe { &*self.slot.get() };
+        if let Some(value) = cached.as_ref().filter(|value| hit(value)) {
+            let _pin = Pin::new(&self.pins);
+            return body(Some(value));
+        }
+        let found = find();
+        if let Some(value) = &found {
+            self.keep(value);
+        }
+        body(found.as_ref())
+    }
+
+    /// Caches `value`, unless the cache is pinned.
+    #[inline(never)]
+    fn keep(&self, value: &Arc<T>) {
+        if self.pins.get() == 0 {
+            // SAFETY: not pinned, so no reference into the slot is held.
+            let old = unsafe { (*self.slot.get()).replace(value.clone()) };
+            drop(old);
+        }
+    }
+
+    /// Lets go of `value` if it is cached and not pinned (a pinned one is
+    /// let go at the next miss after its body ends; callers mark it dead
+    /// first, so it is never a hit again).
+    pub fn forget(&self, value: *const T) {
+        // SAFETY: as in `keep`.
+        if self.pins.get() == 0 && unsafe { &*self.slot.get() }.as_ref().is_some_and(|v| std::ptr::eq(Arc::as_ptr(v), value)) {
+            let old = unsafe { (*self.slot.get()).take() };
+            drop(old);
+        }
+    }
+}
+
+/// Marks a cache pinned while a body runs (unwinding included).
+struct Pin<'a>(&'a Cell<u32>);
+
+impl<'a> Pin<'a> {
+    #[inline(always)]
+    fn new(pins: &'a Cell<u32>) -> Pin<'a> {
+        pins.set(pins.get() + 1);
+        Pin(pins)
+    }
+}
+
+impl Drop for Pin<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
+    }
+}
 
 /// Values keyed by store. Declare one as a `static` next to a
 /// `thread_local!` cache: `static M: StoreMap<V> = StoreMap::new(&CACHE);`.
 pub struct StoreMap<T: Send + Sync + 'static> {
     entries: Mutex<BTreeMap<usize, Arc<Entry<T>>>>,
-    last: &'static LastUsed<T>,
+    last: &'static LocalKey<LastUsed<Entry<T>>>,
 }
 
 impl<T: Send + Sync + 'static> StoreMap<T> {
-    pub const fn new(last: &'static LastUsed<T>) -> StoreMap<T> {
+    pub const fn new(last: &'static LocalKey<LastUsed<Entry<T>>>) -> StoreMap<T> {
         StoreMap { entries: Mutex::new(BTreeMap::new()), last }
     }
 
@@ -86,19 +175,14 @@ impl<T: Send + Sync + 'static> StoreMap<T> {
     /// Runs `body` with the live entry of the store with this key, if any.
     /// The entry this thread used last is borrowed without touching a
     /// reference count.
+    #[inline(always)]
     pub fn with<R>(&self, key: usize, body: impl FnOnce(Option<&Arc<Entry<T>>>) -> R) -> R {
-        self.last.with(|last| {
-            let cached = last.try_borrow().ok();
-            if let Some(entry) = cached.as_ref().and_then(|c| c.as_ref()).filter(|e| e.key == key && e.is_live()) {
-                return body(Some(entry));
-            }
-            drop(cached);
-            let found = self.entries().get(&key).cloned();
-            if let (Some(entry), Ok(mut slot)) = (&found, last.try_borrow_mut()) {
-                *slot = Some(entry.clone());
-            }
-            body(found.as_ref())
-        })
+        LastUsed::of(self.last).with(|entry| entry.key == key && entry.is_live(), || self.find(key), body)
+    }
+
+    #[inline(never)]
+    fn find(&self, key: usize) -> Option<Arc<Entry<T>>> {
+        self.entries().get(&key).cloned()
     }
 
     /// The live entry of the store with this key, if any.
@@ -133,13 +217,7 @@ impl<T: Send + Sync + 'static> StoreMap<T> {
                 _ => None,
             }
         };
-        let _ = self.last.try_with(|last| {
-            if let Ok(mut slot) = last.try_borrow_mut()
-                && slot.as_ref().is_some_and(|cached| std::ptr::eq(Arc::as_ptr(cached), entry))
-            {
-                *slot = None;
-            }
-        });
+        let _ = self.last.try_with(|last| last.forget(entry));
         // Dropped outside the lock: dropping a value may run host code.
         drop(removed);
         true
@@ -226,5 +304,68 @@ impl<T> std::ops::DerefMut for StoreRef<'_, T> {
 impl<T> Drop for StoreRef<'_, T> {
     fn drop(&mut self) {
         self.cell.busy.set(false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cached value that, when dropped, looks something up in the cache it
+    /// was in (as closing a session may run host code that does).
+    struct Value {
+        key: usize,
+        cache: &'static LocalKey<LastUsed<Value>>,
+    }
+
+    impl Drop for Value {
+        fn drop(&mut self) {
+            // (At thread exit the cache is gone before its value.)
+            let seen = self.cache.try_with(|cache| cache.with(|_| true, || None, |value| value.map(|v| v.key)));
+            assert_ne!(seen, Ok(Some(self.key)), "dropped while still cached");
+        }
+    }
+
+    thread_local! {
+        static CACHE: LastUsed<Value> = const { LastUsed::new() };
+        /// How many values lookups made (each miss makes one).
+        static MADE: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn lookup<R>(key: usize, body: impl FnOnce(Option<&Arc<Value>>) -> R) -> R {
+        let make = || {
+            MADE.set(MADE.get() + 1);
+            Some(Arc::new(Value { key, cache: &CACHE }))
+        };
+        LastUsed::of(&CACHE).with(|v| v.key == key, make, body)
+    }
+
+    #[test]
+    fn a_pinned_value_outlives_nested_lookups_and_drops_after_the_slot_is_consistent() {
+        let first = lookup(1, |v| Arc::as_ptr(v.unwrap()));
+        assert_eq!(lookup(1, |v| Arc::as_ptr(v.unwrap())), first, "a hit is the cached value");
+        lookup(1, |outer| {
+            let outer = outer.unwrap();
+            // A nested miss (another store) runs with its own value and does
+            // not replace the one the outer body holds.
+            assert_eq!(lookup(2, |v| v.unwrap().key), 2);
+            CACHE.with(|cache| cache.forget(Arc::as_ptr(outer)));
+            assert_eq!(outer.key, 1);
+            assert_eq!(Arc::strong_count(outer), 1, "still only the cache's");
+        });
+        assert_eq!(lookup(1, |v| Arc::as_ptr(v.unwrap())), first, "forgetting a pinned value waits");
+        // A miss replaces the value; its drop looks into the cache again.
+        assert_eq!(lookup(3, |v| v.unwrap().key), 3);
+        CACHE.with(|cache| cache.forget(first));
+        assert_eq!(lookup(3, |v| v.map(|v| v.key)), Some(3), "forgetting another value keeps this one");
+        let (third, made) = (lookup(3, |v| Arc::as_ptr(v.unwrap())), MADE.get());
+        CACHE.with(|cache| cache.forget(third));
+        assert_eq!(lookup(3, |v| v.unwrap().key), 3);
+        assert_eq!(MADE.get(), made + 1, "forgotten, then found anew");
+        // A body that panics unpins the cache.
+        let panicked = std::panic::catch_unwind(|| lookup(3, |_| panic!("in a body")));
+        assert!(panicked.is_err());
+        assert_eq!(lookup(4, |v| v.unwrap().key), 4);
+        assert_eq!(CACHE.with(|cache| cache.pins.get()), 0);
     }
 }

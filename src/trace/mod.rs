@@ -249,7 +249,7 @@ impl TraceWriter {
 
     /// [`record_reserved`](Self::record_reserved) for encodings that use the
     /// codec's state or can fail (then nothing of the event stays).
-    #[inline]
+    #[inline(always)]
     fn record_reserved_with_codec(
         &mut self,
         max: usize,

@@ -348,6 +348,7 @@ pub fn encode(call: &WasiCall, validation: bool, digest: bool, clocks: &mut Cloc
 }
 
 /// Appends what the trace keeps of a call's parameters.
+#[inline]
 fn put_params(spec: &WasiFn, inputs: &[u64; MAX_PARAMS], paths: &[Vec<u8>], out: &mut impl ByteSink) -> Result<()> {
     let mut paths = paths.iter();
     for (i, param) in spec.params.iter().enumerate() {
@@ -361,6 +362,7 @@ fn put_params(spec: &WasiFn, inputs: &[u64; MAX_PARAMS], paths: &[Vec<u8>], out:
 }
 
 /// Reads what the trace keeps of a call's parameters.
+#[inline]
 fn get_params(spec: &WasiFn, cursor: &mut Cursor<'_>, inputs: &mut [u64; MAX_PARAMS], paths: &mut Vec<Vec<u8>>) -> Result<()> {
     for (i, param) in spec.params.iter().enumerate() {
         match param {
@@ -452,15 +454,14 @@ pub fn encode_numbers(call: &NumbersCall, clocks: &mut ClockState, out: &mut imp
 /// Reads the next event as a numbers-only call if it is one (with its tag):
 /// `None`, with nothing read and `clocks` untouched, if it is not.
 pub fn decode_numbers(cursor: &mut Cursor<'_>, clocks: &mut ClockState) -> Result<Option<NumbersCall>> {
-    let mut ahead = cursor.clone();
-    let (Ok(tag::DONE), Ok(id)) = (ahead.byte(), ahead.byte()) else { return Ok(None) };
+    let (Some(tag::DONE), Some(id)) = (cursor.peek(0), cursor.peek(1)) else { return Ok(None) };
     let Some(spec) = FUNCS.get(usize::from(id)).filter(|spec| spec.numbers_only()) else { return Ok(None) };
+    cursor.take(2)?;
     let mut call = NumbersCall { func: id, inputs: [0; MAX_PARAMS], words: [0; 2] };
-    get_params(spec, &mut ahead, &mut call.inputs, &mut Vec::new())?;
+    get_params(spec, cursor, &mut call.inputs, &mut Vec::new())?;
     for (spec_out, word) in spec.outs.iter().zip(&mut call.words) {
-        *word = get_word(spec, spec_out, call.inputs[0], clocks, &mut ahead)?;
+        *word = get_word(spec, spec_out, call.inputs[0], clocks, cursor)?;
     }
-    *cursor = ahead;
     Ok(Some(call))
 }
 

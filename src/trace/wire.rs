@@ -138,6 +138,12 @@ impl<'a> Cursor<'a> {
         Ok(slice)
     }
 
+    /// The byte `ahead` bytes on, if there is one; nothing is read.
+    #[inline]
+    pub fn peek(&self, ahead: usize) -> Option<u8> {
+        self.bytes.get(self.pos + ahead).copied()
+    }
+
     #[inline]
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         Ok(self.take(N)?.try_into().expect("take returned N bytes"))

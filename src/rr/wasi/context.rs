@@ -5,10 +5,8 @@
 //! store data, in a field this library cannot reach; the RR-aware definitions
 //! therefore keep it here, one per store, dropped with the store.
 
-use crate::rr::stores::{Entry, StoreCell, StoreMap};
-use std::cell::RefCell;
+use crate::rr::stores::{Entry, LastUsed, StoreCell, StoreMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 use wasmtime_c_api::WasmtimeStoreContextMut;
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -19,7 +17,7 @@ use wasmtime_wasi::{HostMonotonicClock, HostWallClock};
 pub struct WasiSlot(StoreCell<WasiP1Ctx>);
 
 thread_local! {
-    static LAST: RefCell<Option<Arc<Entry<WasiSlot>>>> = const { RefCell::new(None) };
+    static LAST: LastUsed<Entry<WasiSlot>> = const { LastUsed::new() };
 }
 static SLOTS: StoreMap<WasiSlot> = StoreMap::new(&LAST);
 
