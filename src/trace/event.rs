@@ -486,11 +486,13 @@ impl Codec {
     /// Reads the next event if it is a numbers-only WASI call (see
     /// [`wasi::decode_numbers`]); the caller checked the trace keeps no
     /// validation metadata or digests.
+    #[inline]
     pub fn decode_wasi_numbers(&mut self, cursor: &mut Cursor<'_>) -> Result<Option<wasi::NumbersCall>> {
         wasi::decode_numbers(cursor, &mut self.clocks)
     }
 
     /// Appends a numbers-only WASI call (see [`wasi::encode_numbers`]).
+    #[inline]
     pub fn encode_wasi_numbers(&mut self, call: &wasi::NumbersCall, out: &mut impl ByteSink) -> Result<()> {
         wasi::encode_numbers(call, &mut self.clocks, out)
     }

@@ -437,6 +437,7 @@ pub(crate) const MAX_NUMBERS_CALL: usize = 2 + 10 * (MAX_PARAMS + 2);
 
 /// Appends a numbers-only call (tag included). `call.func` is the id of a
 /// numbers-only function.
+#[inline]
 pub fn encode_numbers(call: &NumbersCall, clocks: &mut ClockState, out: &mut impl ByteSink) -> Result<()> {
     let spec = func(call.func)?;
     if !spec.numbers_only() {
@@ -453,6 +454,7 @@ pub fn encode_numbers(call: &NumbersCall, clocks: &mut ClockState, out: &mut imp
 
 /// Reads the next event as a numbers-only call if it is one (with its tag):
 /// `None`, with nothing read and `clocks` untouched, if it is not.
+#[inline]
 pub fn decode_numbers(cursor: &mut Cursor<'_>, clocks: &mut ClockState) -> Result<Option<NumbersCall>> {
     let (Some(tag::DONE), Some(id)) = (cursor.peek(0), cursor.peek(1)) else { return Ok(None) };
     let Some(spec) = FUNCS.get(usize::from(id)).filter(|spec| spec.numbers_only()) else { return Ok(None) };

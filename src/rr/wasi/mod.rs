@@ -153,12 +153,38 @@ fn no_context() -> wasmtime::Error {
 
 /// Runs the real function with the store's WASI context.
 fn run_real(id: u8, ctx: &mut WasiP1Ctx, caller: &mut Ctx<'_>, memory: &GuestMem, args: &[u64; MAX_RAW]) -> wasmtime::Result<i32> {
+    match memory {
+        GuestMem::Plain(memory) => run_real_then(id, ctx, caller, *memory, args, |_, _| ()).0,
+        GuestMem::Shared(memory) => {
+            set_fuel(ctx, caller);
+            dispatch::call(id, ctx, &mut GuestMemory::Shared(memory.data()), args)
+        }
+    }
+}
+
+/// Runs the real function on an unshared memory, then `read` on its result
+/// and that memory (looked up once for both).
+fn run_real_then<T>(
+    id: u8,
+    ctx: &mut WasiP1Ctx,
+    caller: &mut Ctx<'_>,
+    memory: Memory,
+    args: &[u64; MAX_RAW],
+    read: impl FnOnce(&wasmtime::Result<i32>, &[u8]) -> T,
+) -> (wasmtime::Result<i32>, T) {
+    set_fuel(ctx, caller);
+    let mut guest = GuestMemory::Unshared(memory.data_mut(caller));
+    let result = dispatch::call(id, ctx, &mut guest, args);
+    let after = match guest {
+        GuestMemory::Unshared(mem) => read(&result, mem),
+        GuestMemory::Shared(_) => unreachable!("made unshared above"),
+    };
+    (result, after)
+}
+
+fn set_fuel(ctx: &mut WasiP1Ctx, caller: &mut Ctx<'_>) {
     use wasmtime_wasi::p1::wasi_snapshot_preview1::WasiSnapshotPreview1;
     ctx.set_hostcall_fuel(caller.as_context_mut().hostcall_fuel());
-    match memory {
-        GuestMem::Plain(memory) => dispatch::call(id, ctx, &mut GuestMemory::Unshared(memory.data_mut(caller)), args),
-        GuestMem::Shared(memory) => dispatch::call(id, ctx, &mut GuestMemory::Shared(memory.data()), args),
-    }
 }
 
 /// A call on a store with nothing attached: the real function, nothing else.
@@ -224,14 +250,18 @@ fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw
     let key = key_of(&caller.as_context_mut());
     let (result, outcome) = context::with(key, |ctx| -> wasmtime::Result<_> {
         let ctx = ctx.ok_or_else(no_context)?;
-        let result = run_real(id, ctx, caller, &memory, raw);
-        let outcome = match outcome_of(&result) {
-            Some(outcome) => outcome,
-            None if spec.numbers_only() => WasiOutcome::Done(Outputs {
-                words: args.read_words(unshared.data(&*caller)).map_err(|what| unreadable(spec, what))?,
+        // What a numbers-only call wrote is read from the memory it ran on.
+        let words = |result: &wasmtime::Result<i32>, mem: &[u8]| {
+            (spec.numbers_only() && matches!(result, Ok(0))).then(|| args.read_words(mem))
+        };
+        let (result, words) = run_real_then(id, ctx, caller, unshared, raw, words);
+        let outcome = match (outcome_of(&result), words) {
+            (Some(outcome), _) => outcome,
+            (None, Some(words)) => WasiOutcome::Done(Outputs {
+                words: words.map_err(|what| unreadable(spec, what))?,
                 ..Outputs::default()
             }),
-            None => {
+            (None, None) => {
                 let strings_len = || -> outputs::Access<u64> {
                     let source = strings_source(id).ok_or("no strings output")?;
                     strings_of(ctx, source).map(|s| s.len() as u64).map_err(|e| e.to_string())

@@ -10,6 +10,7 @@ use crate::trace::wasi::{MAX_PARAMS, MAX_RAW, Out, Outputs, Param, WasiFn, recor
 /// A failed memory access, described for a divergence or recording error.
 pub type Access<T> = std::result::Result<T, String>;
 
+#[inline]
 fn range(mem_len: usize, ptr: u64, len: u64) -> Access<std::ops::Range<usize>> {
     ptr.checked_add(len)
         .filter(|end| *end <= mem_len as u64)
@@ -17,21 +18,25 @@ fn range(mem_len: usize, ptr: u64, len: u64) -> Access<std::ops::Range<usize>> {
         .ok_or_else(|| format!("{len} bytes at {ptr} lie outside guest memory ({mem_len} bytes)"))
 }
 
+#[inline]
 fn region(mem: &[u8], ptr: u64, len: u64) -> Access<&[u8]> {
     Ok(&mem[range(mem.len(), ptr, len)?])
 }
 
+#[inline]
 fn region_mut(mem: &mut [u8], ptr: u64, len: u64) -> Access<&mut [u8]> {
     let range = range(mem.len(), ptr, len)?;
     Ok(&mut mem[range])
 }
 
+#[inline]
 fn read_word(mem: &[u8], ptr: u64, size: u8) -> Access<u64> {
     let mut bytes = [0u8; 8];
     bytes[..usize::from(size)].copy_from_slice(region(mem, ptr, u64::from(size))?);
     Ok(u64::from_le_bytes(bytes))
 }
 
+#[inline]
 fn write_word(mem: &mut [u8], ptr: u64, size: u8, value: u64) -> Access<()> {
     region_mut(mem, ptr, u64::from(size))?.copy_from_slice(&value.to_le_bytes()[..usize::from(size)]);
     Ok(())
@@ -54,16 +59,19 @@ pub struct Args<'a> {
 }
 
 impl Args<'_> {
+    #[inline]
     fn at(&self, param: usize) -> u64 {
         self.raw[self.spec.raw_index(param)]
     }
 
     /// The second core argument of a two-word parameter (a length or count).
+    #[inline]
     fn len_of(&self, param: usize) -> u64 {
         self.raw[self.spec.raw_index(param) + 1]
     }
 
     /// What the trace records of the arguments, by parameter index.
+    #[inline]
     pub fn inputs(&self) -> [u64; MAX_PARAMS] {
         let mut inputs = [0; MAX_PARAMS];
         for (i, param) in self.spec.params.iter().enumerate() {
@@ -124,6 +132,7 @@ impl Args<'_> {
     }
 
     /// Where a `Word` or `Time` output goes: pointer and size in bytes.
+    #[inline]
     fn word_slot(&self, out: Out) -> (u64, u8) {
         match out {
             Out::Word { at, size } => (self.at(at), size),
@@ -134,6 +143,7 @@ impl Args<'_> {
 
     /// Reads what a successful call of a numbers-only function (see
     /// `WasiFn::numbers_only`) wrote: its words, in order.
+    #[inline]
     pub fn read_words(&self, mem: &[u8]) -> Access<[u64; 2]> {
         let mut words = [0; 2];
         for (out, word) in self.spec.outs.iter().zip(&mut words) {
@@ -145,6 +155,7 @@ impl Args<'_> {
 
     /// Writes the recorded words of a numbers-only function's call at this
     /// call's pointers.
+    #[inline]
     pub fn write_words(&self, mem: &mut [u8], words: &[u64; 2]) -> Access<()> {
         for (out, word) in self.spec.outs.iter().zip(words) {
             let (ptr, size) = self.word_slot(*out);
