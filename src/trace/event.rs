@@ -487,8 +487,8 @@ impl Codec {
     /// [`wasi::decode_numbers`]); the caller checked the trace keeps no
     /// validation metadata or digests.
     #[inline]
-    pub fn decode_wasi_numbers(&mut self, cursor: &mut Cursor<'_>) -> Result<Option<wasi::NumbersCall>> {
-        wasi::decode_numbers(cursor, &mut self.clocks)
+    pub fn decode_wasi_numbers(&mut self, cursor: &mut Cursor<'_>, call: &mut wasi::NumbersCall) -> Result<bool> {
+        wasi::decode_numbers(cursor, &mut self.clocks, call)
     }
 
     /// Appends a numbers-only WASI call (see [`wasi::encode_numbers`]).

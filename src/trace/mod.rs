@@ -566,16 +566,14 @@ impl TraceReader {
     /// `None` (nothing consumed) when the next event is anything else or the
     /// frame is used up: use `next`.
     pub fn next_wasi<R>(&mut self, take: impl FnOnce(u64, &wasi::WasiCall) -> R) -> Result<Option<R>> {
-        self.next_decoded(
-            |codec, cursor| {
-                let tag = cursor.byte()?;
-                match wasi::is_tag(tag) {
-                    true => codec.decode_wasi(tag, cursor).map(Some),
-                    false => Ok(None),
-                }
-            },
-            take,
-        )
+        let decoded = self.next_decoded(|codec, cursor| {
+            let tag = cursor.byte()?;
+            match wasi::is_tag(tag) {
+                true => codec.decode_wasi(tag, cursor).map(Some),
+                false => Ok(None),
+            }
+        })?;
+        Ok(decoded.map(|(index, call)| take(index, &call)))
     }
 
     /// The faster path for the commonest WASI calls (clock readings, seeks):
@@ -586,16 +584,16 @@ impl TraceReader {
         if self.header.settings.validation || self.header.settings.digest {
             return Ok(None);
         }
-        self.next_decoded(|codec, cursor| codec.decode_wasi_numbers(cursor), take)
+        let mut call = wasi::NumbersCall { func: 0, inputs: [0; wasi::MAX_PARAMS], words: [0; 2] };
+        let decoded = self.next_decoded(|codec, cursor| Ok(codec.decode_wasi_numbers(cursor, &mut call)?.then_some(())))?;
+        Ok(decoded.map(|(index, ())| take(index, &call)))
     }
 
     /// Decodes the next event with `decode`, which answers `None` (nothing
     /// consumed) to decline it; an error is sticky and says where it is.
-    fn next_decoded<T, R>(
-        &mut self,
-        decode: impl FnOnce(&mut Codec, &mut Cursor<'_>) -> Result<Option<T>>,
-        take: impl FnOnce(u64, &T) -> R,
-    ) -> Result<Option<R>> {
+    /// Gives the event's index with what `decode` made of it.
+    #[inline(always)]
+    fn next_decoded<T>(&mut self, decode: impl FnOnce(&mut Codec, &mut Cursor<'_>) -> Result<Option<T>>) -> Result<Option<(u64, T)>> {
         if self.failed.is_some() || self.ended {
             return Ok(None);
         }
@@ -606,18 +604,22 @@ impl TraceReader {
         let decoded = match decode(&mut self.codec, &mut cursor) {
             Ok(Some(decoded)) => decoded,
             Ok(None) => return Ok(None),
-            Err(error) => {
-                let error = self.located(error);
-                self.failed = Some(error.clone());
-                return Err(error);
-            }
+            Err(error) => return Err(self.fail_at(error)),
         };
         let end = self.frame.len() - cursor.remaining();
         self.last_size = end - self.pos;
         self.pos = end;
         let index = self.events;
         self.consumed();
-        Ok(Some(take(index, &decoded)))
+        Ok(Some((index, decoded)))
+    }
+
+    /// Makes a decoding error sticky, with where it is.
+    #[cold]
+    fn fail_at(&mut self, error: RrError) -> RrError {
+        let error = self.located(error);
+        self.failed = Some(error.clone());
+        error
     }
 
     /// The replay fast path for the commonest event, a host return without

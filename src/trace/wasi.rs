@@ -452,19 +452,23 @@ pub fn encode_numbers(call: &NumbersCall, clocks: &mut ClockState, out: &mut imp
     Ok(())
 }
 
-/// Reads the next event as a numbers-only call if it is one (with its tag):
-/// `None`, with nothing read and `clocks` untouched, if it is not.
+/// Reads the next event into `call` if it is a numbers-only call (with its
+/// tag): `false`, with nothing read and `clocks` untouched, if it is not.
+/// (Filled in place: a call moved as a whole after its words were stored one
+/// by one costs a store-forwarding stall.)
 #[inline]
-pub fn decode_numbers(cursor: &mut Cursor<'_>, clocks: &mut ClockState) -> Result<Option<NumbersCall>> {
-    let (Some(tag::DONE), Some(id)) = (cursor.peek(0), cursor.peek(1)) else { return Ok(None) };
-    let Some(spec) = FUNCS.get(usize::from(id)).filter(|spec| spec.numbers_only()) else { return Ok(None) };
+pub fn decode_numbers(cursor: &mut Cursor<'_>, clocks: &mut ClockState, call: &mut NumbersCall) -> Result<bool> {
+    let (Some(tag::DONE), Some(id)) = (cursor.peek(0), cursor.peek(1)) else { return Ok(false) };
+    let Some(spec) = FUNCS.get(usize::from(id)).filter(|spec| spec.numbers_only()) else { return Ok(false) };
     cursor.take(2)?;
-    let mut call = NumbersCall { func: id, inputs: [0; MAX_PARAMS], words: [0; 2] };
+    call.func = id;
+    call.inputs = [0; MAX_PARAMS];
     get_params(spec, cursor, &mut call.inputs, &mut Vec::new())?;
+    call.words = [0; 2];
     for (spec_out, word) in spec.outs.iter().zip(&mut call.words) {
         *word = get_word(spec, spec_out, call.inputs[0], clocks, cursor)?;
     }
-    Ok(Some(call))
+    Ok(true)
 }
 
 /// Whether `tag` starts a WASI event.
@@ -809,8 +813,10 @@ mod tests {
         }
         let mut cursor = Cursor::new(&fast);
         let mut clocks = ClockState::default();
+        let mut back = NumbersCall { func: 0, inputs: [9; MAX_PARAMS], words: [9; 2] };
         for call in &calls {
-            assert_eq!(decode_numbers(&mut cursor, &mut clocks).unwrap(), Some(*call));
+            assert!(decode_numbers(&mut cursor, &mut clocks, &mut back).unwrap());
+            assert_eq!(&back, call);
         }
         assert!(cursor.is_empty());
 
@@ -827,7 +833,7 @@ mod tests {
         let mut seen = 0;
         while !cursor.is_empty() {
             let before = cursor.remaining();
-            assert_eq!(decode_numbers(&mut cursor, &mut clocks).unwrap(), None);
+            assert!(!decode_numbers(&mut cursor, &mut clocks, &mut back).unwrap());
             assert_eq!(cursor.remaining(), before);
             let tag = cursor.byte().unwrap();
             decode(tag, &mut cursor, false, false, &mut ClockState::default()).unwrap();
@@ -840,9 +846,9 @@ mod tests {
         let mut cut = Vec::new();
         encode_numbers(reading, &mut ClockState::default(), &mut cut).unwrap();
         cut.truncate(cut.len() - 1);
-        assert!(decode_numbers(&mut Cursor::new(&cut), &mut ClockState::default()).is_err());
+        assert!(decode_numbers(&mut Cursor::new(&cut), &mut ClockState::default(), &mut back).is_err());
         let wide = [tag::DONE, 4, 0x80, 0x80, 0x80, 0x80, 0x10, 1]; // clock id 2^32
-        assert!(decode_numbers(&mut Cursor::new(&wide), &mut ClockState::default()).is_err());
+        assert!(decode_numbers(&mut Cursor::new(&wide), &mut ClockState::default(), &mut back).is_err());
         let read = NumbersCall { func: 20, inputs: [0; MAX_PARAMS], words: [0; 2] };
         let error = encode_numbers(&read, &mut ClockState::default(), &mut Vec::new()).unwrap_err();
         assert!(error.message().contains("fd_read is not a numbers-only WASI function"), "{}", error.message());
