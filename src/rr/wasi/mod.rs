@@ -248,26 +248,28 @@ fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw
         false => Vec::new(),
     };
     let key = key_of(&caller.as_context_mut());
+    // A numbers-only call's words go straight into the event to record.
+    let mut numbers = NumbersCall { func: id, inputs: args.inputs(), words: [0; 2] };
+    // The outcome; `None`: errno 0 with the words in `numbers`.
     let (result, outcome) = context::with(key, |ctx| -> wasmtime::Result<_> {
         let ctx = ctx.ok_or_else(no_context)?;
         // What a numbers-only call wrote is read from the memory it ran on.
-        let words = |result: &wasmtime::Result<i32>, mem: &[u8]| {
-            (spec.numbers_only() && matches!(result, Ok(0))).then(|| args.read_words(mem))
+        let words = |result: &wasmtime::Result<i32>, mem: &[u8]| match spec.numbers_only() && matches!(result, Ok(0)) {
+            true => args.read_words(mem, &mut numbers.words).map(|()| true),
+            false => Ok(false),
         };
         let (result, words) = run_real_then(id, ctx, caller, unshared, raw, words);
         let outcome = match (outcome_of(&result), words) {
-            (Some(outcome), _) => outcome,
-            (None, Some(words)) => WasiOutcome::Done(Outputs {
-                words: words.map_err(|what| unreadable(spec, what))?,
-                ..Outputs::default()
-            }),
-            (None, None) => {
+            (Some(outcome), _) => Some(outcome),
+            (None, Ok(true)) => None,
+            (None, Err(what)) => return Err(unreadable(spec, what)),
+            (None, Ok(false)) => {
                 let strings_len = || -> outputs::Access<u64> {
                     let source = strings_source(id).ok_or("no strings output")?;
                     strings_of(ctx, source).map(|s| s.len() as u64).map_err(|e| e.to_string())
                 };
                 let read = args.read_outputs(unshared.data(&*caller), strings_len, SCRATCH.with(Cell::take));
-                WasiOutcome::Done(read.map_err(|what| unreadable(spec, what))?)
+                Some(WasiOutcome::Done(read.map_err(|what| unreadable(spec, what))?))
             }
         };
         Ok((result, outcome))
@@ -281,11 +283,12 @@ fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw
     let recorded = match outcome {
         // The commonest calls (clock readings) in the commonest trace: no
         // `Event` built.
-        WasiOutcome::Done(Outputs { words, .. }) if spec.numbers_only() && !settings.validation && !settings.digest => {
+        None if !settings.validation && !settings.digest => {
             let Role::Record(recorder) = &mut state.role else { unreachable!("checked above") };
-            recorder.writer.record_wasi_numbers(&NumbersCall { func: id, inputs: args.inputs(), words })
+            recorder.writer.record_wasi_numbers(&numbers)
         }
         outcome => {
+            let outcome = outcome.unwrap_or_else(|| WasiOutcome::Done(Outputs { words: numbers.words, ..Outputs::default() }));
             let digest = settings.digest.then(|| memory_digest(&state, &caller.as_context_mut()));
             let raw = settings.validation.then(|| Box::new(*raw));
             let event = Event::Wasi(WasiCall { func: id, inputs: args.inputs(), paths, raw, outcome, digest });

@@ -31,6 +31,10 @@ fn region_mut(mem: &mut [u8], ptr: u64, len: u64) -> Access<&mut [u8]> {
 
 #[inline]
 fn read_word(mem: &[u8], ptr: u64, size: u8) -> Access<u64> {
+    if size == 8 {
+        // Timestamps, offsets: one load, not a copy of a variable length.
+        return Ok(u64::from_le_bytes(region(mem, ptr, 8)?.try_into().expect("8 bytes")));
+    }
     let mut bytes = [0u8; 8];
     bytes[..usize::from(size)].copy_from_slice(region(mem, ptr, u64::from(size))?);
     Ok(u64::from_le_bytes(bytes))
@@ -142,15 +146,15 @@ impl Args<'_> {
     }
 
     /// Reads what a successful call of a numbers-only function (see
-    /// `WasiFn::numbers_only`) wrote: its words, in order.
+    /// `WasiFn::numbers_only`) wrote: its words, in order, into `words`
+    /// (filled in place: see `trace::wasi::decode_numbers`).
     #[inline]
-    pub fn read_words(&self, mem: &[u8]) -> Access<[u64; 2]> {
-        let mut words = [0; 2];
-        for (out, word) in self.spec.outs.iter().zip(&mut words) {
+    pub fn read_words(&self, mem: &[u8], words: &mut [u64; 2]) -> Access<()> {
+        for (out, word) in self.spec.outs.iter().zip(words) {
             let (ptr, size) = self.word_slot(*out);
             *word = read_word(mem, ptr, size)?;
         }
-        Ok(words)
+        Ok(())
     }
 
     /// Writes the recorded words of a numbers-only function's call at this
@@ -312,7 +316,8 @@ mod tests {
             let (call, _) = args(name, raw);
             let mut mem: Vec<u8> = (0..64).map(|i| i as u8 * 3 + 1).collect();
             let full = call.read_outputs(&mem, || unreachable!(), Vec::new()).unwrap();
-            let words = call.read_words(&mem).unwrap();
+            let mut words = [0; 2];
+            call.read_words(&mem, &mut words).unwrap();
             assert_eq!((full.words, full.data.len(), full.text), (words, 0, None), "{name}");
             let before = mem.clone();
             call.write_words(&mut mem, &[words[0] ^ 0x55, words[1] ^ 0x66]).unwrap();
