@@ -29,7 +29,7 @@ use crate::rr::session::{self, Role, Session, divergence};
 use crate::rr::stores::key_of;
 use crate::trace::event::Event;
 use crate::trace::wasi::{
-    ARGS_GET, ARGS_SIZES_GET, ENVIRON_GET, ENVIRON_SIZES_GET, FUNCS, MAX_RAW, MODULE, NumbersCall, Outputs, WasiCall, WasiFn,
+    ARGS_GET, ARGS_SIZES_GET, ENVIRON_GET, ENVIRON_SIZES_GET, FUNCS, MAX_PARAMS, MAX_RAW, MODULE, NumbersCall, Outputs, WasiCall, WasiFn,
     WasiOutcome, records_text,
 };
 use std::cell::Cell;
@@ -249,9 +249,13 @@ fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw
     };
     let key = key_of(&caller.as_context_mut());
     // A numbers-only call's words go straight into the event to record.
-    let mut numbers = NumbersCall { func: id, inputs: args.inputs(), words: [0; 2] };
-    // The outcome; `None`: errno 0 with the words in `numbers`.
-    let (result, outcome) = context::with(key, |ctx| -> wasmtime::Result<_> {
+    let mut numbers = NumbersCall { func: id, inputs: [0; MAX_PARAMS], words: [0; 2] };
+    args.inputs_into(&mut numbers.inputs);
+    // The outcome; `None`: errno 0 with the words in `numbers`. (Results
+    // are written out, not returned: moving them whole after piecewise
+    // stores stalls.)
+    let mut outcome = None;
+    let result = context::with(key, |ctx| -> wasmtime::Result<_> {
         let ctx = ctx.ok_or_else(no_context)?;
         // What a numbers-only call wrote is read from the memory it ran on.
         let words = |result: &wasmtime::Result<i32>, mem: &[u8]| match spec.numbers_only() && matches!(result, Ok(0)) {
@@ -259,7 +263,7 @@ fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw
             false => Ok(false),
         };
         let (result, words) = run_real_then(id, ctx, caller, unshared, raw, words);
-        let outcome = match (outcome_of(&result), words) {
+        outcome = match (outcome_of(&result), words) {
             (Some(outcome), _) => Some(outcome),
             (None, Ok(true)) => None,
             (None, Err(what)) => return Err(unreadable(spec, what)),
@@ -272,7 +276,7 @@ fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw
                 Some(WasiOutcome::Done(read.map_err(|what| unreadable(spec, what))?))
             }
         };
-        Ok((result, outcome))
+        Ok(result)
     })?;
     let mut state = session.lock()?;
     state.check_failure()?;

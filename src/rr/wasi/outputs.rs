@@ -78,6 +78,14 @@ impl Args<'_> {
     #[inline]
     pub fn inputs(&self) -> [u64; MAX_PARAMS] {
         let mut inputs = [0; MAX_PARAMS];
+        self.inputs_into(&mut inputs);
+        inputs
+    }
+
+    /// [`inputs`](Self::inputs), written in place (the hot paths fill the
+    /// event they record).
+    #[inline]
+    pub fn inputs_into(&self, inputs: &mut [u64; MAX_PARAMS]) {
         for (i, param) in self.spec.params.iter().enumerate() {
             inputs[i] = match param {
                 Param::Fd | Param::U32 | Param::U64 => self.at(i),
@@ -85,7 +93,6 @@ impl Args<'_> {
                 Param::Ptr | Param::Path => 0,
             };
         }
-        inputs
     }
 
     /// The bytes of each `Path` parameter; one that is out of bounds reads
