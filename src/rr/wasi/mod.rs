@@ -426,8 +426,7 @@ fn apply_call(
 /// unshared memory, with no `WasiCall` built unless the guest diverges; the
 /// outcome is errno 0.
 fn apply_numbers(index: u64, call: &NumbersCall, args: &Args<'_>, caller: &mut Ctx<'_>, memory: Memory) -> Result<()> {
-    let inputs = args.inputs();
-    if call.func != args.id || (0..args.spec.params.len()).any(|i| call.inputs[i] != inputs[i]) {
+    if call.func != args.id || (0..args.spec.params.len()).any(|i| call.inputs[i] != args.input(i)) {
         return Err(other_call(index, &WasiCall::from(call), args, memory.data(&*caller)));
     }
     args.write_words(memory.data_mut(&mut *caller), &call.words).map_err(|what| no_room(index, args, what))

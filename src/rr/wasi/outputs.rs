@@ -42,6 +42,10 @@ fn read_word(mem: &[u8], ptr: u64, size: u8) -> Access<u64> {
 
 #[inline]
 fn write_word(mem: &mut [u8], ptr: u64, size: u8, value: u64) -> Access<()> {
+    if size == 8 {
+        region_mut(mem, ptr, 8)?.copy_from_slice(&value.to_le_bytes());
+        return Ok(());
+    }
     region_mut(mem, ptr, u64::from(size))?.copy_from_slice(&value.to_le_bytes()[..usize::from(size)]);
     Ok(())
 }
@@ -86,12 +90,18 @@ impl Args<'_> {
     /// event they record).
     #[inline]
     pub fn inputs_into(&self, inputs: &mut [u64; MAX_PARAMS]) {
-        for (i, param) in self.spec.params.iter().enumerate() {
-            inputs[i] = match param {
-                Param::Fd | Param::U32 | Param::U64 => self.at(i),
-                Param::Iovs => self.len_of(i),
-                Param::Ptr | Param::Path => 0,
-            };
+        for (i, input) in inputs[..self.spec.params.len()].iter_mut().enumerate() {
+            *input = self.input(i);
+        }
+    }
+
+    /// What the trace records of parameter `param`.
+    #[inline]
+    pub fn input(&self, param: usize) -> u64 {
+        match self.spec.params[param] {
+            Param::Fd | Param::U32 | Param::U64 => self.at(param),
+            Param::Iovs => self.len_of(param),
+            Param::Ptr | Param::Path => 0,
         }
     }
 
