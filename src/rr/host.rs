@@ -103,6 +103,7 @@ impl HostFn {
     ///
     /// # Safety
     /// `raw` holds the function's arguments (and room for its results).
+    #[inline]
     unsafe fn invoke(&self, caller: *mut wasmtime_caller_t, raw: &mut [ValRaw]) -> Option<Box<wasm_trap_t>> {
         match self.callback {
             Callback::Unchecked(callback) => callback(self.data, caller, raw.as_mut_ptr(), raw.len()),

@@ -137,6 +137,7 @@ impl Session {
     /// state is never busy but when a call re-enters the library from inside
     /// one of its own operations on this store (a trace callback calling
     /// back, say): refused with an error rather than a deadlock.
+    #[inline]
     pub fn lock(&self) -> Result<StoreRef<'_, State>> {
         self.state.borrow().ok_or_else(busy)
     }
@@ -204,6 +205,7 @@ thread_local! {
 
 pub use crate::rr::stores::key_of;
 
+#[cold]
 fn busy() -> RrError {
     RrError::invalid_argument(
         "this store's recording or replay is in the middle of another operation: a call from inside \

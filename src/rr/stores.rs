@@ -273,6 +273,7 @@ impl<T> StoreCell<T> {
     }
 
     /// The value, unless it is borrowed already (re-entry).
+    #[inline]
     pub fn borrow(&self) -> Option<StoreRef<'_, T>> {
         if self.busy.replace(true) {
             return None;

@@ -268,7 +268,7 @@ impl TraceWriter {
 
     /// Counts an event just encoded at `before`. One that would make its
     /// frame larger than a reader accepts starts a frame of its own.
-    #[inline]
+    #[inline(always)]
     fn appended(&mut self, before: usize) -> Result<()> {
         if (self.out.len() - self.frame_start - LENGTH_SLOT) as u64 > MAX_FRAME {
             self.move_to_new_frame(before)?;
