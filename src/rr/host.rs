@@ -197,11 +197,11 @@ pub extern "C" fn host_trampoline(
             return host.invoke(caller, raw);
         }
         let key = key_of(&wasmtime_c_api::wasmtime_caller_context(&mut *caller));
-        session::with(key, |session| match session {
+        match session::current(key).as_deref() {
             None => host.invoke(caller, raw),
             Some(session) if session.is_recording() => record(session, host, caller, raw),
             Some(session) => replay(session, host, caller, raw),
-        })
+        }
     }));
     outcome.unwrap_or_else(|_| Some(new_trap("wasmtime-rr: internal panic in a host function trampoline")))
 }

@@ -16,7 +16,7 @@ use crate::trace::{TraceReader, TraceWriter};
 use crate::rr::values::FuncKey;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use crate::rr::stores::{LastUsed, StoreCell, StoreRef};
+use crate::rr::stores::{Held, LastUsed, StoreCell, StoreRef};
 use std::sync::{Arc, Mutex, OnceLock};
 use wasmtime::{AsContextMut, Func, Memory};
 use wasmtime_c_api::WasmtimeStoreContextMut;
@@ -260,7 +260,15 @@ impl Session {
 /// session without touching a reference count.
 #[inline(always)]
 pub fn with<R>(key: usize, body: impl FnOnce(Option<&Arc<Session>>) -> R) -> R {
-    LastUsed::of(&LAST).with(|s| s.key == key && !s.detached.load(Ordering::Acquire), || find(key), body)
+    body(current(key).as_deref())
+}
+
+/// The live session attached to the store with this key, if any, held
+/// (pinned in this thread's cache) for as long as the caller keeps it: the
+/// hot paths' form of [`with`].
+#[inline(always)]
+pub fn current(key: usize) -> Option<Held<Session>> {
+    LastUsed::of(&LAST).get(|s| s.key == key && !s.detached.load(Ordering::Acquire), || find(key))
 }
 
 /// The live session attached to the store with this key, if any.

@@ -95,23 +95,30 @@ impl<T> LastUsed<T> {
     /// `find` gives (then cached, unless a body up the stack pins the cache).
     #[inline(always)]
     pub fn with<R>(
-        &self,
+        &'static self,
         hit: impl FnOnce(&T) -> bool,
         find: impl FnOnce() -> Option<Arc<T>>,
         body: impl FnOnce(Option<&Arc<T>>) -> R,
     ) -> R {
+        let held = self.get(hit, find);
+        body(held.as_deref())
+    }
+
+    /// The cached value if `hit` accepts it (pinned while held), else what
+    /// `find` gives (then cached, unless something holds the cache pinned).
+    /// The hot paths use this rather than [`with`](Self::with): no closure
+    /// environment is built and moved per call.
+    #[inline(always)]
+    pub fn get(&'static self, hit: impl FnOnce(&T) -> bool, find: impl FnOnce() -> Option<Arc<T>>) -> Option<Held<T>> {
         // SAFETY: the slot changes only in `keep` and `forget`, on this
         // thread, never while pinned; this borrow is pinned before use.
         let cached = unsafe { &*self.slot.get() };
         if let Some(value) = cached.as_ref().filter(|value| hit(value)) {
-            let _pin = Pin::new(&self.pins);
-            return body(Some(value));
+            return Some(Held(HeldValue::Cached { value, _pin: Pin::new(&self.pins) }));
         }
-        let found = find();
-        if let Some(value) = &found {
-            self.keep(value);
-        }
-        body(found.as_ref())
+        let found = find()?;
+        self.keep(&found);
+        Some(Held(HeldValue::Found(found)))
     }
 
     /// Caches `value`, unless the cache is pinned.
@@ -132,6 +139,31 @@ impl<T> LastUsed<T> {
         if self.pins.get() == 0 && unsafe { &*self.slot.get() }.as_ref().is_some_and(|v| std::ptr::eq(Arc::as_ptr(v), value)) {
             let old = unsafe { (*self.slot.get()).take() };
             drop(old);
+        }
+    }
+}
+
+/// A value of a [`LastUsed`] cache, held by the code using it: the cached
+/// one (the cache pinned meanwhile), or one just found. Not `Send`: it
+/// belongs to the thread whose cache it came from.
+/// (The cached reference is valid only while the pin is held: it is never
+/// handed out for longer than a borrow of the `Held`.)
+pub struct Held<T: 'static>(HeldValue<T>);
+
+enum HeldValue<T: 'static> {
+    /// The pin is held for its `Drop`, which unpins the cache.
+    Cached { value: &'static Arc<T>, _pin: Pin<'static> },
+    Found(Arc<T>),
+}
+
+impl<T> std::ops::Deref for Held<T> {
+    type Target = Arc<T>;
+
+    #[inline(always)]
+    fn deref(&self) -> &Arc<T> {
+        match &self.0 {
+            HeldValue::Cached { value, .. } => value,
+            HeldValue::Found(value) => value,
         }
     }
 }

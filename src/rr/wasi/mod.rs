@@ -122,11 +122,11 @@ fn handle(id: u8, mut caller: Ctx<'_>, raw: &mut [MaybeUninit<ValRaw>]) -> wasmt
     let errno = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let memory = guest_memory(&mut caller)?;
         let key = key_of(&caller.as_context_mut());
-        session::with(key, |session| match session {
+        match session::current(key).as_deref() {
             Some(session) if session.is_recording() => record(session, id, &mut caller, memory, &args),
             Some(session) => replay(session, id, &mut caller, memory, &args),
             None => run(id, &mut caller, &memory, &args),
-        })
+        }
     }))
     .unwrap_or_else(|_| Err(wasmtime::format_err!("wasmtime-rr: internal panic in WASI function {}", spec.name)))?;
     if spec.returns_errno() {
