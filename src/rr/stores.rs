@@ -354,7 +354,7 @@ mod tests {
     impl Drop for Value {
         fn drop(&mut self) {
             // (At thread exit the cache is gone before its value.)
-            let seen = self.cache.try_with(|cache| cache.with(|_| true, || None, |value| value.map(|v| v.key)));
+            let seen = self.cache.try_with(|_| LastUsed::of(self.cache).with(|_| true, || None, |value| value.map(|v| v.key)));
             assert_ne!(seen, Ok(Some(self.key)), "dropped while still cached");
         }
     }
