@@ -66,7 +66,8 @@ impl<T> Entry<T> {
 /// entry): the hot path finds it with one thread-local access and no lock or
 /// reference count.
 ///
-/// While a body runs with the cached value, the value is pinned: a lookup
+/// While a caller holds the cached value (a [`Held`], or a body run by
+/// [`LastUsed::with`]), the cache is pinned: a lookup
 /// nested inside (a host function calling into another store) does not
 /// replace it, so the reference the outer body holds stays valid. Replacing
 /// or forgetting it drops the old value only after the slot is consistent
@@ -145,9 +146,9 @@ impl<T> LastUsed<T> {
 
 /// A value of a [`LastUsed`] cache, held by the code using it: the cached
 /// one (the cache pinned meanwhile), or one just found. Not `Send`: it
-/// belongs to the thread whose cache it came from.
-/// (The cached reference is valid only while the pin is held: it is never
-/// handed out for longer than a borrow of the `Held`.)
+/// belongs to the thread whose cache it came from. The cached reference is
+/// valid only while the pin is held, so it is never handed out for longer
+/// than a borrow of the `Held`.
 pub struct Held<T: 'static>(HeldValue<T>);
 
 enum HeldValue<T: 'static> {

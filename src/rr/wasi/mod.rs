@@ -248,7 +248,8 @@ fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw
         false => Vec::new(),
     };
     let key = key_of(&caller.as_context_mut());
-    // A numbers-only call's words go straight into the event to record.
+    // The call's inputs, for either event; a numbers-only call's words go
+    // straight into the event to record.
     let mut numbers = NumbersCall { func: id, inputs: [0; MAX_PARAMS], words: [0; 2] };
     args.inputs_into(&mut numbers.inputs);
     // The outcome; `None`: errno 0 with the words in `numbers`. (Results
@@ -295,7 +296,7 @@ fn record(session: &Session, id: u8, caller: &mut Ctx<'_>, memory: GuestMem, raw
             let outcome = outcome.unwrap_or_else(|| WasiOutcome::Done(Outputs { words: numbers.words, ..Outputs::default() }));
             let digest = settings.digest.then(|| memory_digest(&state, &caller.as_context_mut()));
             let raw = settings.validation.then(|| Box::new(*raw));
-            let event = Event::Wasi(WasiCall { func: id, inputs: args.inputs(), paths, raw, outcome, digest });
+            let event = Event::Wasi(WasiCall { func: id, inputs: numbers.inputs, paths, raw, outcome, digest });
             let Role::Record(recorder) = &mut state.role else { unreachable!("checked above") };
             let recorded = recorder.writer.record(&event);
             if let Event::Wasi(WasiCall { outcome: WasiOutcome::Done(outputs), .. }) = event
